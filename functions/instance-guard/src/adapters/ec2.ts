@@ -1,0 +1,45 @@
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import { lazySdk, type LoadedSdk, ReflexError } from '@reflex/lambda-kit';
+import type { InstancesPort, InstanceView, StartResult } from '../ports';
+
+type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
+export type LoadEc2 = () => Promise<LoadedSdk<Ec2Sdk, EC2Client>>;
+
+/** The EC2 client of the function's environment, loaded on first use. */
+export const defaultEc2: LoadEc2 = lazySdk(() => import('@aws-sdk/client-ec2'), (sdk) => new sdk.EC2Client({}));
+
+const errorName = (error: unknown) => (error as { name?: string } | undefined)?.name;
+
+/** EC2 instances through the AWS SDK; with `dryRun`, StartInstances is sent with `DryRun: true`. */
+export class Ec2Instances implements InstancesPort {
+  constructor(
+    private readonly dryRun: boolean,
+    private readonly ec2: LoadEc2 = defaultEc2,
+  ) {}
+
+  async describe(instanceId: string): Promise<InstanceView | undefined> {
+    const { sdk, client } = await this.ec2();
+    try {
+      const out = await client.send(new sdk.DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+      const instance = out.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId);
+      if (!instance) return undefined;
+      const tags = Object.fromEntries((instance.Tags ?? []).flatMap((t) => (t.Key ? [[t.Key, t.Value ?? '']] : [])));
+      return { id: instanceId, state: instance.State?.Name ?? 'unknown', tags };
+    } catch (error) {
+      if (errorName(error) === 'InvalidInstanceID.NotFound') return undefined;
+      throw new ReflexError(`DescribeInstances ${instanceId} failed`, { cause: error });
+    }
+  }
+
+  async start(instanceId: string): Promise<StartResult> {
+    const { sdk, client } = await this.ec2();
+    try {
+      await client.send(new sdk.StartInstancesCommand({ InstanceIds: [instanceId], DryRun: this.dryRun }));
+      return 'started';
+    } catch (error) {
+      if (this.dryRun && errorName(error) === 'DryRunOperation') return 'dry-run';
+      if (errorName(error) === 'IncorrectInstanceState') return 'incorrect-state';
+      throw new ReflexError(`StartInstances ${instanceId}${this.dryRun ? ' (dry-run)' : ''} failed`, { cause: error });
+    }
+  }
+}

@@ -1,0 +1,15 @@
+import { Ec2StateChangeSchema } from '@reflex/events';
+import { reflexHandler } from '@reflex/lambda-kit';
+import { Ec2Instances } from './adapters/ec2';
+import { guard } from './core';
+import { manifest } from './manifest';
+
+export const handler = reflexHandler({
+  manifest,
+  schema: Ec2StateChangeSchema,
+  init: ({ config, dryRun, logger }) => {
+    const instances = new Ec2Instances(dryRun);
+    const log = { info: (message: string, extra: Record<string, unknown> = {}) => logger.info(message, extra) };
+    return (event) => guard(event, { instances, config, log });
+  },
+});

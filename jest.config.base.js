@@ -1,0 +1,16 @@
+// Shared jest setup: native ESM (middy 7 ships ESM only), TypeScript through @swc/jest.
+// Type checking is `pnpm typecheck` (tsc --noEmit), not jest's job.
+export const base = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2023' },
+        module: { type: 'es6' },
+      },
+    ],
+  },
+  testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+};

@@ -1,0 +1,7 @@
+export * from './envelope';
+export * from './ec2-state-change';
+export * from './cloudtrail';
+export * from './scheduled';
+export * from './cloudwatch-alarm';
+export * from './guardduty';
+export * from './reflex-action';

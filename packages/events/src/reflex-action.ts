@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { eventSchema, type EventKind } from './envelope';
+
+/** Source and detail-type of the events Reflex emits for each action it takes (or would take). */
+export const REFLEX_ACTION = { source: 'reflex', detailType: 'Reflex Action' } as const satisfies EventKind;
+
+export const ActionOutcomeSchema = z.enum([
+  /** The action was carried out. */
+  'succeeded',
+  /** Dry-run: the action was checked (EC2 `DryRun`) or only described, and not carried out. */
+  'dry-run',
+  /** The action was attempted and failed. */
+  'failed',
+  /** Nothing was done, and someone should know: a budget is spent, an allow-list stopped it. */
+  'alert',
+]);
+export type ActionOutcome = z.infer<typeof ActionOutcomeSchema>;
+
+export const ActionTargetSchema = z.object({
+  /** The resource id, e.g. `i-0abc…`. */
+  id: z.string().min(1),
+  /** The resource ARN, where known. */
+  arn: z.string().startsWith('arn:').optional(),
+});
+export type ActionTarget = z.infer<typeof ActionTargetSchema>;
+
+/** The `detail` of a Reflex Action event. */
+export const ReflexActionDetailSchema = z.object({
+  reflex: z.string().min(1),
+  env: z.string().min(1),
+  /** The API call or kind of action, e.g. `ec2:StartInstances`. */
+  action: z.string().min(1),
+  targets: z.array(ActionTargetSchema).min(1),
+  reason: z.string().min(1),
+  dryRun: z.boolean(),
+  outcome: ActionOutcomeSchema,
+  severity: z.enum(['info', 'warning', 'critical']),
+  /** The event that caused the action. */
+  cause: z.object({ eventId: z.string(), source: z.string(), detailType: z.string() }),
+  error: z.string().optional(),
+});
+export type ReflexActionDetail = z.infer<typeof ReflexActionDetailSchema>;
+
+/**
+ * Reflex Action: what a reflex did (or would do in dry-run), why, to what, and how it went.
+ *
+ * @example
+ * ReflexActionSchema.parse(raw).detail.outcome; // "succeeded"
+ */
+export const ReflexActionSchema = eventSchema(REFLEX_ACTION, ReflexActionDetailSchema);
+export type ReflexAction = z.infer<typeof ReflexActionSchema>;

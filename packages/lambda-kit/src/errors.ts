@@ -1,0 +1,33 @@
+/** Base of the errors a reflex raises; `cause` keeps what went wrong underneath. */
+export class ReflexError extends Error {
+  override readonly name: string = 'ReflexError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A record whose body is not the event the reflex expects. It fails alone and, after retries, lands in the DLQ. */
+export class MalformedEventError extends ReflexError {
+  override readonly name = 'MalformedEventError';
+}
+
+/** The function's environment or config is wrong: fails the cold start, naming the variable and field. */
+export class ConfigError extends ReflexError {
+  override readonly name = 'ConfigError';
+}
+
+/** Emitting Reflex Action events failed; the record is retried. */
+export class EmitError extends ReflexError {
+  override readonly name = 'EmitError';
+}
+
+/** One line for logs: the error's message followed by its causes'. */
+export function describeError(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && depth < 5; depth++) {
+    parts.push(current instanceof Error ? `${current.name}: ${current.message}` : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join(' ← ');
+}

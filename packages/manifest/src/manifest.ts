@@ -1,0 +1,181 @@
+import { z } from 'zod';
+import { NAME_PATTERN } from './naming';
+
+/**
+ * An EventBridge event pattern, as JSON.
+ *
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html
+ */
+export type EventPattern = { readonly [field: string]: unknown };
+
+/** Events on the reflex bus that match `pattern` reach the reflex's queue. */
+export interface EventTrigger {
+  readonly kind: 'event';
+  readonly pattern: EventPattern;
+  readonly description?: string;
+}
+
+/** A schedule (`rate(5 minutes)`, `cron(…)`) on the default bus reaches the reflex's queue. */
+export interface ScheduleTrigger {
+  readonly kind: 'schedule';
+  readonly expression: string;
+  readonly description?: string;
+}
+
+/** A synchronous HTTPS route (API Gateway HTTP API → Lambda). Declared now; the stacks build it with the route sync API. */
+export interface HttpTrigger {
+  readonly kind: 'http';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly path: string;
+}
+
+export type Trigger = EventTrigger | ScheduleTrigger | HttpTrigger;
+
+/** One IAM condition, as in an IAM policy: `{ test: 'StringEquals', variable: 'aws:ResourceTag/x', values: ['y'] }`. */
+export interface Condition {
+  readonly test: string;
+  readonly variable: string;
+  readonly values: readonly string[];
+}
+
+/**
+ * One allow statement of the reflex's role. Resources may use `${partition}`, `${region}` and `${account}`.
+ * `*` as a resource is only for actions without resource-level permissions (e.g. `ec2:Describe*`).
+ */
+export interface Permission {
+  readonly sid: string;
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+  readonly conditions?: readonly Condition[];
+}
+
+/**
+ * Everything the stacks and the local runner need to know about a reflex. Imports no AWS SDK.
+ *
+ * @example
+ * export const manifest = defineReflex({
+ *   name: 'instance-guard',
+ *   description: 'Starts protected instances again.',
+ *   triggers: [{ kind: 'event', pattern: { source: ['aws.ec2'] } }],
+ *   permissions: () => [],
+ *   config: z.object({}),
+ * });
+ */
+export interface ReflexManifest<C extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  readonly description: string;
+  readonly triggers: readonly Trigger[];
+  /** The role's permissions, derived from the (validated) config. */
+  readonly permissions: (config: z.output<C>) => readonly Permission[];
+  /** The reflex's configuration; environments set it, synth validates it, the handler parses it again. */
+  readonly config: C;
+  /** @default 256 */
+  readonly memoryMb: number;
+  /** @default 30 */
+  readonly timeoutSeconds: number;
+  /** Records per invocation. @default 10 */
+  readonly batchSize: number;
+  /** Concurrent invocations the queue may drive (event source mapping maximum concurrency, ≥ 2). @default 5 */
+  readonly maxConcurrency: number;
+  /** Receives before a message goes to the dead-letter queue. @default 3 */
+  readonly maxReceiveCount: number;
+}
+
+export type ReflexManifestInput<C extends z.ZodType> = Omit<
+  ReflexManifest<C>,
+  'memoryMb' | 'timeoutSeconds' | 'batchSize' | 'maxConcurrency' | 'maxReceiveCount'
+> &
+  Partial<Pick<ReflexManifest<C>, 'memoryMb' | 'timeoutSeconds' | 'batchSize' | 'maxConcurrency' | 'maxReceiveCount'>>;
+
+/** A manifest that breaks the rules; the message names the reflex and the field. */
+export class InvalidManifestError extends Error {
+  override readonly name = 'InvalidManifestError';
+}
+
+const ConditionSchema = z.object({
+  test: z.string().min(1),
+  variable: z.string().min(1),
+  values: z.array(z.string()).min(1),
+});
+
+const PermissionSchema = z.object({
+  sid: z.string().regex(/^[A-Za-z0-9]+$/, 'IAM statement ids are alphanumeric'),
+  actions: z
+    .array(
+      z
+        .string()
+        .regex(/^[a-z0-9-]+:[A-Za-z0-9*]+$/, 'an action is "<service>:<Action>"')
+        .refine((a) => !a.endsWith(':*'), 'wildcard actions ("<service>:*") are not allowed'),
+    )
+    .min(1),
+  resources: z.array(z.string().min(1)).min(1),
+  conditions: z.array(ConditionSchema).optional(),
+});
+
+const TriggerSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('event'),
+    pattern: z.record(z.string(), z.unknown()).refine((p) => Object.keys(p).length > 0, 'an event pattern may not be empty'),
+    description: z.string().optional(),
+  }),
+  z.object({
+    kind: z.literal('schedule'),
+    expression: z.string().regex(/^(rate|cron)\(.+\)$/, 'a schedule is rate(…) or cron(…)'),
+    description: z.string().optional(),
+  }),
+  z.object({ kind: z.literal('http'), method: z.enum(['GET', 'POST', 'PUT', 'DELETE']), path: z.string().startsWith('/') }),
+]);
+
+const ManifestShapeSchema = z.object({
+  name: z.string().max(40, 'at most 40 characters: AWS names are reflex-<env>-<name>').regex(NAME_PATTERN, 'lower-case letters, digits and dashes'),
+  description: z.string().min(1),
+  triggers: z.array(TriggerSchema).min(1),
+  memoryMb: z.number().int().min(128).max(10240).default(256),
+  timeoutSeconds: z.number().int().min(1).max(900).default(30),
+  batchSize: z.number().int().min(1).max(10000).default(10),
+  maxConcurrency: z.number().int().min(2).max(1000).default(5),
+  maxReceiveCount: z.number().int().min(1).max(1000).default(3),
+});
+
+/** Formats zod issues as `path: message; …` for error messages that name the field. */
+export function describeIssues(error: z.ZodError, prefix = ''): string {
+  return error.issues
+    .map((issue) => {
+      const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+      return `${path || '(root)'}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+/**
+ * Declares a reflex: validates the manifest and fills in the defaults.
+ *
+ * @throws InvalidManifestError naming the reflex and the field.
+ */
+export function defineReflex<C extends z.ZodType>(input: ReflexManifestInput<C>): ReflexManifest<C> {
+  const { permissions, config, ...shape } = input;
+  const parsed = ManifestShapeSchema.safeParse(shape);
+  if (!parsed.success) {
+    throw new InvalidManifestError(`reflex "${input.name}": ${describeIssues(parsed.error)}`);
+  }
+  return { ...parsed.data, permissions, config };
+}
+
+/**
+ * The permissions of a reflex for one config, checked.
+ *
+ * @throws InvalidManifestError naming the reflex and the statement.
+ */
+export function permissionsOf<C extends z.ZodType>(manifest: ReflexManifest<C>, config: z.output<C>): Permission[] {
+  const permissions = manifest.permissions(config);
+  const parsed = z.array(PermissionSchema).safeParse(permissions);
+  if (!parsed.success) {
+    throw new InvalidManifestError(`reflex "${manifest.name}" permissions: ${describeIssues(parsed.error)}`);
+  }
+  return parsed.data;
+}
+
+/** The event patterns a manifest declares. */
+export function eventPatterns(manifest: ReflexManifest): EventPattern[] {
+  return manifest.triggers.flatMap((t) => (t.kind === 'event' ? [t.pattern] : []));
+}

@@ -1,0 +1,57 @@
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { build, type Plugin } from 'esbuild';
+import { functionDir } from '@reflex/manifest';
+
+/** Where the bundle of a reflex is written: `dist/functions/<name>/index.mjs` (handler `index.handler`). */
+export function bundlePath(root: string, name: string): string {
+  return join(root, 'dist', 'functions', name, 'index.mjs');
+}
+
+/**
+ * zod registers every locale it ships (~200 KiB minified); reflexes speak English only.
+ * Resolve zod's locale barrel to just `en`, so `z.locales.en()` still works.
+ */
+const zodEnglishOnly: Plugin = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      /[/\\]zod[/\\]/.test(args.importer) ? { path: join(dirname(args.importer), '../locales/en.js'), namespace: 'zod-en' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-en' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
+export interface BundleResult {
+  readonly name: string;
+  readonly file: string;
+  readonly bytes: number;
+}
+
+/**
+ * Bundles one reflex's `src/handler.ts` for the Lambda Node.js 22 runtime: one minified ES module,
+ * AWS SDK v3 left to the runtime.
+ */
+export async function bundleFunction(root: string, name: string): Promise<BundleResult> {
+  const file = bundlePath(root, name);
+  mkdirSync(dirname(file), { recursive: true });
+  await build({
+    entryPoints: [join(functionDir(root, name), 'src', 'handler.ts')],
+    outfile: file,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    minify: true,
+    legalComments: 'none',
+    external: ['@aws-sdk/*'],
+    // Some dependencies still `require()` Node built-ins; give the ES module a require.
+    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+    plugins: [zodEnglishOnly],
+    logLevel: 'error',
+  });
+  return { name, file, bytes: statSync(file).size };
+}
