@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { bundlePath } from '../lib/bundle';
+import { localAwsEnv, localClientConfig } from './aws-env';
+import type { DeployedReflex, LocalDeployment } from './deploy';
+
+type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
+
+/** Counts per reflex, for the demo's summary and the tests. */
+export interface ReflexStats {
+  invocations: number;
+  succeeded: number;
+  failed: number;
+}
+
+export interface LocalRunnerOptions {
+  readonly root: string;
+  readonly log?: (line: string) => void;
+  /** Long-poll wait per receive. @default 2 (short, so that Ctrl-C stops quickly) */
+  readonly waitSeconds?: number;
+  /**
+   * Make failed messages visible again after this many seconds instead of the queue's visibility timeout
+   * (6× the function timeout). Lambda does not do this; it only makes local retries quick.
+   * @default undefined (the queue's visibility timeout decides, as with Lambda)
+   */
+  readonly failureVisibilitySeconds?: number;
+}
+
+const RECEIVE_MAX = 10;
+
+/**
+ * Does locally what Lambda's SQS event source mapping does: long-polls each reflex's queue, invokes the
+ * built bundle in-process with a Lambda-like context, deletes what succeeded, and leaves failures to the
+ * visibility timeout (and so, after `maxReceiveCount` receives, to the dead-letter queue).
+ */
+export class LocalRunner {
+  readonly stats = new Map<string, ReflexStats>();
+  private readonly abort = new AbortController();
+  private readonly loops: Promise<void>[] = [];
+  private readonly sqs: SQSClient;
+  private readonly log: (line: string) => void;
+
+  constructor(
+    private readonly deployment: LocalDeployment,
+    private readonly options: LocalRunnerOptions,
+  ) {
+    this.sqs = new SQSClient(localClientConfig(deployment.endpoint, deployment.region));
+    this.log = options.log ?? (() => {});
+  }
+
+  /** Loads every bundle (cold start) and starts polling. */
+  async start(): Promise<void> {
+    Object.assign(process.env, localAwsEnv(this.deployment.endpoint, this.deployment.region));
+    for (const reflex of this.deployment.reflexes) {
+      const handler = await this.load(reflex);
+      const { Attributes } = await this.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: reflex.queueUrl, AttributeNames: ['QueueArn'] }),
+      );
+      this.stats.set(reflex.manifest.name, { invocations: 0, succeeded: 0, failed: 0 });
+      this.loops.push(this.poll(reflex, handler, Attributes?.QueueArn ?? reflex.queueUrl));
+      this.log(`runner: ${reflex.manifest.name} ← ${reflex.queueUrl}`);
+    }
+  }
+
+  /** Stops polling and waits for in-flight invocations to finish. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.allSettled(this.loops);
+    this.sqs.destroy();
+  }
+
+  /** Imports a bundle with its function's environment, as a cold start would. */
+  private async load(reflex: DeployedReflex): Promise<SqsHandler> {
+    // The bundle reads its settings at import; each gets its own module instance (the query string).
+    Object.assign(process.env, reflex.environment);
+    const url = `${pathToFileURL(bundlePath(this.options.root, reflex.manifest.name)).href}?instance=${randomUUID()}`;
+    const mod = (await import(url)) as { handler?: SqsHandler };
+    if (typeof mod.handler !== 'function') throw new Error(`bundle of ${reflex.manifest.name} exports no handler`);
+    return mod.handler;
+  }
+
+  private async poll(reflex: DeployedReflex, handler: SqsHandler, queueArn: string): Promise<void> {
+    const { signal } = this.abort;
+    const batchSize = Math.min(reflex.manifest.batchSize, RECEIVE_MAX);
+    while (!signal.aborted) {
+      let messages: Message[];
+      try {
+        const out = await this.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: reflex.queueUrl,
+            MaxNumberOfMessages: batchSize,
+            WaitTimeSeconds: this.options.waitSeconds ?? 2,
+            MessageSystemAttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+          }),
+          { abortSignal: signal },
+        );
+        messages = out.Messages ?? [];
+      } catch (error) {
+        if (signal.aborted) return;
+        this.log(`runner: receive from ${reflex.manifest.name} failed: ${(error as Error).message}; retrying`);
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
+      if (messages.length > 0) await this.invoke(reflex, handler, queueArn, messages);
+    }
+  }
+
+  private async invoke(reflex: DeployedReflex, handler: SqsHandler, queueArn: string, messages: Message[]) {
+    const { manifest } = reflex;
+    const stats = this.stats.get(manifest.name)!;
+    const event: SQSEvent = { Records: messages.map((m) => toRecord(m, queueArn, this.deployment.region)) };
+    const timeoutMs = manifest.timeoutSeconds * 1000;
+    const context = lambdaContext(reflex, this.deployment.region, timeoutMs);
+    stats.invocations++;
+    let failedIds: Set<string>;
+    try {
+      const response = await withTimeout(handler(event, context), timeoutMs, `${manifest.name} timed out after ${timeoutMs} ms`);
+      failedIds = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    } catch (error) {
+      // A thrown error (or a timeout) fails the whole batch, as in Lambda.
+      this.log(`runner: ${manifest.name} invocation failed: ${(error as Error).message}`);
+      failedIds = new Set(messages.map((m) => m.MessageId!));
+    }
+    const done = messages.filter((m) => !failedIds.has(m.MessageId!));
+    const failed = messages.filter((m) => failedIds.has(m.MessageId!));
+    stats.succeeded += done.length;
+    stats.failed += failed.length;
+    if (done.length > 0) {
+      await this.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: reflex.queueUrl,
+          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        }),
+      );
+    }
+    if (failed.length > 0 && this.options.failureVisibilitySeconds !== undefined) {
+      await this.sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: reflex.queueUrl,
+          Entries: failed.map((m, i) => ({
+            Id: String(i),
+            ReceiptHandle: m.ReceiptHandle!,
+            VisibilityTimeout: this.options.failureVisibilitySeconds,
+          })),
+        }),
+      );
+    }
+    this.log(`runner: ${manifest.name}: ${done.length} done, ${failed.length} left for retry`);
+  }
+}
+
+/**
+ * moto 5.2 drops `account` from the events its EventBridge rules deliver to SQS (AWS always sends it).
+ * Put it back — the queue's account, as AWS would — and touch nothing else: a body that is not an
+ * EventBridge event stays as it is, so malformed input still fails as it would on AWS.
+ */
+export function mendLocalEnvelope(body: string, account: string): string {
+  if (!body.startsWith('{') || body.includes('"account"')) return body;
+  try {
+    const event = JSON.parse(body) as Record<string, unknown>;
+    if (typeof event['detail-type'] !== 'string' || 'account' in event) return body;
+    return JSON.stringify({ ...event, account });
+  } catch {
+    return body;
+  }
+}
+
+function toRecord(m: Message, queueArn: string, region: string): SQSRecord {
+  const a = m.Attributes ?? {};
+  return {
+    messageId: m.MessageId!,
+    receiptHandle: m.ReceiptHandle!,
+    body: mendLocalEnvelope(m.Body ?? '', queueArn.split(':')[4] ?? ''),
+    attributes: {
+      ApproximateReceiveCount: a.ApproximateReceiveCount ?? '1',
+      SentTimestamp: a.SentTimestamp ?? String(Date.now()),
+      SenderId: a.SenderId ?? 'local',
+      ApproximateFirstReceiveTimestamp: a.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    },
+    messageAttributes: {},
+    md5OfBody: m.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: region,
+  };
+}
+
+function lambdaContext(reflex: DeployedReflex, region: string, timeoutMs: number): Context {
+  const name = reflex.queueUrl.split('/').pop()!;
+  const deadline = Date.now() + timeoutMs;
+  const account = reflex.queueUrl.split('/').at(-2) ?? '123456789012';
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${region}:${account}:function:${name}`,
+    memoryLimitInMB: String(reflex.manifest.memoryMb),
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: `local/${new Date().toISOString().slice(0, 10)}/${randomUUID()}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

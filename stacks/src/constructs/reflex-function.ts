@@ -1,0 +1,154 @@
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
+import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import type { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { awsName, ownRolePrefix, permissionsOf } from '@reflex/manifest';
+import { AssetType, TerraformAsset } from 'cdktf';
+import { Construct } from 'constructs';
+import type { EnvConfig, ResolvedReflex } from '../envs';
+import { type ArnContext, manifestStatements, policyDocument, trustPolicy } from './policy';
+import { SecureQueue } from './secure-queue';
+
+/** Queue visibility timeout = this × the function timeout (AWS's advice for SQS event sources). */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+/** Lambda runtime of every reflex. */
+export const LAMBDA_RUNTIME = 'nodejs22.x';
+
+export interface ReflexFunctionProps {
+  readonly env: EnvConfig;
+  readonly reflex: ResolvedReflex;
+  /** Name and ARN of the reflex bus, where event triggers listen and Reflex Action events go. */
+  readonly bus: { readonly name: string; readonly arn: string };
+  /** Folder holding the reflex's bundle (`index.mjs`). Required when the environment deploys Lambda. */
+  readonly bundleDir: string;
+}
+
+/**
+ * One reflex: rule(s) → SQS queue (SSE, dead-letter queue, TLS-only policy that admits only its rules)
+ * → Lambda (log group with retention first, partial batch responses) with a role built from the manifest.
+ * Every resource is exposed for tests and extensions.
+ */
+export class ReflexFunction extends Construct {
+  public readonly queue: SqsQueue;
+  public readonly deadLetterQueue: SqsQueue;
+  public readonly rules: CloudwatchEventRule[] = [];
+  public readonly role: IamRole;
+  public readonly logGroup: CloudwatchLogGroup;
+  public readonly function?: LambdaFunction;
+  public readonly eventSourceMapping?: LambdaEventSourceMapping;
+  /** The environment variables the function gets; the local runner gives the same. */
+  public readonly environment: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: ReflexFunctionProps) {
+    super(scope, id);
+    const { env, reflex, bus } = props;
+    const { manifest } = reflex;
+    const name = awsName(env.name, manifest.name);
+    const arnCtx: ArnContext = { partition: env.partition, region: env.region, account: env.account };
+
+    const queues = new SecureQueue(this, 'queues', {
+      env,
+      name,
+      visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_FACTOR * reflex.timeoutSeconds,
+      maxReceiveCount: manifest.maxReceiveCount,
+    });
+    this.queue = queues.queue;
+    this.deadLetterQueue = queues.deadLetterQueue;
+
+    manifest.triggers.forEach((trigger, i) => {
+      if (trigger.kind === 'http') {
+        throw new Error(`reflex "${manifest.name}": http triggers are not built yet (the route sync API brings them)`);
+      }
+      const rule = new CloudwatchEventRule(this, `rule-${i}`, {
+        name: `${name}-${i}`,
+        description: trigger.description ?? manifest.description,
+        ...(trigger.kind === 'event'
+          ? { eventBusName: bus.name, eventPattern: JSON.stringify(trigger.pattern) }
+          : { scheduleExpression: trigger.expression }), // schedules run on the default bus only
+      });
+      new CloudwatchEventTarget(this, `target-${i}`, {
+        rule: rule.name,
+        eventBusName: rule.eventBusName,
+        targetId: 'queue',
+        arn: this.queue.arn,
+      });
+      this.rules.push(rule);
+    });
+
+    queues.allowRules(this.rules.map((r) => r.arn));
+
+    this.logGroup = new CloudwatchLogGroup(this, 'logs', {
+      name: `/aws/lambda/${name}`,
+      retentionInDays: env.logRetentionDays,
+    });
+
+    this.role = new IamRole(this, 'role', {
+      name,
+      description: `Reflex ${manifest.name} (${env.name}): ${manifest.description}`.slice(0, 1000),
+      assumeRolePolicy: trustPolicy(this, 'trust', 'lambda.amazonaws.com').json,
+    });
+    const permissions = policyDocument(this, 'permissions', [
+      ...manifestStatements(permissionsOf(manifest, reflex.config), arnCtx),
+      {
+        sid: 'ConsumeItsQueue',
+        effect: 'Allow',
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+        resources: [this.queue.arn],
+      },
+      {
+        sid: 'WriteItsLogs',
+        effect: 'Allow',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [`${this.logGroup.arn}:*`],
+      },
+      { sid: 'EmitReflexActions', effect: 'Allow', actions: ['events:PutEvents'], resources: [bus.arn] },
+    ]);
+    const rolePolicy = new IamRolePolicy(this, 'role-policy', {
+      name: 'reflex',
+      role: this.role.id,
+      policy: permissions.json,
+    });
+
+    this.environment = {
+      REFLEX_ENV: env.name,
+      REFLEX_BUS_NAME: bus.name,
+      REFLEX_DRY_RUN: String(reflex.dryRun),
+      REFLEX_CONFIG: JSON.stringify(reflex.config),
+      REFLEX_OWN_ROLE_PREFIX: ownRolePrefix(env.name),
+      POWERTOOLS_SERVICE_NAME: `reflex-${manifest.name}`,
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    };
+
+    if (env.compute === 'lambda') {
+      const asset = new TerraformAsset(this, 'bundle', { path: props.bundleDir, type: AssetType.ARCHIVE });
+      this.function = new LambdaFunction(this, 'function', {
+        functionName: name,
+        description: manifest.description.slice(0, 256),
+        role: this.role.arn,
+        runtime: LAMBDA_RUNTIME,
+        architectures: ['arm64'],
+        handler: 'index.handler',
+        filename: asset.path,
+        sourceCodeHash: asset.assetHash,
+        memorySize: reflex.memoryMb,
+        timeout: reflex.timeoutSeconds,
+        environment: { variables: this.environment },
+        loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
+        // The log group (with its retention) exists before the function can write to it.
+        dependsOn: [this.logGroup, rolePolicy],
+      });
+      this.eventSourceMapping = new LambdaEventSourceMapping(this, 'source', {
+        eventSourceArn: this.queue.arn,
+        functionName: this.function.arn,
+        batchSize: manifest.batchSize,
+        maximumBatchingWindowInSeconds: manifest.batchSize > 10 ? 1 : 0,
+        functionResponseTypes: ['ReportBatchItemFailures'],
+        scalingConfig: { maximumConcurrency: manifest.maxConcurrency },
+      });
+    }
+  }
+}

@@ -1,0 +1,12 @@
+import type { EnvConfigInput } from './schema';
+
+export const dev: EnvConfigInput = {
+  name: 'dev',
+  account: '111111111111',
+  region: 'eu-central-1',
+  dryRun: true,
+  state: { bucket: 'reflex-tfstate-111111111111' },
+  logRetentionDays: 14,
+  tags: { environment: 'dev', 'cost-center': 'network-automation' },
+  reflexes: { 'instance-guard': { enabled: true } },
+};

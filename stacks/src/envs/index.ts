@@ -1,0 +1,67 @@
+import { describeIssues, type ReflexManifest } from '@reflex/manifest';
+import { dev } from './dev';
+import { local } from './local';
+import { prod } from './prod';
+import { type EnvConfig, type EnvConfigInput, EnvConfigSchema } from './schema';
+import { staging } from './staging';
+
+export * from './schema';
+
+/** Every environment, in deployment order. */
+export const ENVIRONMENTS: readonly EnvConfigInput[] = [local, dev, staging, prod];
+
+/** A configuration that cannot be deployed; the message names the environment and the field. */
+export class InvalidEnvConfigError extends Error {
+  override readonly name = 'InvalidEnvConfigError';
+}
+
+/** An enabled reflex of one environment, with its validated config. */
+export interface ResolvedReflex {
+  readonly manifest: ReflexManifest;
+  readonly config: unknown;
+  readonly dryRun: boolean;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+}
+
+/**
+ * Validates an environment and the config of each reflex it enables against the reflex's manifest.
+ *
+ * @throws InvalidEnvConfigError naming the environment and the field.
+ */
+export function resolveEnvironment(
+  input: EnvConfigInput,
+  manifests: readonly ReflexManifest[],
+): { env: EnvConfig; reflexes: ResolvedReflex[] } {
+  const label = typeof input?.name === 'string' ? input.name : '(unnamed)';
+  const parsed = EnvConfigSchema.safeParse(input);
+  if (!parsed.success) throw new InvalidEnvConfigError(`environment "${label}": ${describeIssues(parsed.error)}`);
+  const env = parsed.data;
+  const known = new Map(manifests.map((m) => [m.name, m]));
+  for (const name of Object.keys(env.reflexes)) {
+    if (!known.has(name)) {
+      throw new InvalidEnvConfigError(
+        `environment "${env.name}": reflexes.${name}: no such reflex (known: ${[...known.keys()].join(', ')})`,
+      );
+    }
+  }
+  const reflexes: ResolvedReflex[] = [];
+  for (const [name, settings] of Object.entries(env.reflexes)) {
+    if (!settings.enabled) continue;
+    const manifest = known.get(name)!;
+    const config = manifest.config.safeParse(settings.config ?? {});
+    if (!config.success) {
+      throw new InvalidEnvConfigError(
+        `environment "${env.name}": ${describeIssues(config.error, `reflexes.${name}.config`)}`,
+      );
+    }
+    reflexes.push({
+      manifest,
+      config: config.data,
+      dryRun: settings.dryRun ?? env.dryRun,
+      memoryMb: settings.memoryMb ?? manifest.memoryMb,
+      timeoutSeconds: settings.timeoutSeconds ?? manifest.timeoutSeconds,
+    });
+  }
+  return { env, reflexes };
+}

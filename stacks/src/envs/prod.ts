@@ -1,0 +1,13 @@
+import type { EnvConfigInput } from './schema';
+
+export const prod: EnvConfigInput = {
+  name: 'prod',
+  account: '333333333333',
+  region: 'eu-central-1',
+  dryRun: false,
+  state: { bucket: 'reflex-tfstate-333333333333' },
+  logRetentionDays: 365,
+  memberAccounts: ['444444444444'],
+  tags: { environment: 'prod', 'cost-center': 'network-automation' },
+  reflexes: { 'instance-guard': { enabled: true, memoryMb: 512 } },
+};

@@ -1,0 +1,52 @@
+import { NAME_PATTERN } from '@reflex/manifest';
+import { z } from 'zod';
+
+/** Retention periods CloudWatch Logs accepts. */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+const AccountSchema = z.string().regex(/^\d{12}$/, 'an AWS account id is 12 digits');
+
+/** Per-reflex settings of one environment; the reflex's own config is validated by its manifest's schema. */
+export const ReflexSettingsSchema = z.object({
+  enabled: z.boolean().default(true),
+  /** Overrides the environment's dry-run for this reflex. */
+  dryRun: z.boolean().optional(),
+  config: z.unknown().optional(),
+  memoryMb: z.number().int().min(128).max(10240).optional(),
+  timeoutSeconds: z.number().int().min(1).max(900).optional(),
+});
+export type ReflexSettings = z.output<typeof ReflexSettingsSchema>;
+
+/**
+ * One environment: where it deploys, how its state is kept, and which reflexes run how.
+ *
+ * @example
+ * EnvConfigSchema.parse({ name: 'dev', account: '111111111111', region: 'eu-central-1', state: { bucket: 'acme-tfstate' } });
+ */
+export const EnvConfigSchema = z.object({
+  name: z.string().max(12, 'at most 12 characters (AWS names are reflex-<env>-<reflex>)').regex(NAME_PATTERN, 'lower-case letters, digits and dashes'),
+  account: AccountSchema,
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-central-1'),
+  partition: z.enum(['aws', 'aws-cn', 'aws-us-gov']).default('aws'),
+  /** Act-nothing mode for every reflex (EC2 calls are sent with DryRun). */
+  dryRun: z.boolean(),
+  /** `lambda` deploys functions; `local-runner` leaves them to the local runner (moto cannot invoke Lambda). */
+  compute: z.enum(['lambda', 'local-runner']).default('lambda'),
+  /** A local AWS API (moto server, LocalStack) that every service and the state backend use. */
+  endpoint: z.url().optional(),
+  state: z.object({
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
+    region: z.string().optional(),
+  }),
+  logRetentionDays: z
+    .number()
+    .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `one of ${LOG_RETENTION_DAYS.join(', ')}`)
+    .default(30),
+  /** Accounts whose default buses may forward events to this environment's reflex bus (hub account). */
+  memberAccounts: z.array(AccountSchema).default([]),
+  /** Tags on every resource (the provider's default tags); Reflex adds `reflex:env` and `managed-by`. */
+  tags: z.record(z.string(), z.string()).default({}),
+  reflexes: z.record(z.string(), ReflexSettingsSchema).default({}),
+});
+export type EnvConfigInput = z.input<typeof EnvConfigSchema>;
+export type EnvConfig = z.output<typeof EnvConfigSchema>;

@@ -1,0 +1,12 @@
+import type { EnvConfigInput } from './schema';
+
+export const staging: EnvConfigInput = {
+  name: 'staging',
+  account: '222222222222',
+  region: 'eu-central-1',
+  dryRun: false,
+  state: { bucket: 'reflex-tfstate-222222222222' },
+  logRetentionDays: 30,
+  tags: { environment: 'staging', 'cost-center': 'network-automation' },
+  reflexes: { 'instance-guard': { enabled: true } },
+};

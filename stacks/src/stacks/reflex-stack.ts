@@ -1,0 +1,89 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { eventPatterns, stateKey } from '@reflex/manifest';
+import { S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import { ReflexBus } from '../constructs/reflex-bus';
+import { ReflexFunction } from '../constructs/reflex-function';
+import type { EnvConfig, ResolvedReflex } from '../envs';
+
+/** The name of the one stack each environment has; its state is `reflex/<env>/reflex.tfstate`. */
+export const STACK_NAME = 'reflex';
+
+/** Fake credentials a local AWS API accepts; they are only ever written for an environment with an endpoint. */
+const LOCAL_CREDENTIALS = { accessKey: 'test', secretKey: 'test' } as const;
+
+export interface ReflexStackProps {
+  readonly env: EnvConfig;
+  readonly reflexes: readonly ResolvedReflex[];
+  /** Folder of a reflex's bundle. */
+  readonly bundleDir: (name: string) => string;
+}
+
+/** Everything of one environment: provider, S3 state backend, the reflex bus, and one {@link ReflexFunction} per reflex. */
+export class ReflexStack extends TerraformStack {
+  public readonly bus: ReflexBus;
+  public readonly functions: ReflexFunction[];
+
+  constructor(scope: Construct, id: string, props: ReflexStackProps) {
+    super(scope, id);
+    const { env } = props;
+    const local = env.endpoint
+      ? {
+          ...LOCAL_CREDENTIALS,
+          skipCredentialsValidation: true,
+          skipRequestingAccountId: true,
+          skipMetadataApiCheck: 'true',
+          s3UsePathStyle: true,
+          endpoints: [
+            Object.fromEntries(
+              ['cloudwatch', 'ec2', 'events', 'iam', 'lambda', 'logs', 's3', 'sns', 'sqs', 'sts'].map((s) => [s, env.endpoint]),
+            ),
+          ],
+        }
+      : { allowedAccountIds: [env.account] };
+    new AwsProvider(this, 'aws', {
+      region: env.region,
+      defaultTags: [{ tags: { ...env.tags, 'reflex:env': env.name, 'managed-by': 'reflex' } }],
+      ...local,
+    });
+
+    new S3Backend(this, {
+      bucket: env.state.bucket,
+      key: stateKey(env.name, STACK_NAME),
+      region: env.state.region ?? env.region,
+      encrypt: true,
+      ...(env.endpoint
+        ? {
+            ...LOCAL_CREDENTIALS,
+            endpoints: { s3: env.endpoint, sts: env.endpoint, iam: env.endpoint },
+            usePathStyle: true,
+            skipCredentialsValidation: true,
+            skipRequestingAccountId: true,
+            skipRegionValidation: true,
+            skipMetadataApiCheck: true,
+          }
+        : {}),
+    });
+    // S3-native state locking (Terraform ≥ 1.10); cdktf 0.21's S3Backend has no property for it yet.
+    this.addOverride('terraform.backend.s3.use_lockfile', true);
+
+    this.bus = new ReflexBus(this, 'bus', { env, patterns: props.reflexes.flatMap((r) => eventPatterns(r.manifest)) });
+    const bus = { name: this.bus.bus.name, arn: this.bus.bus.arn };
+    this.functions = props.reflexes.map(
+      (reflex) =>
+        new ReflexFunction(this, reflex.manifest.name, { env, reflex, bus, bundleDir: props.bundleDir(reflex.manifest.name) }),
+    );
+
+    new TerraformOutput(this, 'reflex_bus_name', { value: this.bus.bus.name });
+    new TerraformOutput(this, 'actions_queue_url', { value: this.bus.auditQueue.url });
+    if (this.bus.actionsTopic) new TerraformOutput(this, 'actions_topic_arn', { value: this.bus.actionsTopic.arn });
+    new TerraformOutput(this, 'queues', {
+      value: Object.fromEntries(
+        this.functions.map((f, i) => [props.reflexes[i]!.manifest.name, { url: f.queue.url, dlq_url: f.deadLetterQueue.url }]),
+      ),
+    });
+    new TerraformOutput(this, 'function_environments', {
+      value: Object.fromEntries(this.functions.map((f, i) => [props.reflexes[i]!.manifest.name, f.environment])),
+    });
+  }
+}

@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Where a provider mirror may be on this machine: `$REFLEX_TF_MIRROR`, then the usual folders. */
+const MIRROR_CANDIDATES = [process.env.REFLEX_TF_MIRROR, '/opt/tf-plugins', '/usr/share/terraform/plugins'];
+
+/** The filesystem mirror holding hashicorp/aws 5.100.0, if this machine has one. */
+export function findProviderMirror(): string | undefined {
+  return MIRROR_CANDIDATES.find(
+    (dir): dir is string => !!dir && existsSync(join(dir, 'registry.terraform.io', 'hashicorp', 'aws', '5.100.0')),
+  );
+}
+
+/**
+ * Writes a Terraform CLI config under `<root>/.reflex` that installs hashicorp providers from the local
+ * mirror when there is one (offline), from the registry otherwise, and shares one plugin cache.
+ * Returns the environment variables that point Terraform at it.
+ */
+export function terraformEnv(root: string): Record<string, string> {
+  const dir = join(root, '.reflex');
+  const cache = join(dir, 'plugin-cache');
+  mkdirSync(cache, { recursive: true });
+  const mirror = findProviderMirror();
+  const file = join(dir, 'terraformrc');
+  writeFileSync(
+    file,
+    mirror
+      ? `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/hashicorp/*"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n`
+      : `provider_installation {\n  direct {}\n}\n`,
+  );
+  return { TF_CLI_CONFIG_FILE: file, TF_PLUGIN_CACHE_DIR: cache, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' };
+}
+
+export interface TerraformResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs the terraform CLI in `cwd`; rejects with its output when it fails.
+ *
+ * @throws Error when terraform is not installed or exits non-zero.
+ */
+export function terraform(
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string | undefined>; signal?: AbortSignal },
+): Promise<TerraformResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('terraform', ['-chdir=' + options.cwd, ...args], {
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal: options.signal,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'ENOENT' ? new Error('terraform is not on PATH: install Terraform ≥ 1.10 (or OpenTofu)') : error),
+    );
+    child.on('close', (code) => {
+      const result = { code: code ?? 1, stdout, stderr };
+      if (code === 0) resolve(result);
+      else reject(new Error(`terraform ${args[0]} failed in ${options.cwd} (exit ${code}):\n${stderr || stdout}`));
+    });
+  });
+}
