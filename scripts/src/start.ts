@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { repoRoot } from '@reflex/manifest';
 import { runDemo } from './local/demo';
 import { deployLocal } from './local/deploy';
-import { externalAws, type LocalAws, startMoto } from './local/moto';
+import { externalAws, type LocalAws, startMoto } from '@reflex/local-aws';
 import { LocalRunner } from './local/runner';
 
 const { values: flags } = parseArgs({

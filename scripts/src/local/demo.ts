@@ -9,7 +9,7 @@ import {
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EC2_STATE_CHANGE, ReflexActionSchema, type ReflexActionDetail } from '@reflex/events';
-import { localClientConfig } from './aws-env';
+import { localClientConfig } from '@reflex/local-aws';
 import type { LocalDeployment } from './deploy';
 import { mendLocalEnvelope } from './runner';
 

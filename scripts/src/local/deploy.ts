@@ -4,7 +4,7 @@ import { loadManifests, type ReflexManifest } from '@reflex/manifest';
 import { checkSynthesized, ENVIRONMENTS, formatViolations, resolveEnvironment, STACK_NAME, synthAll } from '@reflex/stacks';
 import { terraform, terraformEnv } from '@reflex/stacks/terraform';
 import { bundleFunction } from '../lib/bundle';
-import { localAwsEnv, localClientConfig } from './aws-env';
+import { localAwsEnv, localClientConfig } from '@reflex/local-aws';
 
 /** One reflex as deployed into the local AWS: its queues and the environment its function gets. */
 export interface DeployedReflex {

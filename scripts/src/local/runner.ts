@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { bundlePath } from '../lib/bundle';
-import { localAwsEnv, localClientConfig } from './aws-env';
+import { localAwsEnv, localClientConfig } from '@reflex/local-aws';
 import type { DeployedReflex, LocalDeployment } from './deploy';
 
 type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  CreateTagsCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  RunInstancesCommand,
+  StopInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import { lazySdk } from '@reflex/lambda-kit';
+import { type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
+import { Ec2Instances, type LoadEc2 } from './ec2';
+
+let aws: LocalAws;
+let ec2: EC2Client;
+let load: LoadEc2;
+
+async function stoppedInstance(tags: Record<string, string>): Promise<string> {
+  const images = await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }));
+  const run = await ec2.send(
+    new RunInstancesCommand({ ImageId: images.Images![0]!.ImageId!, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }),
+  );
+  const id = run.Instances![0]!.InstanceId!;
+  const entries = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+  if (entries.length) await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: entries }));
+  await ec2.send(new StopInstancesCommand({ InstanceIds: [id] }));
+  return id;
+}
+
+async function stateOf(id: string): Promise<string | undefined> {
+  const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+  return out.Reservations?.[0]?.Instances?.[0]?.State?.Name;
+}
+
+beforeAll(async () => {
+  aws = await startMoto();
+  ec2 = new EC2Client(localClientConfig(aws.endpoint));
+  load = lazySdk(async () => import('@aws-sdk/client-ec2'), (sdk) => new sdk.EC2Client(localClientConfig(aws.endpoint)));
+}, 30_000);
+
+afterAll(async () => {
+  ec2?.destroy();
+  await aws?.stop();
+});
+
+describe('Ec2Instances (against moto)', () => {
+  it('describes an instance with its state and tags', async () => {
+    const id = await stoppedInstance({ 'reflex:protect': 'true' });
+    const view = await new Ec2Instances(false, load).describe(id);
+    expect(view).toEqual({ id, state: 'stopped', tags: { 'reflex:protect': 'true' } });
+  });
+
+  it('answers undefined for an instance that does not exist', async () => {
+    expect(await new Ec2Instances(false, load).describe('i-0123456789abcdef0')).toBeUndefined();
+  });
+
+  it('starts a stopped instance', async () => {
+    const id = await stoppedInstance({});
+    expect(await new Ec2Instances(false, load).start(id)).toBe('started');
+    expect(await stateOf(id)).toBe('running');
+  });
+
+  it('in dry-run, asks EC2 with DryRun and leaves the instance stopped', async () => {
+    const id = await stoppedInstance({});
+    expect(await new Ec2Instances(true, load).start(id)).toBe('dry-run');
+    expect(await stateOf(id)).toBe('stopped');
+  });
+
+  it('wraps other EC2 errors with the call and the cause', async () => {
+    const error = await new Ec2Instances(false, load).start('i-0123456789abcdef0').catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toContain('StartInstances i-0123456789abcdef0 failed');
+    expect((error as Error).cause).toBeDefined();
+  });
+});

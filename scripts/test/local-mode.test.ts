@@ -1,0 +1,114 @@
+// End to end in local mode: moto server, the `local` environment applied with Terraform, the local
+// runner driving the built bundles — the same path `pnpm start` takes.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  CreateTagsCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  RunInstancesCommand,
+  StopInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
+import { repoRoot } from '@reflex/manifest';
+import { runDemo } from '../src/local/demo';
+import { type DeployedReflex, deployLocal, type LocalDeployment } from '../src/local/deploy';
+import { LocalRunner } from '../src/local/runner';
+
+const root = repoRoot();
+let aws: LocalAws;
+let deployment: LocalDeployment;
+let runner: LocalRunner;
+let guard: DeployedReflex;
+const logs: string[] = [];
+const streams = [process.stdout, process.stderr] as const;
+const writes = streams.map((s) => s.write);
+
+beforeAll(async () => {
+  // Keep what the handlers log (JSON lines; errors go to stderr) to assert on it.
+  streams.forEach((stream, i) => {
+    stream.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      logs.push(chunk.toString());
+      return writes[i]!.call(stream, chunk, ...rest);
+    }) as typeof stream.write;
+  });
+  aws = await startMoto();
+  deployment = await deployLocal({ root, endpoint: aws.endpoint });
+  guard = deployment.reflexes.find((r) => r.manifest.name === 'instance-guard')!;
+  // Failed messages come back after 0 s instead of the queue's 180 s, so that retries happen within the test.
+  runner = new LocalRunner(deployment, { root, waitSeconds: 1, failureVisibilitySeconds: 0 });
+  await runner.start();
+}, 300_000);
+
+afterAll(async () => {
+  streams.forEach((stream, i) => (stream.write = writes[i]!));
+  await runner?.stop();
+  await aws?.stop();
+});
+
+describe('local mode', () => {
+  it('restarts the protected instance and leaves the other stopped (the demo)', async () => {
+    const result = await runDemo(deployment, { timeoutMs: 30_000 });
+    expect(result.protectedInstance.state).toBe('running');
+    expect(result.otherInstance.state).toBe('stopped');
+  }, 60_000);
+
+  it('dead-letters a malformed event after maxReceiveCount receives and still handles the valid one of its batch', async () => {
+    const config = localClientConfig(aws.endpoint);
+    const sqs = new SQSClient(config);
+    const ec2 = new EC2Client(config);
+    try {
+      const image = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 1 }))).Images![0]!.ImageId!;
+      const id = (await ec2.send(new RunInstancesCommand({ ImageId: image, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 })))
+        .Instances![0]!.InstanceId!;
+      await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: 'reflex:protect', Value: 'true' }] }));
+      await ec2.send(new StopInstancesCommand({ InstanceIds: [id] }));
+      const valid = {
+        version: '0',
+        id: 'e2e-valid-1',
+        'detail-type': 'EC2 Instance State-change Notification',
+        source: 'aws.ec2',
+        account: '123456789012',
+        time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+        region: 'us-east-1',
+        resources: [`arn:aws:ec2:us-east-1:123456789012:instance/${id}`],
+        detail: { 'instance-id': id, state: 'stopped' },
+      };
+      const sent = await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: guard.queueUrl,
+          Entries: [
+            { Id: 'malformed', MessageBody: '{"detail-type": "EC2 Instance State-change Notification", "detail": ' },
+            { Id: 'valid', MessageBody: JSON.stringify(valid) },
+          ],
+        }),
+      );
+      const malformedId = sent.Successful!.find((s) => s.Id === 'malformed')!.MessageId!;
+
+      const deadline = Date.now() + 45_000;
+      let dead: { Body?: string; Attributes?: Record<string, string> } | undefined;
+      while (!dead && Date.now() < deadline) {
+        const out = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: guard.dlqUrl, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
+        );
+        dead = out.Messages?.[0];
+      }
+
+      expect(dead?.Body).toContain('"detail": ');
+      const maxReceiveCount = guard.manifest.maxReceiveCount;
+      expect(Number(dead?.Attributes?.ApproximateReceiveCount)).toBeGreaterThanOrEqual(maxReceiveCount);
+      const failures = logs.filter((l) => l.includes(malformedId) && l.includes('MalformedEventError'));
+      expect(failures.length).toBe(maxReceiveCount);
+      const state = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0]!.Instances![0]!.State!.Name;
+      expect(state).toBe('running');
+      const attributes = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: guard.queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+      );
+      expect(attributes.Attributes?.ApproximateNumberOfMessages).toBe('0');
+    } finally {
+      sqs.destroy();
+      ec2.destroy();
+    }
+  }, 90_000);
+});
