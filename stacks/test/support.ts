@@ -1,0 +1,101 @@
+// Shared by the stack tests: bundles on demand, one synth into a temp dir, and lookups into the
+// Terraform JSON by resource type and attributes (never by the hashed logical ids cdktf generates).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '@reflex/manifest';
+import { synthAll } from '../src';
+
+export const root = repoRoot();
+
+/** The reflexes under `functions/`; each needs a bundle before a Lambda environment can be synthesized. */
+const reflexNames = () =>
+  readdirSync(join(root, 'functions'), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name);
+
+/** Runs `pnpm build` when some reflex has no bundle in `dist/functions` yet. */
+export function ensureBundles(): void {
+  if (reflexNames().every((name) => existsSync(join(root, 'dist', 'functions', name, 'index.mjs')))) return;
+  execFileSync('pnpm', ['build'], { cwd: root, stdio: 'inherit' });
+}
+
+/** Builds bundles if needed and synthesizes every environment into a fresh temp dir; returns that dir. */
+export async function synthesizeEnvironments(): Promise<string> {
+  ensureBundles();
+  const outdir = mkdtempSync(join(tmpdir(), 'reflex-'));
+  await synthAll({ root, outdir });
+  return outdir;
+}
+
+export type Block = Record<string, any>;
+
+/** The parts of a synthesized `cdk.tf.json` the tests read. */
+export interface StackJson {
+  terraform: { backend: Record<string, Block>; required_providers?: Block };
+  provider: { aws: Block[] };
+  resource: Record<string, Record<string, Block>>;
+  data: Record<string, Record<string, Block>>;
+}
+
+/** The IAM statement shape of `aws_iam_policy_document`. */
+export interface Statement {
+  sid?: string;
+  effect?: string;
+  actions?: string[];
+  resources?: string[];
+  principals?: { type: string; identifiers: string[] }[];
+  condition?: { test: string; variable: string; values: string[] }[];
+}
+
+export function readStack(outdir: string, env: string): StackJson {
+  return JSON.parse(readFileSync(join(outdir, 'stacks', env, 'cdk.tf.json'), 'utf8')) as StackJson;
+}
+
+/** Every resource of one type, with its Terraform address (`type.id`). */
+export function resourcesOf(json: StackJson, type: string): { address: string; block: Block }[] {
+  return Object.entries(json.resource[type] ?? {}).map(([id, block]) => ({ address: `${type}.${id}`, block }));
+}
+
+/** The one resource of `type` whose attributes match; fails when there is none or more than one. */
+export function findResource(json: StackJson, type: string, attributes: Block): { address: string; block: Block } {
+  const matches = resourcesOf(json, type).filter(({ block }) =>
+    Object.entries(attributes).every(([key, value]) => block[key] === value),
+  );
+  if (matches.length !== 1) {
+    throw new Error(`expected one ${type} with ${JSON.stringify(attributes)}, found ${matches.length}`);
+  }
+  return matches[0]!;
+}
+
+/** A Terraform reference to an attribute of an address, as cdktf writes it: `${address.attribute}`. */
+export const ref = (address: string, attribute: string) => `\${${address}.${attribute}}`;
+
+/** The `aws_iam_policy_document` a `${data.aws_iam_policy_document.<id>.json}` reference names. */
+export function referencedDocument(json: StackJson, reference: unknown): { address: string; statements: Statement[] } {
+  const match = /^\$\{data\.aws_iam_policy_document\.([^.}]+)\.json\}$/.exec(String(reference));
+  const block = match ? json.data.aws_iam_policy_document?.[match[1]!] : undefined;
+  if (!match || !block) throw new Error(`${String(reference)} names no policy document of this stack`);
+  return { address: `data.aws_iam_policy_document.${match[1]}`, statements: block.statement as Statement[] };
+}
+
+/** Every statement of every policy document of the stack. */
+export function allStatements(json: StackJson): Statement[] {
+  return Object.values(json.data.aws_iam_policy_document ?? {}).flatMap((doc) => doc.statement as Statement[]);
+}
+
+/** The policy documents attached to a queue (`aws_sqs_queue_policy` whose `queue_url` references it). */
+export function queuePolicyOf(json: StackJson, queueAddress: string): { address: string; document: { address: string; statements: Statement[] } } {
+  const policy = resourcesOf(json, 'aws_sqs_queue_policy').find(({ block }) => block.queue_url === ref(queueAddress, 'url'));
+  if (!policy) throw new Error(`no queue policy for ${queueAddress}`);
+  return { address: policy.address, document: referencedDocument(json, policy.block.policy) };
+}
+
+/** The permissions document of the role named `roleName`. */
+export function rolePermissions(json: StackJson, roleName: string): { address: string; statements: Statement[] } {
+  const role = findResource(json, 'aws_iam_role', { name: roleName });
+  const policy = resourcesOf(json, 'aws_iam_role_policy').find(({ block }) => block.role === ref(role.address, 'id'));
+  if (!policy) throw new Error(`role ${roleName} has no inline policy`);
+  return referencedDocument(json, policy.block.policy);
+}
