@@ -1,16 +1,9 @@
 // End to end in local mode: moto server, the `local` environment applied with Terraform, the local
 // runner driving the built bundles — the same path `pnpm start` takes.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  CreateTagsCommand,
-  DescribeImagesCommand,
-  DescribeInstancesCommand,
-  EC2Client,
-  RunInstancesCommand,
-  StopInstancesCommand,
-} from '@aws-sdk/client-ec2';
+import { EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
+import { instanceStates, launchInstances, type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
 import { repoRoot } from '@reflex/manifest';
 import { runDemo } from '../src/local/demo';
 import { type DeployedReflex, deployLocal, type LocalDeployment } from '../src/local/deploy';
@@ -59,10 +52,7 @@ describe('local mode', () => {
     const sqs = new SQSClient(config);
     const ec2 = new EC2Client(config);
     try {
-      const image = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 1 }))).Images![0]!.ImageId!;
-      const id = (await ec2.send(new RunInstancesCommand({ ImageId: image, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 })))
-        .Instances![0]!.InstanceId!;
-      await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: 'reflex:protect', Value: 'true' }] }));
+      const [id] = (await launchInstances(ec2, [{ 'reflex:protect': 'true' }])) as [string];
       await ec2.send(new StopInstancesCommand({ InstanceIds: [id] }));
       const valid = {
         version: '0',
@@ -100,8 +90,7 @@ describe('local mode', () => {
       expect(Number(dead?.Attributes?.ApproximateReceiveCount)).toBeGreaterThanOrEqual(maxReceiveCount);
       const failures = logs.filter((l) => l.includes(malformedId) && l.includes('MalformedEventError'));
       expect(failures.length).toBe(maxReceiveCount);
-      const state = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0]!.Instances![0]!.State!.Name;
-      expect(state).toBe('running');
+      expect((await instanceStates(ec2, [id])).get(id)).toBe('running');
       const attributes = await sqs.send(
         new GetQueueAttributesCommand({ QueueUrl: guard.queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
       );

@@ -1,2 +1,3 @@
 export * from './moto';
 export * from './aws-env';
+export * from './ec2';

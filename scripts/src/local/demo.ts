@@ -1,15 +1,8 @@
-import {
-  CreateTagsCommand,
-  DescribeImagesCommand,
-  DescribeInstancesCommand,
-  EC2Client,
-  RunInstancesCommand,
-  StopInstancesCommand,
-} from '@aws-sdk/client-ec2';
+import { EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EC2_STATE_CHANGE, ReflexActionSchema, type ReflexActionDetail } from '@reflex/events';
-import { localClientConfig } from '@reflex/local-aws';
+import { instanceStates, launchInstances, localClientConfig } from '@reflex/local-aws';
 import type { LocalDeployment } from './deploy';
 import { mendLocalEnvelope } from './runner';
 
@@ -33,16 +26,10 @@ export async function runDemo(
   const ec2 = new EC2Client(config);
   const events = new EventBridgeClient(config);
   try {
-    const images = await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }));
-    const imageId = images.Images?.[0]?.ImageId;
-    if (!imageId) throw new Error('the local AWS lists no AMI to launch');
-    const run = await ec2.send(
-      new RunInstancesCommand({ ImageId: imageId, InstanceType: 't3.micro', MinCount: 2, MaxCount: 2 }),
-    );
-    const [protectedId, otherId] = (run.Instances ?? []).map((i) => i.InstanceId!);
-    if (!protectedId || !otherId) throw new Error('RunInstances did not return two instances');
-    await ec2.send(new CreateTagsCommand({ Resources: [protectedId], Tags: [{ Key: 'reflex:protect', Value: 'true' }, { Key: 'Name', Value: 'demo-protected' }] }));
-    await ec2.send(new CreateTagsCommand({ Resources: [otherId], Tags: [{ Key: 'Name', Value: 'demo-unprotected' }] }));
+    const [protectedId, otherId] = (await launchInstances(ec2, [
+      { 'reflex:protect': 'true', Name: 'demo-protected' },
+      { Name: 'demo-unprotected' },
+    ])) as [string, string];
     log(`demo: launched ${protectedId} (reflex:protect=true) and ${otherId} (no tag)`);
 
     await ec2.send(new StopInstancesCommand({ InstanceIds: [protectedId, otherId] }));
@@ -103,10 +90,3 @@ export async function readActions(deployment: LocalDeployment, waitSeconds: numb
 }
 
 const mendLocalEnvelopeJson = (body: string) => JSON.parse(mendLocalEnvelope(body, '000000000000')) as unknown;
-
-async function instanceStates(ec2: EC2Client, ids: string[]): Promise<Map<string, string>> {
-  const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: ids }));
-  return new Map(
-    (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => [i.InstanceId!, i.State?.Name ?? 'unknown']),
-  );
-}

@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  CreateTagsCommand,
-  DescribeImagesCommand,
-  DescribeInstancesCommand,
-  EC2Client,
-  RunInstancesCommand,
-  StopInstancesCommand,
-} from '@aws-sdk/client-ec2';
+import { EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { lazySdk } from '@reflex/lambda-kit';
-import { type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
+import { instanceStates, launchInstances, type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
 import { Ec2Instances, type LoadEc2 } from './ec2';
 
 let aws: LocalAws;
@@ -16,21 +9,12 @@ let ec2: EC2Client;
 let load: LoadEc2;
 
 async function stoppedInstance(tags: Record<string, string>): Promise<string> {
-  const images = await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }));
-  const run = await ec2.send(
-    new RunInstancesCommand({ ImageId: images.Images![0]!.ImageId!, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }),
-  );
-  const id = run.Instances![0]!.InstanceId!;
-  const entries = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-  if (entries.length) await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: entries }));
+  const [id] = (await launchInstances(ec2, [tags])) as [string];
   await ec2.send(new StopInstancesCommand({ InstanceIds: [id] }));
   return id;
 }
 
-async function stateOf(id: string): Promise<string | undefined> {
-  const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
-  return out.Reservations?.[0]?.Instances?.[0]?.State?.Name;
-}
+const stateOf = async (id: string) => (await instanceStates(ec2, [id])).get(id);
 
 beforeAll(async () => {
   aws = await startMoto();
