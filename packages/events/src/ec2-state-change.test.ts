@@ -23,3 +23,33 @@ describe('Ec2StateChangeSchema', () => {
     expect(Ec2StateChangeSchema.safeParse(event).success).toBe(false);
   });
 });
+
+describe('Ec2StateChangeSchema near-misses', () => {
+  it('rejects an event whose source is not aws.ec2', () => {
+    const event = structuredClone(fixture);
+    event.source = 'aws.autoscaling';
+
+    expect(Ec2StateChangeSchema.safeParse(event).success).toBe(false);
+  });
+
+  it('rejects an event whose detail-type is not EC2 Instance State-change Notification', () => {
+    const event = structuredClone(fixture);
+    event['detail-type'] = 'EC2 Spot Instance Interruption Warning';
+
+    expect(Ec2StateChangeSchema.safeParse(event).success).toBe(false);
+  });
+
+  it('rejects an event without instance-id', () => {
+    const event = structuredClone(fixture);
+    delete event.detail['instance-id'];
+
+    expect(Ec2StateChangeSchema.safeParse(event).success).toBe(false);
+  });
+
+  it('rejects an instance-id that is not an EC2 instance id', () => {
+    const event = structuredClone(fixture);
+    event.detail['instance-id'] = 'vol-abcd1111';
+
+    expect(Ec2StateChangeSchema.safeParse(event).success).toBe(false);
+  });
+});

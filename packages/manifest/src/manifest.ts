@@ -116,19 +116,20 @@ const TriggerSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('event'),
     pattern: z.record(z.string(), z.unknown()).refine((p) => Object.keys(p).length > 0, 'an event pattern may not be empty'),
-    description: z.string().optional(),
+    description: z.string().max(512).optional(),
   }),
   z.object({
     kind: z.literal('schedule'),
     expression: z.string().regex(/^(rate|cron)\(.+\)$/, 'a schedule is rate(…) or cron(…)'),
-    description: z.string().optional(),
+    description: z.string().max(512).optional(),
   }),
   z.object({ kind: z.literal('http'), method: z.enum(['GET', 'POST', 'PUT', 'DELETE']), path: z.string().startsWith('/') }),
 ]);
 
 const ManifestShapeSchema = z.object({
   name: z.string().max(40, 'at most 40 characters: AWS names are reflex-<env>-<name>').regex(NAME_PATTERN, 'lower-case letters, digits and dashes'),
-  description: z.string().min(1),
+  // Lambda takes at most 256 characters of description.
+  description: z.string().min(1).max(256),
   triggers: z.array(TriggerSchema).min(1),
   memoryMb: z.number().int().min(128).max(10240).default(256),
   timeoutSeconds: z.number().int().min(1).max(900).default(30),

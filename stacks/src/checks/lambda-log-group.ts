@@ -11,7 +11,9 @@ export const lambdaLogGroup: Check = {
       const group = groupAddress ? groups.get(groupAddress) : undefined;
       if (!groupAddress || !group) return [{ address, message: 'logging_config.log_group does not name a log group of this stack' }];
       const problems = [];
-      if (typeof group.retention_in_days !== 'number') problems.push({ address: groupAddress, message: 'log group has no retention' });
+      if (typeof group.retention_in_days !== 'number' || group.retention_in_days < 1) {
+        problems.push({ address: groupAddress, message: 'log group keeps logs forever: set retention_in_days ≥ 1' });
+      }
       if (!((fn.depends_on as string[] | undefined) ?? []).includes(groupAddress)) {
         problems.push({ address, message: `function does not depend on ${groupAddress}: it could create the group itself, without retention` });
       }

@@ -22,11 +22,19 @@ import { SecureQueue } from './secure-queue';
 export function forwardingPatterns(patterns: readonly EventPattern[]): Map<string, string[] | undefined> {
   const bySource = new Map<string, Set<string> | undefined>();
   for (const pattern of patterns) {
-    const sources = Array.isArray(pattern.source) ? pattern.source.filter((s): s is string => typeof s === 'string') : [];
-    const types = Array.isArray(pattern['detail-type'])
-      ? pattern['detail-type'].filter((t): t is string => typeof t === 'string')
-      : undefined;
-    for (const source of sources.filter((s) => s.startsWith('aws.'))) {
+    const sources = Array.isArray(pattern.source) ? pattern.source : [];
+    if (sources.some((s) => typeof s !== 'string')) {
+      throw new Error(
+        `event pattern ${JSON.stringify(pattern)}: "source" must list exact values, so that the default bus knows what to forward`,
+      );
+    }
+    // Any matcher other than an exact value (prefix, anything-but…) in detail-type: forward the whole source.
+    const rawTypes = pattern['detail-type'];
+    const types =
+      Array.isArray(rawTypes) && rawTypes.length > 0 && rawTypes.every((t): t is string => typeof t === 'string')
+        ? rawTypes
+        : undefined;
+    for (const source of (sources as string[]).filter((s) => s.startsWith('aws.'))) {
       if (bySource.has(source) && bySource.get(source) === undefined) continue;
       if (!types) bySource.set(source, undefined);
       else bySource.set(source, new Set([...(bySource.get(source) ?? []), ...types]));

@@ -127,7 +127,7 @@ export class ReflexFunction extends Construct {
       const asset = new TerraformAsset(this, 'bundle', { path: props.bundleDir, type: AssetType.ARCHIVE });
       this.function = new LambdaFunction(this, 'function', {
         functionName: name,
-        description: manifest.description.slice(0, 256),
+        description: manifest.description,
         role: this.role.arn,
         runtime: LAMBDA_RUNTIME,
         architectures: ['arm64'],

@@ -1,4 +1,4 @@
-import { NAME_PATTERN } from '@reflex/manifest';
+import { ENV_NAME_PATTERN } from '@reflex/manifest';
 import { z } from 'zod';
 
 /** Retention periods CloudWatch Logs accepts. */
@@ -24,7 +24,7 @@ export type ReflexSettings = z.output<typeof ReflexSettingsSchema>;
  * EnvConfigSchema.parse({ name: 'dev', account: '111111111111', region: 'eu-central-1', state: { bucket: 'acme-tfstate' } });
  */
 export const EnvConfigSchema = z.object({
-  name: z.string().max(12, 'at most 12 characters (AWS names are reflex-<env>-<reflex>)').regex(NAME_PATTERN, 'lower-case letters, digits and dashes'),
+  name: z.string().max(12, 'at most 12 characters (AWS names are reflex-<env>-<reflex>)').regex(ENV_NAME_PATTERN, 'a lower-case letter, then letters and digits (no dashes)'),
   account: AccountSchema,
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-central-1'),
   partition: z.enum(['aws', 'aws-cn', 'aws-us-gov']).default('aws'),

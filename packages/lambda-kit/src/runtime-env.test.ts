@@ -1,0 +1,83 @@
+import { describe, expect, it } from '@jest/globals';
+import { defineReflex } from '@reflex/manifest';
+import { z } from 'zod';
+import { ConfigError } from './errors';
+import { readRuntimeSettings } from './runtime-env';
+
+const manifest = defineReflex({
+  name: 'tiny',
+  description: 'A reflex for tests.',
+  triggers: [{ kind: 'schedule', expression: 'rate(5 minutes)' }],
+  permissions: () => [],
+  config: z.object({
+    protectTag: z.object({ key: z.string().min(1), value: z.string() }).default({ key: 'reflex:protect', value: 'true' }),
+  }),
+});
+
+const env = { REFLEX_ENV: 'test', REFLEX_BUS_NAME: 'bus', REFLEX_DRY_RUN: 'false', REFLEX_CONFIG: '{}' };
+
+/** The ConfigError that reading `source` throws. */
+const configError = (source: Record<string, string | undefined>): ConfigError => {
+  try {
+    readRuntimeSettings(manifest, source);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError, but nothing was thrown');
+};
+
+describe('readRuntimeSettings', () => {
+  it('reads env, bus, dry-run, the parsed config and the own role prefix', () => {
+    const settings = readRuntimeSettings(manifest, env);
+
+    expect(settings).toEqual({
+      env: 'test',
+      busName: 'bus',
+      dryRun: false,
+      config: { protectTag: { key: 'reflex:protect', value: 'true' } },
+      ownRolePrefix: 'reflex-test-',
+    });
+  });
+
+  it('reads REFLEX_DRY_RUN "true" as dry-run', () => {
+    expect(readRuntimeSettings(manifest, { ...env, REFLEX_DRY_RUN: 'true' }).dryRun).toBe(true);
+  });
+
+  it('parses the config with defaults when REFLEX_CONFIG is not set', () => {
+    const { REFLEX_CONFIG: _unset, ...withoutConfig } = env;
+
+    expect(readRuntimeSettings(manifest, withoutConfig).config).toEqual({ protectTag: { key: 'reflex:protect', value: 'true' } });
+  });
+
+  it('takes the own role prefix from REFLEX_OWN_ROLE_PREFIX when set', () => {
+    const settings = readRuntimeSettings(manifest, { ...env, REFLEX_OWN_ROLE_PREFIX: 'acme-reflex-test-' });
+
+    expect(settings.ownRolePrefix).toBe('acme-reflex-test-');
+  });
+
+  it('throws a ConfigError naming REFLEX_DRY_RUN when it is neither "true" nor "false"', () => {
+    const error = configError({ ...env, REFLEX_DRY_RUN: 'yes' });
+
+    expect(error.message).toMatch(/^reflex "tiny" environment: REFLEX_DRY_RUN: /);
+  });
+
+  it('throws a ConfigError naming REFLEX_ENV when it is missing', () => {
+    const { REFLEX_ENV: _unset, ...withoutEnv } = env;
+
+    expect(configError(withoutEnv).message).toContain('REFLEX_ENV: ');
+  });
+
+  it('throws a ConfigError naming the config field that fails the manifest schema', () => {
+    const error = configError({ ...env, REFLEX_CONFIG: '{"protectTag":{"key":"","value":"true"}}' });
+
+    expect(error.message).toMatch(/^reflex "tiny" config: protectTag\.key: /);
+  });
+
+  it('throws a ConfigError with the parse error as cause when REFLEX_CONFIG is not JSON', () => {
+    const error = configError({ ...env, REFLEX_CONFIG: '{protectTag:' });
+
+    expect(error.message).toBe('reflex "tiny": REFLEX_CONFIG is not JSON');
+    expect(error.cause).toBeInstanceOf(SyntaxError);
+  });
+});

@@ -1,0 +1,224 @@
+import { describe, expect, it } from '@jest/globals';
+import { z } from 'zod';
+import {
+  defineReflex,
+  describeIssues,
+  eventPatterns,
+  InvalidManifestError,
+  type Permission,
+  permissionsOf,
+  type ReflexManifestInput,
+} from './manifest';
+
+const ConfigSchema = z.object({ tagKey: z.string().default('reflex:protect') });
+
+const input = (overrides: Partial<ReflexManifestInput<typeof ConfigSchema>> = {}): ReflexManifestInput<typeof ConfigSchema> => ({
+  name: 'instance-guard',
+  description: 'Starts protected instances again.',
+  triggers: [{ kind: 'event', pattern: { source: ['aws.ec2'], 'detail-type': ['EC2 Instance State-change Notification'] } }],
+  permissions: () => [{ sid: 'ReadInstances', actions: ['ec2:DescribeInstances'], resources: ['*'] }],
+  config: ConfigSchema,
+  ...overrides,
+});
+
+/** The message of the error `fn` throws (it must throw an InvalidManifestError). */
+const invalidManifestMessage = (fn: () => unknown): string => {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidManifestError);
+    return (error as Error).message;
+  }
+  throw new Error('expected an InvalidManifestError, but nothing was thrown');
+};
+
+describe('defineReflex', () => {
+  it('rejects a description longer than Lambda takes, naming the reflex and the field', () => {
+    const message = invalidManifestMessage(() => defineReflex(input({ description: 'x'.repeat(257) })));
+
+    expect(message).toContain('reflex "instance-guard"');
+    expect(message).toContain('description');
+  });
+
+  it('fills in memory, timeout, batch size, concurrency and receive count defaults', () => {
+    const manifest = defineReflex(input());
+
+    expect(manifest).toMatchObject({ memoryMb: 256, timeoutSeconds: 30, batchSize: 10, maxConcurrency: 5, maxReceiveCount: 3 });
+  });
+
+  it('keeps the values a manifest sets instead of the defaults', () => {
+    const manifest = defineReflex(input({ memoryMb: 512, timeoutSeconds: 60, batchSize: 5, maxConcurrency: 2, maxReceiveCount: 5 }));
+
+    expect(manifest).toMatchObject({ memoryMb: 512, timeoutSeconds: 60, batchSize: 5, maxConcurrency: 2, maxReceiveCount: 5 });
+  });
+
+  it('keeps the config schema and the permissions function as given', () => {
+    const permissions = () => [];
+
+    const manifest = defineReflex(input({ permissions }));
+
+    expect(manifest.config).toBe(ConfigSchema);
+    expect(manifest.permissions).toBe(permissions);
+  });
+
+  it('rejects a name with upper-case letters, naming the reflex and the field', () => {
+    const message = invalidManifestMessage(() => defineReflex(input({ name: 'Instance-Guard' })));
+
+    expect(message).toContain('reflex "Instance-Guard"');
+    expect(message).toContain('name: lower-case letters, digits and dashes');
+  });
+
+  it('rejects a name longer than 40 characters', () => {
+    const message = invalidManifestMessage(() => defineReflex(input({ name: 'a'.repeat(41) })));
+
+    expect(message).toContain('name: at most 40 characters');
+  });
+
+  it('rejects a manifest without triggers, naming the reflex and the field', () => {
+    const message = invalidManifestMessage(() => defineReflex(input({ triggers: [] })));
+
+    expect(message).toMatch(/^reflex "instance-guard": triggers: /);
+  });
+
+  it('rejects a schedule expression that is neither rate() nor cron(), naming the trigger', () => {
+    const message = invalidManifestMessage(() =>
+      defineReflex(input({ triggers: [{ kind: 'schedule', expression: 'every 5 minutes' }] })),
+    );
+
+    expect(message).toBe('reflex "instance-guard": triggers.0.expression: a schedule is rate(…) or cron(…)');
+  });
+
+  it('accepts rate() and cron() schedule expressions', () => {
+    const manifest = defineReflex(
+      input({
+        triggers: [
+          { kind: 'schedule', expression: 'rate(5 minutes)' },
+          { kind: 'schedule', expression: 'cron(0 12 * * ? *)' },
+        ],
+      }),
+    );
+
+    expect(manifest.triggers).toHaveLength(2);
+  });
+
+  it('rejects an empty event pattern', () => {
+    const message = invalidManifestMessage(() => defineReflex(input({ triggers: [{ kind: 'event', pattern: {} }] })));
+
+    expect(message).toContain('triggers.0.pattern: an event pattern may not be empty');
+  });
+
+  it('rejects a maximum concurrency below 2', () => {
+    const message = invalidManifestMessage(() => defineReflex(input({ maxConcurrency: 1 })));
+
+    expect(message).toMatch(/^reflex "instance-guard": maxConcurrency: /);
+  });
+
+  it('rejects an http route whose path does not start with a slash', () => {
+    const message = invalidManifestMessage(() => defineReflex(input({ triggers: [{ kind: 'http', method: 'GET', path: 'status' }] })));
+
+    expect(message).toContain('triggers.0.path');
+  });
+});
+
+describe('permissionsOf', () => {
+  const withPermissions = (permissions: Permission[]) => defineReflex(input({ permissions: () => permissions }));
+
+  it('returns the statements for the config it is given', () => {
+    const manifest = defineReflex(
+      input({
+        permissions: (config) => [
+          {
+            sid: 'StartTagged',
+            actions: ['ec2:StartInstances'],
+            resources: ['arn:${partition}:ec2:${region}:${account}:instance/*'],
+            conditions: [{ test: 'StringEquals', variable: `aws:ResourceTag/${config.tagKey}`, values: ['true'] }],
+          },
+        ],
+      }),
+    );
+
+    const permissions = permissionsOf(manifest, { tagKey: 'team:protect' });
+
+    expect(permissions[0]?.conditions?.[0]?.variable).toBe('aws:ResourceTag/team:protect');
+  });
+
+  it('accepts a wildcard within an action name, such as ec2:Describe*', () => {
+    const manifest = withPermissions([{ sid: 'Read', actions: ['ec2:Describe*'], resources: ['*'] }]);
+
+    expect(permissionsOf(manifest, { tagKey: 'x' })).toHaveLength(1);
+  });
+
+  it('rejects ec2:*, naming the reflex and the statement', () => {
+    const manifest = withPermissions([{ sid: 'All', actions: ['ec2:*'], resources: ['*'] }]);
+
+    const message = invalidManifestMessage(() => permissionsOf(manifest, { tagKey: 'x' }));
+
+    expect(message).toBe('reflex "instance-guard" permissions: 0.actions.0: wildcard actions ("<service>:*") are not allowed');
+  });
+
+  it('rejects the action *, naming the reflex and the statement', () => {
+    const manifest = withPermissions([
+      { sid: 'Read', actions: ['ec2:DescribeInstances'], resources: ['*'] },
+      { sid: 'Everything', actions: ['*'], resources: ['*'] },
+    ]);
+
+    const message = invalidManifestMessage(() => permissionsOf(manifest, { tagKey: 'x' }));
+
+    expect(message).toBe('reflex "instance-guard" permissions: 1.actions.0: an action is "<service>:<Action>"');
+  });
+
+  it('rejects a statement id that is not alphanumeric', () => {
+    const manifest = withPermissions([{ sid: 'read-instances', actions: ['ec2:DescribeInstances'], resources: ['*'] }]);
+
+    const message = invalidManifestMessage(() => permissionsOf(manifest, { tagKey: 'x' }));
+
+    expect(message).toContain('0.sid: IAM statement ids are alphanumeric');
+  });
+
+  it('rejects a statement without resources', () => {
+    const manifest = withPermissions([{ sid: 'Read', actions: ['ec2:DescribeInstances'], resources: [] }]);
+
+    const message = invalidManifestMessage(() => permissionsOf(manifest, { tagKey: 'x' }));
+
+    expect(message).toMatch(/^reflex "instance-guard" permissions: 0\.resources: /);
+  });
+});
+
+describe('eventPatterns', () => {
+  it('returns the patterns of event triggers only', () => {
+    const pattern = { source: ['aws.ec2'] };
+    const manifest = defineReflex(
+      input({ triggers: [{ kind: 'schedule', expression: 'rate(1 hour)' }, { kind: 'event', pattern }] }),
+    );
+
+    expect(eventPatterns(manifest)).toEqual([pattern]);
+  });
+});
+
+describe('describeIssues', () => {
+  const Schema = z.object({ protectTag: z.object({ key: z.string(), value: z.string() }) });
+
+  it('names each failing field by its dotted path', () => {
+    const error = Schema.safeParse({ protectTag: { key: 1, value: 'true' } }).error!;
+
+    expect(describeIssues(error)).toMatch(/^protectTag\.key: \S/);
+  });
+
+  it('puts the prefix in front of the path', () => {
+    const error = Schema.safeParse({ protectTag: { key: 1, value: 'true' } }).error!;
+
+    expect(describeIssues(error, 'config')).toMatch(/^config\.protectTag\.key: \S/);
+  });
+
+  it('joins several issues with semicolons', () => {
+    const error = Schema.safeParse({ protectTag: { key: 1, value: 2 } }).error!;
+
+    expect(describeIssues(error).split('; ').map((part) => part.split(':')[0])).toEqual(['protectTag.key', 'protectTag.value']);
+  });
+
+  it('calls an issue on the value itself (root)', () => {
+    const error = z.string().safeParse(1).error!;
+
+    expect(describeIssues(error)).toMatch(/^\(root\): \S/);
+  });
+});

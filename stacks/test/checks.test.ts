@@ -1,0 +1,193 @@
+// The policy checks: silent on what we synthesize, and each one catches its default when it is broken
+// in a structuredClone of the real dev stack.
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CHECKS, readSynthesized, runChecks } from '../src';
+import { findResource, queuePolicyOf, readStack, ref, rolePermissions, type StackJson, synthesizeEnvironments } from './support';
+
+const GUARD = 'reflex-dev-instance-guard';
+
+let outdir: string;
+let dev: StackJson;
+
+beforeAll(async () => {
+  outdir = await synthesizeEnvironments();
+  dev = readStack(outdir, 'dev');
+}, 300_000);
+
+afterAll(() => {
+  if (outdir) rmSync(outdir, { recursive: true, force: true });
+});
+
+const guardQueue = (json: StackJson) => findResource(json, 'aws_sqs_queue', { name: GUARD });
+const guardDlq = (json: StackJson) => findResource(json, 'aws_sqs_queue', { name: `${GUARD}-dlq` });
+const guardFunction = (json: StackJson) => findResource(json, 'aws_lambda_function', { function_name: GUARD });
+const guardLogGroup = (json: StackJson) => findResource(json, 'aws_cloudwatch_log_group', { name: `/aws/lambda/${GUARD}` });
+const guardMapping = (json: StackJson) =>
+  findResource(json, 'aws_lambda_event_source_mapping', { event_source_arn: ref(guardQueue(json).address, 'arn') });
+const guardQueuePolicy = (json: StackJson) => queuePolicyOf(json, guardQueue(json).address);
+const guardPermissions = (json: StackJson) => rolePermissions(json, GUARD);
+const statement = <S extends { sid?: string }>(statements: S[], sid: string) => statements.find((s) => s.sid === sid)!;
+
+interface BrokenDefault {
+  /** The check that must catch it. */
+  readonly check: string;
+  readonly breaks: string;
+  /** Breaks exactly one default in the (cloned) dev stack. */
+  readonly mutate: (json: StackJson) => void;
+  /** The address the violation must name. */
+  readonly address: (json: StackJson) => string;
+}
+
+const BROKEN_DEFAULTS: BrokenDefault[] = [
+  {
+    check: 'sqs-encrypted',
+    breaks: 'the guard queue without SSE',
+    mutate: (json) => delete guardQueue(json).block.sqs_managed_sse_enabled,
+    address: (json) => guardQueue(json).address,
+  },
+  {
+    check: 'sqs-encrypted',
+    breaks: 'the guard DLQ with SSE switched off',
+    mutate: (json) => (guardDlq(json).block.sqs_managed_sse_enabled = false),
+    address: (json) => guardDlq(json).address,
+  },
+  {
+    check: 'sqs-dead-letter',
+    breaks: 'the guard queue without a redrive policy',
+    mutate: (json) => delete guardQueue(json).block.redrive_policy,
+    address: (json) => guardQueue(json).address,
+  },
+  {
+    check: 'sqs-dead-letter',
+    breaks: 'a redrive policy without maxReceiveCount',
+    mutate: (json) => {
+      const queue = guardQueue(json).block;
+      queue.redrive_policy = JSON.stringify({ deadLetterTargetArn: JSON.parse(queue.redrive_policy).deadLetterTargetArn });
+    },
+    address: (json) => guardQueue(json).address,
+  },
+  {
+    check: 'sqs-tls-only',
+    breaks: 'the guard queue policy without its Deny on aws:SecureTransport=false',
+    mutate: (json) => {
+      const doc = guardQueuePolicy(json).document;
+      doc.statements.splice(doc.statements.findIndex((s) => s.effect === 'Deny'), 1);
+    },
+    address: (json) => guardQueue(json).address,
+  },
+  {
+    check: 'sqs-tls-only',
+    breaks: 'the Deny turned into an Allow',
+    mutate: (json) => (guardQueuePolicy(json).document.statements.find((s) => s.effect === 'Deny')!.effect = 'Allow'),
+    address: (json) => guardQueue(json).address,
+  },
+  {
+    check: 'sqs-tls-only',
+    breaks: 'the Deny conditioned on aws:SecureTransport=true',
+    mutate: (json) => (guardQueuePolicy(json).document.statements.find((s) => s.effect === 'Deny')!.condition![0]!.values = ['true']),
+    address: (json) => guardQueue(json).address,
+  },
+  {
+    check: 'sqs-source-restricted',
+    breaks: 'the EventBridge allow without its aws:SourceArn condition',
+    mutate: (json) => delete statement(guardQueuePolicy(json).document.statements, 'AllowOnlyItsRules').condition,
+    address: (json) => guardQueuePolicy(json).address,
+  },
+  {
+    check: 'sqs-source-restricted',
+    breaks: 'an aws:SourceArn condition with no values',
+    mutate: (json) => (statement(guardQueuePolicy(json).document.statements, 'AllowOnlyItsRules').condition![0]!.values = []),
+    address: (json) => guardQueuePolicy(json).address,
+  },
+  {
+    check: 'sqs-visibility-timeout',
+    breaks: 'a guard queue visibility timeout of 5 × the function timeout',
+    mutate: (json) => (guardQueue(json).block.visibility_timeout_seconds = 5 * guardFunction(json).block.timeout),
+    address: (json) => guardMapping(json).address,
+  },
+  {
+    check: 'sqs-visibility-timeout',
+    breaks: "a guard queue on SQS's default visibility timeout (30 s)",
+    mutate: (json) => delete guardQueue(json).block.visibility_timeout_seconds,
+    address: (json) => guardMapping(json).address,
+  },
+  {
+    check: 'lambda-log-group',
+    breaks: 'the function without depends_on',
+    mutate: (json) => delete guardFunction(json).block.depends_on,
+    address: (json) => guardFunction(json).address,
+  },
+  {
+    check: 'lambda-log-group',
+    breaks: 'the function without logging_config',
+    mutate: (json) => delete guardFunction(json).block.logging_config,
+    address: (json) => guardFunction(json).address,
+  },
+  {
+    check: 'lambda-log-group',
+    breaks: 'the log group without retention',
+    mutate: (json) => delete guardLogGroup(json).block.retention_in_days,
+    address: (json) => guardLogGroup(json).address,
+  },
+  {
+    check: 'lambda-log-group',
+    breaks: 'the log group with retention 0 (never expire)',
+    mutate: (json) => (guardLogGroup(json).block.retention_in_days = 0),
+    address: (json) => guardLogGroup(json).address,
+  },
+  {
+    check: 'lambda-runtime',
+    breaks: 'the function on nodejs18.x',
+    mutate: (json) => (guardFunction(json).block.runtime = 'nodejs18.x'),
+    address: (json) => guardFunction(json).address,
+  },
+  {
+    check: 'esm-partial-batch',
+    breaks: 'the event source mapping without ReportBatchItemFailures',
+    mutate: (json) => (guardMapping(json).block.function_response_types = []),
+    address: (json) => guardMapping(json).address,
+  },
+  {
+    check: 'iam-no-wildcard-actions',
+    breaks: 'the guard allowed ec2:*',
+    mutate: (json) => statement(guardPermissions(json).statements, 'StartProtectedInstances').actions!.push('ec2:*'),
+    address: (json) => guardPermissions(json).address,
+  },
+  {
+    check: 'iam-no-wildcard-actions',
+    breaks: 'the guard allowed *',
+    mutate: (json) => statement(guardPermissions(json).statements, 'ReadInstances').actions!.push('*'),
+    address: (json) => guardPermissions(json).address,
+  },
+  {
+    check: 'iam-scoped-resources',
+    breaks: 'ec2:StartInstances allowed on resource *',
+    mutate: (json) => statement(guardPermissions(json).statements, 'StartProtectedInstances').resources!.push('*'),
+    address: (json) => guardPermissions(json).address,
+  },
+];
+
+describe('runChecks', () => {
+  it('finds no violation in any synthesized environment', () => {
+    const stacks = readSynthesized(outdir);
+    expect(stacks.map((s) => s.name).sort()).toEqual(['dev', 'local', 'prod', 'staging']);
+    expect(runChecks(stacks)).toEqual([]);
+  });
+
+  it('has a broken-default case below for every check of the pack', () => {
+    expect([...new Set(BROKEN_DEFAULTS.map((c) => c.check))].sort()).toEqual(CHECKS.map((c) => c.id).sort());
+  });
+
+  it.each(BROKEN_DEFAULTS.map((c) => [c.check, c.breaks, c] as const))('%s reports %s', (id, _breaks, broken) => {
+    const check = CHECKS.find((c) => c.id === id)!;
+    const json = structuredClone(dev);
+    broken.mutate(json);
+    const violations = runChecks([{ name: 'dev', json }], [check]);
+    expect(violations).toContainEqual(expect.objectContaining({ check: id, stack: 'dev', address: broken.address(json) }));
+  });
+
+  it.each(CHECKS.map((c) => [c.id, c] as const))('%s passes the unmodified dev stack', (_id, check) => {
+    expect(runChecks([{ name: 'dev', json: structuredClone(dev) }], [check])).toEqual([]);
+  });
+});

@@ -1,0 +1,128 @@
+// Environment configs: what resolves, and errors that name the environment and the field when one cannot.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { loadManifests, type ReflexManifest } from '@reflex/manifest';
+import { ENVIRONMENTS, type EnvConfigInput, InvalidEnvConfigError, resolveEnvironment, synthAll } from '../src';
+import { root } from './support';
+
+let manifests: ReflexManifest[];
+const tempDirs: string[] = [];
+
+beforeAll(async () => {
+  manifests = await loadManifests(root);
+});
+
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+const environment = (name: string): EnvConfigInput => structuredClone(ENVIRONMENTS.find((e) => e.name === name)!);
+
+/** The error `act` throws (fails the test when it throws none). */
+function errorOf(act: () => unknown): Error {
+  try {
+    act();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected an error, none was thrown');
+}
+
+describe('resolveEnvironment', () => {
+  it.each(ENVIRONMENTS.map((e) => e.name))('resolves the %s environment with the instance guard enabled', (name) => {
+    const { env, reflexes } = resolveEnvironment(environment(name), manifests);
+    expect(env.name).toBe(name);
+    expect(reflexes.map((r) => r.manifest.name)).toEqual(['instance-guard']);
+  });
+
+  it("fills the guard's config with the manifest's default protect tag", () => {
+    const { reflexes } = resolveEnvironment(environment('dev'), manifests);
+    expect(reflexes[0]!.config).toEqual({ protectTag: { key: 'reflex:protect', value: 'true' } });
+  });
+
+  it("takes dry-run from the environment unless the reflex overrides it", () => {
+    const input = environment('dev');
+    expect(resolveEnvironment(input, manifests).reflexes[0]!.dryRun).toBe(true);
+    input.reflexes = { 'instance-guard': { enabled: true, dryRun: false } };
+    expect(resolveEnvironment(input, manifests).reflexes[0]!.dryRun).toBe(false);
+  });
+
+  it("takes memory from the reflex's settings over the manifest's default (prod: 512 MB)", () => {
+    expect(resolveEnvironment(environment('prod'), manifests).reflexes[0]!.memoryMb).toBe(512);
+    expect(resolveEnvironment(environment('dev'), manifests).reflexes[0]!.memoryMb).toBe(256);
+  });
+
+  it('leaves out a disabled reflex', () => {
+    const input = environment('dev');
+    input.reflexes = { 'instance-guard': { enabled: false } };
+    expect(resolveEnvironment(input, manifests).reflexes).toEqual([]);
+  });
+
+  it.each<[string, (env: EnvConfigInput) => void, string]>([
+    ['an account id of 3 digits', (env) => (env.account = '123'), 'account'],
+    ['a retention CloudWatch Logs does not accept', (env) => (env.logRetentionDays = 2), 'logRetentionDays'],
+    ['a region that is not one', (env) => (env.region = 'europe'), 'region'],
+    ['a state bucket name S3 would refuse', (env) => (env.state = { bucket: 'Reflex_State' }), 'state.bucket'],
+    ['a member account id of 3 digits', (env) => (env.memberAccounts = ['123']), 'memberAccounts.0'],
+    ['an endpoint that is not a URL', (env) => (env.endpoint = 'localhost 4566'), 'endpoint'],
+    ['a reflex no manifest declares', (env) => (env.reflexes = { ...env.reflexes, unknown: { enabled: true } }), 'reflexes.unknown'],
+    [
+      'a guard memory below Lambda’s minimum',
+      (env) => (env.reflexes = { 'instance-guard': { enabled: true, memoryMb: 64 } }),
+      'reflexes.instance-guard.memoryMb',
+    ],
+    [
+      'an empty protect tag key in the guard config',
+      (env) => (env.reflexes = { 'instance-guard': { enabled: true, config: { protectTag: { key: '', value: 'true' } } } }),
+      'reflexes.instance-guard.config.protectTag.key',
+    ],
+  ])('rejects %s with an InvalidEnvConfigError naming the environment and the field', (_case, breakIt, field) => {
+    const input = environment('dev');
+    breakIt(input);
+    const error = errorOf(() => resolveEnvironment(input, manifests));
+    expect(error).toBeInstanceOf(InvalidEnvConfigError);
+    expect(error.message).toContain('environment "dev"');
+    expect(error.message).toContain(`${field}:`);
+  });
+
+  it('names an environment whose name is invalid by the name it was given', () => {
+    const input = { ...environment('dev'), name: 'Dev_1' };
+    const error = errorOf(() => resolveEnvironment(input, manifests));
+    expect(error).toBeInstanceOf(InvalidEnvConfigError);
+    expect(error.message).toContain('environment "Dev_1"');
+    expect(error.message).toContain('name:');
+  });
+
+  it('names the known reflexes when an environment enables an unknown one', () => {
+    const input = environment('dev');
+    input.reflexes = { 'instance-gaurd': { enabled: true } };
+    expect(errorOf(() => resolveEnvironment(input, manifests)).message).toContain('known: instance-guard');
+  });
+});
+
+describe('synthAll', () => {
+  const outdir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reflex-'));
+    tempDirs.push(dir);
+    return dir;
+  };
+
+  it('rejects an environment with a bad log retention, naming the environment and the field', async () => {
+    const bad = { ...environment('staging'), logRetentionDays: 2 };
+    const synth = synthAll({ root, outdir: outdir(), environments: [bad] });
+    await expect(synth).rejects.toThrow(InvalidEnvConfigError);
+    await expect(synth).rejects.toThrow(/environment "staging": logRetentionDays:/);
+  });
+
+  it('writes no stack at all when one of several environments is invalid', async () => {
+    const dir = outdir();
+    const bad = { ...environment('dev'), name: 'broken', account: '123' };
+    await expect(synthAll({ root, outdir: dir, environments: [environment('local'), bad] })).rejects.toThrow(
+      /environment "broken": account:/,
+    );
+    const written = readdirSync(dir, { recursive: true }).map(String);
+    expect(written.filter((file) => file.endsWith('cdk.tf.json'))).toEqual([]);
+  });
+});

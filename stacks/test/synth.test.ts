@@ -1,0 +1,272 @@
+// Secure defaults, asserted as properties of the Terraform JSON synthesized for every environment.
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { awsName, loadManifests, type ReflexManifest } from '@reflex/manifest';
+import { ENVIRONMENTS, type EnvConfig, LAMBDA_RUNTIME, type ResolvedReflex, resolveEnvironment, VISIBILITY_TIMEOUT_FACTOR } from '../src';
+import {
+  allStatements,
+  findResource,
+  queuePolicyOf,
+  readStack,
+  ref,
+  resourcesOf,
+  rolePermissions,
+  root,
+  type StackJson,
+  synthesizeEnvironments,
+} from './support';
+
+const GUARD = 'instance-guard';
+
+let outdir: string;
+let manifests: ReflexManifest[];
+const stacks = new Map<string, StackJson>();
+const resolved = new Map<string, { env: EnvConfig; guard: ResolvedReflex }>();
+
+beforeAll(async () => {
+  outdir = await synthesizeEnvironments();
+  manifests = await loadManifests(root);
+  for (const input of ENVIRONMENTS) {
+    const { env, reflexes } = resolveEnvironment(input, manifests);
+    stacks.set(env.name, readStack(outdir, env.name));
+    resolved.set(env.name, { env, guard: reflexes.find((r) => r.manifest.name === GUARD)! });
+  }
+}, 300_000);
+
+afterAll(() => {
+  if (outdir) rmSync(outdir, { recursive: true, force: true });
+});
+
+const envNames = ENVIRONMENTS.map((e) => e.name);
+const lambdaEnvNames = ENVIRONMENTS.filter((e) => (e.compute ?? 'lambda') === 'lambda').map((e) => e.name);
+
+/** What one environment's test needs: its JSON, its config, and the guard's resources found by name. */
+function context(name: string) {
+  const json = stacks.get(name)!;
+  const { env, guard } = resolved.get(name)!;
+  const guardName = awsName(env.name, GUARD);
+  return {
+    json,
+    env,
+    guard,
+    guardName,
+    queue: findResource(json, 'aws_sqs_queue', { name: guardName }),
+    dlq: findResource(json, 'aws_sqs_queue', { name: `${guardName}-dlq` }),
+    rule: findResource(json, 'aws_cloudwatch_event_rule', { name: `${guardName}-0` }),
+    logGroup: findResource(json, 'aws_cloudwatch_log_group', { name: `/aws/lambda/${guardName}` }),
+  };
+}
+
+describe.each(envNames)('the %s stack', (name) => {
+  it('encrypts every SQS queue with SSE-SQS', () => {
+    const { json } = context(name);
+    const queues = resourcesOf(json, 'aws_sqs_queue');
+    expect(queues.length).toBeGreaterThanOrEqual(4);
+    for (const { block } of queues) expect(block.sqs_managed_sse_enabled).toBe(true);
+  });
+
+  it("dead-letters the guard queue's messages to its DLQ after the manifest's maxReceiveCount (3)", () => {
+    const { queue, dlq, guard } = context(name);
+    expect(guard.manifest.maxReceiveCount).toBe(3);
+    expect(JSON.parse(queue.block.redrive_policy)).toEqual({ deadLetterTargetArn: ref(dlq.address, 'arn'), maxReceiveCount: 3 });
+  });
+
+  it(`gives the guard queue a visibility timeout of at least ${VISIBILITY_TIMEOUT_FACTOR} × the function timeout`, () => {
+    const { queue, guard } = context(name);
+    expect(queue.block.visibility_timeout_seconds).toBeGreaterThanOrEqual(VISIBILITY_TIMEOUT_FACTOR * guard.timeoutSeconds);
+  });
+
+  it('lets only EventBridge send to the guard queue, and only on behalf of the guard rule', () => {
+    const { json, queue, rule } = context(name);
+    const allows = queuePolicyOf(json, queue.address).document.statements.filter((s) => s.effect === 'Allow');
+    expect(allows).toEqual([
+      expect.objectContaining({
+        actions: ['sqs:SendMessage'],
+        principals: [{ type: 'Service', identifiers: ['events.amazonaws.com'] }],
+        resources: [ref(queue.address, 'arn')],
+        condition: [{ test: 'ArnEquals', variable: 'aws:SourceArn', values: [ref(rule.address, 'arn')] }],
+      }),
+    ]);
+  });
+
+  it('denies every request without TLS on every queue, DLQs included', () => {
+    const { json } = context(name);
+    for (const { address } of resourcesOf(json, 'aws_sqs_queue')) {
+      const denies = queuePolicyOf(json, address).document.statements.filter((s) => s.effect === 'Deny');
+      expect(denies).toEqual([
+        expect.objectContaining({
+          actions: ['sqs:*'],
+          principals: [{ type: '*', identifiers: ['*'] }],
+          resources: [ref(address, 'arn')],
+          condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+        }),
+      ]);
+    }
+  });
+
+  it("matches the guard rule on the reflex bus with exactly the manifest's event pattern", () => {
+    const { json, rule, env, guard } = context(name);
+    const bus = findResource(json, 'aws_cloudwatch_event_bus', { name: awsName(env.name, 'bus') });
+    const trigger = guard.manifest.triggers[0]!;
+    expect(trigger.kind).toBe('event');
+    expect(JSON.parse(rule.block.event_pattern)).toEqual(trigger.kind === 'event' ? trigger.pattern : undefined);
+    expect(rule.block.event_bus_name).toBe(ref(bus.address, 'name'));
+  });
+
+  it("targets the guard queue from the guard rule", () => {
+    const { json, rule, queue } = context(name);
+    const target = findResource(json, 'aws_cloudwatch_event_target', { rule: ref(rule.address, 'name') });
+    expect(target.block.arn).toBe(ref(queue.address, 'arn'));
+  });
+
+  it("keeps the guard's logs for the environment's logRetentionDays", () => {
+    const { logGroup, env } = context(name);
+    expect(logGroup.block.retention_in_days).toBe(env.logRetentionDays);
+  });
+
+  it('allows no action "*" or "<service>:*" in any IAM statement', () => {
+    const { json } = context(name);
+    const allowed = allStatements(json)
+      .filter((s) => (s.effect ?? 'Allow') === 'Allow')
+      .flatMap((s) => s.actions ?? []);
+    expect(allowed.length).toBeGreaterThan(0);
+    expect(allowed.filter((a) => a === '*' || a.endsWith(':*'))).toEqual([]);
+  });
+
+  it("lets the guard start only instances of its own account and region that carry the protect tag", () => {
+    const { json, env, guardName } = context(name);
+    const start = rolePermissions(json, guardName).statements.filter((s) => s.actions?.includes('ec2:StartInstances'));
+    expect(start).toEqual([
+      expect.objectContaining({
+        effect: 'Allow',
+        actions: ['ec2:StartInstances'],
+        resources: [`arn:${env.partition}:ec2:${env.region}:${env.account}:instance/*`],
+        condition: [{ test: 'StringEquals', variable: 'aws:ResourceTag/reflex:protect', values: ['true'] }],
+      }),
+    ]);
+  });
+
+  it('keeps its state in S3 under reflex/<env>/reflex.tfstate, encrypted and with a lock file', () => {
+    const { json, env } = context(name);
+    expect(json.terraform.backend.s3).toEqual(
+      expect.objectContaining({
+        bucket: env.state.bucket,
+        key: `reflex/${env.name}/reflex.tfstate`,
+        encrypt: true,
+        use_lockfile: true,
+      }),
+    );
+  });
+
+  it("tags every resource through the provider's default tags, reflex:env included", () => {
+    const { json, env } = context(name);
+    expect(json.provider.aws).toHaveLength(1);
+    expect(json.provider.aws[0]!.default_tags).toEqual([
+      { tags: { ...env.tags, 'reflex:env': env.name, 'managed-by': 'reflex' } },
+    ]);
+  });
+
+  it('forwards EC2 state-change events from the default bus to the reflex bus', () => {
+    const { json, env } = context(name);
+    const bus = findResource(json, 'aws_cloudwatch_event_bus', { name: awsName(env.name, 'bus') });
+    const forward = findResource(json, 'aws_cloudwatch_event_rule', { name: awsName(env.name, 'forward', 'ec2') });
+    expect(forward.block.event_bus_name).toBeUndefined();
+    expect(JSON.parse(forward.block.event_pattern)).toEqual({
+      source: ['aws.ec2'],
+      'detail-type': ['EC2 Instance State-change Notification'],
+    });
+    const target = findResource(json, 'aws_cloudwatch_event_target', { rule: ref(forward.address, 'name') });
+    expect(target.block.arn).toBe(ref(bus.address, 'arn'));
+  });
+});
+
+describe.each(lambdaEnvNames)('the guard function of the %s stack', (name) => {
+  const guardFunction = () => {
+    const { json, guardName } = context(name);
+    return findResource(json, 'aws_lambda_function', { function_name: guardName });
+  };
+
+  it(`runs ${LAMBDA_RUNTIME} with handler index.handler`, () => {
+    const fn = guardFunction();
+    expect(fn.block.runtime).toBe('nodejs22.x');
+    expect(fn.block.handler).toBe('index.handler');
+  });
+
+  it('takes memory and timeout from the resolved reflex settings', () => {
+    const { guard } = context(name);
+    const fn = guardFunction();
+    expect(fn.block.memory_size).toBe(guard.memoryMb);
+    expect(fn.block.timeout).toBe(guard.timeoutSeconds);
+  });
+
+  it('logs to its own log group', () => {
+    const { logGroup } = context(name);
+    expect(guardFunction().block.logging_config).toEqual(expect.objectContaining({ log_group: ref(logGroup.address, 'name') }));
+  });
+
+  it('depends on its log group, so the group and its retention exist first', () => {
+    const { logGroup } = context(name);
+    expect(guardFunction().block.depends_on).toContain(logGroup.address);
+  });
+
+  it('has a queue visibility timeout of at least 6 × its own timeout', () => {
+    const { queue } = context(name);
+    expect(queue.block.visibility_timeout_seconds).toBeGreaterThanOrEqual(6 * guardFunction().block.timeout);
+  });
+
+  it("reads its queue with partial batch responses and the manifest's batch size", () => {
+    const { json, queue, guard } = context(name);
+    const mapping = findResource(json, 'aws_lambda_event_source_mapping', { event_source_arn: ref(queue.address, 'arn') });
+    expect(mapping.block.function_name).toBe(ref(guardFunction().address, 'arn'));
+    expect(mapping.block.function_response_types).toEqual(['ReportBatchItemFailures']);
+    expect(mapping.block.batch_size).toBe(guard.manifest.batchSize);
+  });
+
+  it('restricts the provider to the environment account', () => {
+    const { json, env } = context(name);
+    expect(json.provider.aws[0]!.allowed_account_ids).toEqual([env.account]);
+    expect(json.provider.aws[0]!.access_key).toBeUndefined();
+  });
+});
+
+describe('the dev stack', () => {
+  it('lets the guard start instances only in eu-central-1 of account 111111111111', () => {
+    const json = stacks.get('dev')!;
+    const start = rolePermissions(json, 'reflex-dev-instance-guard').statements.find((s) => s.sid === 'StartProtectedInstances');
+    expect(start?.resources).toEqual(['arn:aws:ec2:eu-central-1:111111111111:instance/*']);
+    expect(start?.condition).toEqual([{ test: 'StringEquals', variable: 'aws:ResourceTag/reflex:protect', values: ['true'] }]);
+  });
+
+  it('keeps its state under reflex/dev/reflex.tfstate', () => {
+    expect(stacks.get('dev')!.terraform.backend.s3!.key).toBe('reflex/dev/reflex.tfstate');
+  });
+
+  it('runs the guard in dry-run mode', () => {
+    const fn = findResource(stacks.get('dev')!, 'aws_lambda_function', { function_name: 'reflex-dev-instance-guard' });
+    expect(fn.block.environment.variables.REFLEX_DRY_RUN).toBe('true');
+  });
+});
+
+describe('the local stack', () => {
+  it('deploys no Lambda function or event source mapping (the local runner drives the bundles)', () => {
+    const json = stacks.get('local')!;
+    expect(resourcesOf(json, 'aws_lambda_function')).toEqual([]);
+    expect(resourcesOf(json, 'aws_lambda_event_source_mapping')).toEqual([]);
+  });
+
+  it('still creates the guard queue and its DLQ', () => {
+    const json = stacks.get('local')!;
+    expect(() => findResource(json, 'aws_sqs_queue', { name: 'reflex-local-instance-guard' })).not.toThrow();
+    expect(() => findResource(json, 'aws_sqs_queue', { name: 'reflex-local-instance-guard-dlq' })).not.toThrow();
+  });
+
+  it('points every provider service and the state backend at the local endpoint', () => {
+    const json = stacks.get('local')!;
+    const { env } = resolved.get('local')!;
+    const endpoints = json.provider.aws[0]!.endpoints as Record<string, string>[];
+    expect(endpoints).toHaveLength(1);
+    expect(Object.keys(endpoints[0]!)).toEqual(expect.arrayContaining(['events', 'iam', 'logs', 'sqs', 'sts']));
+    expect(new Set(Object.values(endpoints[0]!))).toEqual(new Set([env.endpoint]));
+    expect(json.terraform.backend.s3!.endpoints).toEqual(expect.objectContaining({ s3: env.endpoint }));
+  });
+});

@@ -1,0 +1,120 @@
+// The real Terraform CLI, offline: `validate` on every environment and a `plan` of dev. Providers come from
+// the local mirror through the shared plugin cache (see terraformEnv); no AWS call is made.
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ENVIRONMENTS } from '../src';
+import { terraform, terraformEnv } from '../src/terraform';
+import { findResource, readStack, root, synthesizeEnvironments } from './support';
+
+const TERRAFORM_TIMEOUT = 300_000;
+
+/** Replaces the S3 backend and the real credentials so that plan runs without AWS. */
+const OFFLINE_OVERRIDE = {
+  terraform: { backend: { local: { path: 'terraform.tfstate' } } },
+  provider: {
+    aws: {
+      access_key: 'fake',
+      secret_key: 'fake',
+      skip_credentials_validation: true,
+      skip_requesting_account_id: true,
+      skip_metadata_api_check: 'true',
+      allowed_account_ids: null,
+    },
+  },
+};
+
+interface PlannedChange {
+  address: string;
+  type: string;
+  change: { actions: string[]; after: Record<string, any> | null };
+}
+
+let outdir: string;
+let env: Record<string, string>;
+const tempDirs: string[] = [];
+
+beforeAll(async () => {
+  outdir = await synthesizeEnvironments();
+  tempDirs.push(outdir);
+  env = terraformEnv(root);
+}, TERRAFORM_TIMEOUT);
+
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('terraform validate', () => {
+  it('has a synthesized stack folder for every environment', () => {
+    expect(readdirSync(join(outdir, 'stacks')).sort()).toEqual(ENVIRONMENTS.map((e) => e.name).sort());
+  });
+
+  // One environment after the other: each init links the provider from the cache into its folder.
+  it.each(ENVIRONMENTS.map((e) => e.name))(
+    'accepts the %s stack',
+    async (name) => {
+      const cwd = join(outdir, 'stacks', name);
+      await terraform(['init', '-backend=false', '-input=false', '-no-color'], { cwd, env });
+      const { stdout } = await terraform(['validate', '-json', '-no-color'], { cwd, env });
+      const result = JSON.parse(stdout) as { valid: boolean; error_count: number; diagnostics: unknown[] };
+      expect(result).toEqual(expect.objectContaining({ valid: true, error_count: 0 }));
+    },
+    TERRAFORM_TIMEOUT,
+  );
+});
+
+describe('terraform plan of dev (offline)', () => {
+  let dir: string;
+  let changes: PlannedChange[];
+
+  beforeAll(async () => {
+    dir = join(mkdtempSync(join(tmpdir(), 'reflex-')), 'dev');
+    tempDirs.push(dirname(dir));
+    // The whole stack folder, assets included; not the .terraform folder validate may have left there.
+    cpSync(join(outdir, 'stacks', 'dev'), dir, { recursive: true, filter: (src) => basename(src) !== '.terraform' });
+    writeFileSync(join(dir, 'offline_override.tf.json'), JSON.stringify(OFFLINE_OVERRIDE, null, 2));
+    await terraform(['init', '-input=false', '-no-color'], { cwd: dir, env });
+    await terraform(['plan', '-input=false', '-lock=false', '-no-color', '-out=plan.bin'], { cwd: dir, env });
+    const { stdout } = await terraform(['show', '-json', 'plan.bin'], { cwd: dir, env });
+    changes = (JSON.parse(stdout) as { resource_changes: PlannedChange[] }).resource_changes;
+  }, TERRAFORM_TIMEOUT);
+
+  const planned = (type: string, name: string, attribute = 'name') =>
+    changes.filter((c) => c.type === type && c.change.after?.[attribute] === name);
+
+  it('finds the guard bundle at the relative asset path the stack names', () => {
+    const fn = findResource(readStack(outdir, 'dev'), 'aws_lambda_function', { function_name: 'reflex-dev-instance-guard' });
+    expect(isAbsolute(fn.block.filename)).toBe(false);
+    expect(fn.block.filename).toMatch(/^assets\//);
+    expect(existsSync(join(dir, fn.block.filename))).toBe(true);
+  });
+
+  it('creates the guard function on nodejs22.x', () => {
+    const fns = planned('aws_lambda_function', 'reflex-dev-instance-guard', 'function_name');
+    expect(fns).toHaveLength(1);
+    expect(fns[0]!.change.actions).toEqual(['create']);
+    expect(fns[0]!.change.after).toEqual(expect.objectContaining({ runtime: 'nodejs22.x', handler: 'index.handler' }));
+  });
+
+  it('creates the guard queue and its DLQ, both encrypted', () => {
+    for (const name of ['reflex-dev-instance-guard', 'reflex-dev-instance-guard-dlq']) {
+      const queues = planned('aws_sqs_queue', name);
+      expect(queues).toHaveLength(1);
+      expect(queues[0]!.change.actions).toEqual(['create']);
+      expect(queues[0]!.change.after).toEqual(expect.objectContaining({ sqs_managed_sse_enabled: true }));
+    }
+  });
+
+  it('creates the event source mapping with partial batch responses', () => {
+    const mappings = changes.filter((c) => c.type === 'aws_lambda_event_source_mapping');
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]!.change.actions).toEqual(['create']);
+    expect(mappings[0]!.change.after?.function_response_types).toEqual(['ReportBatchItemFailures']);
+  });
+
+  it('plans only creations on an empty state', () => {
+    const actions = new Set(changes.filter((c) => !c.address.startsWith('data.')).flatMap((c) => c.change.actions));
+    expect([...actions]).toEqual(['create']);
+  });
+});
