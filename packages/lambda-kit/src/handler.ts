@@ -57,7 +57,9 @@ export function reflexHandler<C extends z.ZodType, S extends z.ZodType>(options:
   const settings = readRuntimeSettings(manifest, options.env ?? process.env);
   const logger =
     options.logger ?? new Logger({ serviceName: `reflex-${manifest.name}`, persistentKeys: { reflex: manifest.name, env: settings.env } });
-  const emitter = options.emitter ?? new EventBridgeEmitter(settings.busName);
+  // With the "log" sink, actions are only logged (each as an `action` log line), never published.
+  const emitter =
+    options.emitter ?? (settings.actionsSink === 'log' ? { emit: async () => {} } : new EventBridgeEmitter(settings.busName));
   const handle = options.init({ ...settings, logger });
   const bodySchema = JSONStringified(schema as z.ZodType);
 

@@ -37,7 +37,12 @@ describe('readRuntimeSettings', () => {
       dryRun: false,
       config: { protectTag: { key: 'reflex:protect', value: 'true' } },
       ownRolePrefix: 'reflex-test-',
+      actionsSink: 'eventbridge',
     });
+  });
+
+  it('reads REFLEX_ACTIONS_SINK "log" as log-only actions', () => {
+    expect(readRuntimeSettings(manifest, { ...env, REFLEX_ACTIONS_SINK: 'log' }).actionsSink).toBe('log');
   });
 
   it('reads REFLEX_DRY_RUN "true" as dry-run', () => {

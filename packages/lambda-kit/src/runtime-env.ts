@@ -9,6 +9,8 @@ export const RuntimeEnvSchema = z.object({
   REFLEX_DRY_RUN: z.enum(['true', 'false']),
   REFLEX_CONFIG: z.string().default('{}'),
   REFLEX_OWN_ROLE_PREFIX: z.string().min(1).optional(),
+  /** Where Reflex Action events go: the reflex bus, or only the log (`reflex invoke` without --emit). */
+  REFLEX_ACTIONS_SINK: z.enum(['eventbridge', 'log']).default('eventbridge'),
 });
 
 /** The runtime settings of one reflex, validated. */
@@ -18,6 +20,7 @@ export interface RuntimeSettings<C> {
   readonly dryRun: boolean;
   readonly config: C;
   readonly ownRolePrefix: string;
+  readonly actionsSink: 'eventbridge' | 'log';
 }
 
 /**
@@ -47,5 +50,6 @@ export function readRuntimeSettings<C extends z.ZodType>(
     dryRun: env.data.REFLEX_DRY_RUN === 'true',
     config: config.data,
     ownRolePrefix: env.data.REFLEX_OWN_ROLE_PREFIX ?? ownRolePrefix(env.data.REFLEX_ENV),
+    actionsSink: env.data.REFLEX_ACTIONS_SINK,
   };
 }
