@@ -175,7 +175,8 @@ export function mendLocalEnvelope(body: string, account: string): string {
   }
 }
 
-function toRecord(m: Message, queueArn: string, region: string): SQSRecord {
+/** An SQS message in the shape Lambda's event source mapping hands to a function. */
+export function toRecord(m: Message, queueArn: string, region: string): SQSRecord {
   const a = m.Attributes ?? {};
   return {
     messageId: m.MessageId!,
@@ -195,7 +196,8 @@ function toRecord(m: Message, queueArn: string, region: string): SQSRecord {
   };
 }
 
-function lambdaContext(reflex: DeployedReflex, region: string, timeoutMs: number): Context {
+/** A Lambda-like context for one invocation of a reflex. */
+export function lambdaContext(reflex: DeployedReflex, region: string, timeoutMs: number): Context {
   const name = reflex.queueUrl.split('/').pop()!;
   const deadline = Date.now() + timeoutMs;
   const account = reflex.queueUrl.split('/').at(-2) ?? '123456789012';

@@ -1,0 +1,3 @@
+export { compilePattern, CompiledPattern, RuleSet } from './rule-set';
+export { InvalidPatternError } from './errors';
+export type { MatchFailure } from './match';
