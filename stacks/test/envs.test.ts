@@ -126,3 +126,14 @@ describe('synthAll', () => {
     expect(written.filter((file) => file.endsWith('cdk.tf.json'))).toEqual([]);
   });
 });
+
+describe('synthAll with an invalid manifest pattern', () => {
+  it('fails naming the reflex', async () => {
+    const [guard] = await loadManifests(root);
+    // Built by hand (defineReflex would already refuse it), as a reflex that skipped defineReflex would be.
+    const broken = { ...guard!, triggers: [{ kind: 'event' as const, pattern: { source: 'aws.ec2' } }] };
+    await expect(
+      synthAll({ root, outdir: mkdtempSync(join(tmpdir(), 'reflex-bad-')), manifests: [broken] }),
+    ).rejects.toThrow('reflex "instance-guard": triggers.0.pattern.source');
+  });
+});

@@ -222,3 +222,22 @@ describe('describeIssues', () => {
     expect(describeIssues(error)).toMatch(/^\(root\): \S/);
   });
 });
+
+describe('defineReflex event patterns', () => {
+  it('rejects an invalid pattern, naming the reflex, the trigger and the pattern path', () => {
+    const message = invalidManifestMessage(() =>
+      defineReflex(input({ triggers: [{ kind: 'event', pattern: { source: ['aws.ec2'], detail: { state: 'stopped' } } }] })),
+    );
+
+    expect(message).toContain('reflex "instance-guard"');
+    expect(message).toContain('triggers.0.pattern.detail.state');
+  });
+
+  it('rejects an unknown operator in a pattern', () => {
+    const message = invalidManifestMessage(() =>
+      defineReflex(input({ triggers: [{ kind: 'event', pattern: { source: [{ prefixx: 'aws.' }] } }] })),
+    );
+
+    expect(message).toContain('prefixx');
+  });
+});

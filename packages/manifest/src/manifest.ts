@@ -1,3 +1,4 @@
+import { compilePattern, InvalidPatternError } from '@reflex/event-patterns';
 import { z } from 'zod';
 import { NAME_PATTERN } from './naming';
 
@@ -159,7 +160,29 @@ export function defineReflex<C extends z.ZodType>(input: ReflexManifestInput<C>)
   if (!parsed.success) {
     throw new InvalidManifestError(`reflex "${input.name}": ${describeIssues(parsed.error)}`);
   }
-  return { ...parsed.data, permissions, config };
+  const manifest = { ...parsed.data, permissions, config };
+  checkPatterns(manifest);
+  return manifest;
+}
+
+/**
+ * Compiles every event pattern of a manifest as EventBridge would.
+ *
+ * @throws InvalidManifestError naming the reflex, the trigger and the pattern's path and reason.
+ */
+export function checkPatterns(manifest: Pick<ReflexManifest, 'name' | 'triggers'>): void {
+  manifest.triggers.forEach((trigger, i) => {
+    if (trigger.kind !== 'event') return;
+    try {
+      compilePattern(trigger.pattern);
+    } catch (error) {
+      if (!(error instanceof InvalidPatternError)) throw error;
+      throw new InvalidManifestError(
+        `reflex "${manifest.name}": triggers.${i}.pattern${error.path ? `.${error.path}` : ''}: ${error.reason}`,
+        { cause: error },
+      );
+    }
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { describeIssues, type ReflexManifest } from '@reflex/manifest';
+import { checkPatterns, describeIssues, type ReflexManifest } from '@reflex/manifest';
 import { dev } from './dev';
 import { local } from './local';
 import { prod } from './prod';
@@ -49,6 +49,8 @@ export function resolveEnvironment(
   for (const [name, settings] of Object.entries(env.reflexes)) {
     if (!settings.enabled) continue;
     const manifest = known.get(name)!;
+    // Manifests made with defineReflex are checked already; this catches hand-built ones.
+    checkPatterns(manifest);
     const config = manifest.config.safeParse(settings.config ?? {});
     if (!config.success) {
       throw new InvalidEnvConfigError(

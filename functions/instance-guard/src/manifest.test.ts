@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import { compilePattern } from '@reflex/event-patterns';
+import { eventPatterns } from '@reflex/manifest';
+import { manifest } from './manifest';
+
+// Real sample events (packages/events/fixtures/SOURCES.md), cloned and changed for near-misses.
+const fixture = (path: string) =>
+  JSON.parse(readFileSync(new URL(`../../../packages/events/fixtures/${path}`, import.meta.url), 'utf8'));
+const [pattern] = eventPatterns(manifest).map((p) => compilePattern(p));
+const stopped = () => {
+  const event = fixture('ec2/instance-state-change.json');
+  event.detail.state = 'stopped';
+  return event;
+};
+
+describe('instance guard trigger', () => {
+  it('matches the documented EC2 state change once the instance is stopped', () => {
+    expect(pattern!.matches(stopped())).toBe(true);
+  });
+
+  it('does not match the documented event as published (state "pending")', () => {
+    expect(pattern!.matches(fixture('ec2/instance-state-change.json'))).toBe(false);
+  });
+
+  it('does not match a stopped state from another source', () => {
+    const event = stopped();
+    event.source = 'aws.autoscaling';
+    expect(pattern!.matches(event)).toBe(false);
+  });
+
+  it('does not match the StopInstances API call (CloudTrail), only the state change', () => {
+    expect(pattern!.matches(fixture('cloudtrail/stop-instances.json'))).toBe(false);
+  });
+
+  it('names the failing field for a near-miss', () => {
+    const event = stopped();
+    event.detail.state = 'stopping';
+    expect(pattern!.explain(event).failures.map((f) => f.path)).toEqual(['detail.state']);
+  });
+});
