@@ -58,37 +58,27 @@ function enlarge(a: Uint32Array<ArrayBuffer>, n: number): Uint32Array<ArrayBuffe
   return next;
 }
 
+/** A condition of a rule on one field path: exact strings (a set lookup) or a shared non-exact condition. */
+interface Condition {
+  readonly path: number;
+  /** exact strings, or undefined for a shared non-exact condition (`group`) */
+  readonly exact: ReadonlySet<string> | undefined;
+  readonly group: number;
+}
+
 /** One distinct pattern and every rule id that uses it. */
 interface Rule<T> {
   readonly ids: T[];
   readonly node: PatternNode;
-  /** How many indexed predicates must hold (the fields outside `$or` that are not `exists: false`). */
-  readonly required: number;
-  /** How many of them are exact-string predicates (decided by one map lookup). */
-  readonly exactCount: number;
-  /** Fields the index cannot decide alone (`$or`, `exists: false`): confirm with the full matcher. */
+  /** Its conditions outside `$or` that are not `exists: false`. */
+  readonly conditions: readonly Condition[];
+  /** Parts the conditions cannot decide (`$or`, `exists: false`): confirm with the full matcher. */
   readonly confirm: boolean;
-  /** The paths of its predicates (an event array under one of them may need array-consistent confirmation). */
-  readonly paths: number[];
+  /** The exact condition the rule is indexed under (its most selective one), chosen when the set is prepared. */
+  anchor?: Condition;
 }
 
-/** Non-exact match values shared by rules on one path: evaluated once per event for all of them. */
-interface LeafGroup {
-  readonly leaf: Leaf;
-  readonly predicates: number[];
-}
-
-/** Every predicate on one field path. */
-interface PathIndex {
-  readonly segments: readonly string[];
-  /** exact string → predicates that accept it */
-  readonly exact: Map<string, number[]>;
-  /** distinct non-exact conditions, by their text (for sharing) and in a list (for iteration) */
-  readonly groupsByText: Map<string, LeafGroup>;
-  readonly groups: LeafGroup[];
-}
-
-/** The (path, leaf) pairs of a pattern outside `$or`, and whether it has parts the index cannot decide. */
+/** The (path, leaf) pairs of a pattern outside `$or`, and whether it has parts they cannot decide. */
 function predicatesOf(node: PatternNode, prefix: string[], out: { path: string[]; leaf: Leaf }[]): boolean {
   let undecided = node.ors.length > 0;
   for (const field of node.fields) {
@@ -118,12 +108,15 @@ function valuesAt(value: unknown, segments: readonly string[], i: number, out: S
   return Object.hasOwn(value, key) ? valuesAt(value[key], segments, i + 1, out) : false;
 }
 
+const isExact = (leaf: Leaf) => !!leaf.exactStrings && !leaf.existsTrue;
+
 /**
  * Many patterns matched against one event without re-walking the event per rule. Patterns are compiled
- * once and identical ones share one entry; their conditions are indexed by field path, so each path of
- * the event is read once, each exact value costs one map lookup for all rules, and each distinct
- * non-exact condition is evaluated once for every rule that has it. A rule matches when all its
- * conditions hold; `$or`, `exists: false` and array-consistency are confirmed with the full matcher.
+ * once and identical ones share one entry. Each rule is indexed under its most selective exact condition
+ * (e.g. `detail.state = stopped` rather than `source = aws.ec2`), so an event meets only the rules whose
+ * anchor value it carries; their other conditions are checked on demand, each field path of the event is
+ * read at most once, and each distinct non-exact condition is evaluated at most once per event for all
+ * the rules that share it. `$or`, `exists: false` and array-consistency are confirmed with the full matcher.
  *
  * @example
  * const rules = new RuleSet<string>();
@@ -133,24 +126,25 @@ function valuesAt(value: unknown, segments: readonly string[], i: number, out: S
 export class RuleSet<T> {
   private readonly rules: Rule<T>[] = [];
   private readonly distinct = new Map<string, Rule<T>>();
-  private readonly paths: PathIndex[] = [];
+  private readonly paths: (readonly string[])[] = [];
   private readonly pathByKey = new Map<string, number>();
-  /** predicate → its rule */
-  private readonly predicateRule: number[] = [];
-  /** Rules without indexed predicates: always confirmed. */
-  private readonly unindexed: number[] = [];
+  private readonly groups: Leaf[] = [];
+  private readonly groupByKey = new Map<string, number>();
+  /** path → anchor value → rules; rebuilt when rules were added */
+  private anchors = new Map<number, Map<string, number[]>>();
+  /** rules without an exact condition: checked for every event */
+  private floating: number[] = [];
+  private prepared = true;
   private size = 0;
   // Per-event scratch, stamped with an epoch instead of cleared.
   private epoch = 0;
-  private predicateStamp = new Uint32Array(64);
-  private ruleStamp = new Uint32Array(64);
-  private ruleHits = new Uint32Array(64);
-  private pathArrayStamp = new Uint32Array(16);
+  private pathStamp = new Uint32Array(16);
+  private pathHasArray = new Uint8Array(16);
   private readonly pathValues: Scalar[][] = [];
-  /** per rule, as typed arrays for the hot loop: predicates required, of which exact */
-  private ruleRequired = new Uint32Array(64);
-  private ruleExact = new Uint32Array(64);
-  private readonly candidates: number[] = [];
+  private groupStamp = new Uint32Array(16);
+  private groupResult = new Uint8Array(16);
+  private ruleStamp = new Uint32Array(16);
+  private obj: Record<string, unknown> = {};
 
   /** Adds a rule; throws InvalidPatternError for an invalid pattern. */
   add(id: T, pattern: string | object): void {
@@ -164,38 +158,15 @@ export class RuleSet<T> {
     }
     const predicates: { path: string[]; leaf: Leaf }[] = [];
     const confirm = predicatesOf(node, [], predicates);
-    const ruleIndex = this.rules.length;
-    const isExact = (leaf: Leaf) => !!leaf.exactStrings && !leaf.existsTrue;
-    const exactCount = predicates.filter((p) => isExact(p.leaf)).length;
-    const rule: Rule<T> = { ids: [id], node, required: predicates.length, exactCount, confirm, paths: [] };
+    const conditions: Condition[] = predicates.map(({ path, leaf }) =>
+      isExact(leaf)
+        ? { path: this.pathIndex(path), exact: new Set(leaf.exactStrings), group: -1 }
+        : { path: this.pathIndex(path), exact: undefined, group: this.groupIndex(path, leaf) },
+    );
+    const rule: Rule<T> = { ids: [id], node, conditions, confirm };
     this.rules.push(rule);
     this.distinct.set(canonical, rule);
-    if (predicates.length === 0) this.unindexed.push(ruleIndex);
-    for (const { path, leaf } of predicates) {
-      const predicate = this.predicateRule.length;
-      this.predicateRule.push(ruleIndex);
-      const pathIndex = this.pathIndex(path);
-      rule.paths.push(pathIndex);
-      const index = this.paths[pathIndex]!;
-      if (isExact(leaf)) {
-        for (const value of new Set(leaf.exactStrings)) {
-          const list = index.exact.get(value);
-          if (list) list.push(predicate);
-          else index.exact.set(value, [predicate]);
-        }
-      } else {
-        const group = index.groupsByText.get(leaf.text);
-        if (group) group.predicates.push(predicate);
-        else {
-          const created = { leaf, predicates: [predicate] };
-          index.groupsByText.set(leaf.text, created);
-          index.groups.push(created);
-        }
-      }
-    }
-    this.grow();
-    this.ruleRequired[ruleIndex] = rule.required;
-    this.ruleExact[ruleIndex] = exactCount;
+    this.prepared = false;
   }
 
   /** How many rules were added. */
@@ -210,69 +181,130 @@ export class RuleSet<T> {
 
   /** The ids of every rule the event (an object, or JSON text) matches. */
   matches(event: string | object): T[] {
-    const obj = toEvent(event);
+    if (!this.prepared) this.prepare();
+    this.obj = toEvent(event);
     const epoch = this.nextEpoch();
-    const candidates = this.candidates;
-    candidates.length = 0;
-    // Phase 1: read each path once; exact values cost one lookup for every rule.
-    for (let p = 0; p < this.paths.length; p++) {
-      const index = this.paths[p]!;
-      const values = this.pathValues[p]!;
-      values.length = 0;
-      if (valuesAt(obj, index.segments, 0, values)) this.pathArrayStamp[p] = epoch;
-      if (values.length === 0 || index.exact.size === 0) continue;
-      for (const v of values) {
-        if (typeof v !== 'string') continue;
-        const predicates = index.exact.get(v);
-        if (predicates) for (const predicate of predicates) this.hit(predicate, epoch);
-      }
-    }
-    // Phase 2: a non-exact condition is evaluated only if a rule that has it still can match.
-    for (let p = 0; p < this.paths.length; p++) {
-      const values = this.pathValues[p]!;
-      if (values.length === 0) continue;
-      const groups = this.paths[p]!.groups;
-      for (let g = 0; g < groups.length; g++) {
-        const group = groups[g]!;
-        if (!this.viable(group, epoch)) continue;
-        let ok = group.leaf.existsTrue;
-        for (let i = 0; !ok && i < values.length; i++) ok = group.leaf.test(values[i]!);
-        if (ok) for (let i = 0; i < group.predicates.length; i++) this.hit(group.predicates[i]!, epoch);
-      }
-    }
     const out: T[] = [];
-    for (const r of candidates) {
-      const rule = this.rules[r]!;
-      const underArray = rule.required > 1 && rule.paths.some((p) => this.pathArrayStamp[p] === epoch);
-      if ((!rule.confirm && !underArray) || matchNode(rule.node, obj)) for (const id of rule.ids) out.push(id);
+    for (const [path, byValue] of this.anchors) {
+      const values = this.valuesOf(path, epoch);
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i];
+        if (typeof v !== 'string') continue;
+        const rules = byValue.get(v);
+        if (rules) for (let k = 0; k < rules.length; k++) this.check(rules[k]!, epoch, out);
+      }
     }
-    for (const r of this.unindexed) {
-      const rule = this.rules[r]!;
-      if (matchNode(rule.node, obj)) for (const id of rule.ids) out.push(id);
-    }
+    for (let k = 0; k < this.floating.length; k++) this.check(this.floating[k]!, epoch, out);
     return out;
   }
 
-  private hit(predicate: number, epoch: number): void {
-    if (this.predicateStamp[predicate] === epoch) return;
-    this.predicateStamp[predicate] = epoch;
-    const r = this.predicateRule[predicate]!;
-    if (this.ruleStamp[r] !== epoch) {
-      this.ruleStamp[r] = epoch;
-      this.ruleHits[r] = 0;
+  /** Checks one candidate rule (once per event) and collects its ids if it matches. */
+  private check(r: number, epoch: number, out: T[]): void {
+    if (this.ruleStamp[r] === epoch) return;
+    this.ruleStamp[r] = epoch;
+    const rule = this.rules[r]!;
+    let underArray = false;
+    const conditions = rule.conditions;
+    for (let c = 0; c < conditions.length; c++) {
+      const condition = conditions[c]!;
+      if (condition === rule.anchor) continue;
+      const values = this.valuesOf(condition.path, epoch);
+      if (values.length === 0) return;
+      if (this.pathHasArray[condition.path]) underArray = true;
+      const exact = condition.exact;
+      if (exact) {
+        let ok = false;
+        for (let i = 0; !ok && i < values.length; i++) {
+          const v = values[i];
+          ok = typeof v === 'string' && exact.has(v);
+        }
+        if (!ok) return;
+      } else if (!this.groupHolds(condition.group, condition.path, epoch)) {
+        return;
+      }
     }
-    if (++this.ruleHits[r]! === this.ruleRequired[r]) this.candidates.push(r);
+    if (rule.anchor && this.pathHasArray[rule.anchor.path]) underArray = true;
+    const needsConfirm = rule.confirm || (underArray && rule.conditions.length > 1);
+    if (!needsConfirm || matchNode(rule.node, this.obj)) for (const id of rule.ids) out.push(id);
   }
 
-  /** Whether some rule with this condition has all its exact conditions met (so it still can match). */
-  private viable(group: LeafGroup, epoch: number): boolean {
-    const predicates = group.predicates;
-    for (let i = 0; i < predicates.length; i++) {
-      const r = this.predicateRule[predicates[i]!]!;
-      const need = this.ruleExact[r]!;
-      if (need === 0 || (this.ruleStamp[r] === epoch && this.ruleHits[r]! >= need)) return true;
+  /** The leaf values at a path of the current event, read once per event. */
+  private valuesOf(path: number, epoch: number): Scalar[] {
+    const values = this.pathValues[path]!;
+    if (this.pathStamp[path] !== epoch) {
+      this.pathStamp[path] = epoch;
+      values.length = 0;
+      this.pathHasArray[path] = valuesAt(this.obj, this.paths[path]!, 0, values) ? 1 : 0;
     }
-    return false;
+    return values;
+  }
+
+  /** Whether a shared non-exact condition holds for the current event, evaluated once per event. */
+  private groupHolds(group: number, path: number, epoch: number): boolean {
+    if (this.groupStamp[group] !== epoch) {
+      this.groupStamp[group] = epoch;
+      const leaf = this.groups[group]!;
+      const values = this.valuesOf(path, epoch);
+      let ok = leaf.existsTrue && values.length > 0;
+      for (let i = 0; !ok && i < values.length; i++) ok = leaf.test(values[i]!);
+      this.groupResult[group] = ok ? 1 : 0;
+    }
+    return this.groupResult[group] === 1;
+  }
+
+  /** Chooses each rule's anchor: the exact condition whose values the fewest rules share. */
+  private prepare(): void {
+    const popularity = new Map<string, number>();
+    const key = (path: number, value: string) => `${path}\u0000${value}`;
+    for (const rule of this.rules) {
+      for (const c of rule.conditions) {
+        if (c.exact) for (const v of c.exact) popularity.set(key(c.path, v), (popularity.get(key(c.path, v)) ?? 0) + 1);
+      }
+    }
+    this.anchors = new Map();
+    this.floating = [];
+    this.rules.forEach((rule, r) => {
+      let best: Condition | undefined;
+      let bestScore = Infinity;
+      for (const c of rule.conditions) {
+        if (!c.exact) continue;
+        let score = 0;
+        for (const v of c.exact) score += popularity.get(key(c.path, v))!;
+        if (score < bestScore) {
+          best = c;
+          bestScore = score;
+        }
+      }
+      rule.anchor = best;
+      if (!best) {
+        this.floating.push(r);
+        return;
+      }
+      let byValue = this.anchors.get(best.path);
+      if (!byValue) this.anchors.set(best.path, (byValue = new Map()));
+      for (const v of best.exact!) {
+        const list = byValue.get(v);
+        if (list) list.push(r);
+        else byValue.set(v, [r]);
+      }
+    });
+    const paths = this.paths.length;
+    const groups = this.groups.length;
+    const rules = this.rules.length;
+    if (this.pathStamp.length < paths) {
+      this.pathStamp = new Uint32Array(paths * 2);
+      this.pathHasArray = new Uint8Array(paths * 2);
+    }
+    if (this.groupStamp.length < groups) {
+      this.groupStamp = new Uint32Array(groups * 2);
+      this.groupResult = new Uint8Array(groups * 2);
+    }
+    if (this.ruleStamp.length < rules) this.ruleStamp = new Uint32Array(rules * 2);
+    this.epoch = 0;
+    this.pathStamp.fill(0);
+    this.groupStamp.fill(0);
+    this.ruleStamp.fill(0);
+    this.prepared = true;
   }
 
   private pathIndex(path: string[]): number {
@@ -280,9 +312,20 @@ export class RuleSet<T> {
     let index = this.pathByKey.get(key);
     if (index === undefined) {
       index = this.paths.length;
-      this.paths.push({ segments: path, exact: new Map(), groupsByText: new Map(), groups: [] });
+      this.paths.push(path);
       this.pathValues.push([]);
       this.pathByKey.set(key, index);
+    }
+    return index;
+  }
+
+  private groupIndex(path: string[], leaf: Leaf): number {
+    const key = `${path.join('\u0000')}\u0001${leaf.text}`;
+    let index = this.groupByKey.get(key);
+    if (index === undefined) {
+      index = this.groups.length;
+      this.groups.push(leaf);
+      this.groupByKey.set(key, index);
     }
     return index;
   }
@@ -290,20 +333,10 @@ export class RuleSet<T> {
   private nextEpoch(): number {
     if (++this.epoch === 0xffffffff) {
       this.epoch = 1;
-      this.predicateStamp.fill(0);
+      this.pathStamp.fill(0);
+      this.groupStamp.fill(0);
       this.ruleStamp.fill(0);
-      this.pathArrayStamp.fill(0);
     }
     return this.epoch;
-  }
-
-  /** Keeps the scratch arrays as large as the rule set. */
-  private grow(): void {
-    this.predicateStamp = enlarge(this.predicateStamp, this.predicateRule.length);
-    this.ruleStamp = enlarge(this.ruleStamp, this.rules.length);
-    this.ruleHits = enlarge(this.ruleHits, this.rules.length);
-    this.ruleRequired = enlarge(this.ruleRequired, this.rules.length);
-    this.ruleExact = enlarge(this.ruleExact, this.rules.length);
-    this.pathArrayStamp = enlarge(this.pathArrayStamp, this.paths.length);
   }
 }
