@@ -7,8 +7,8 @@ export const local: EnvConfigInput = {
   region: 'us-east-1',
   dryRun: false,
   compute: 'local-runner',
-  // `pnpm start` sets REFLEX_AWS_ENDPOINT to the moto server it started.
-  endpoint: process.env.REFLEX_AWS_ENDPOINT ?? 'http://127.0.0.1:4566',
+  // A running local AWS API; `pnpm start` passes the moto server it started instead.
+  endpoint: process.env.REFLEX_AWS_ENDPOINT || 'http://127.0.0.1:4566',
   state: { bucket: 'reflex-local-tfstate' },
   logRetentionDays: 1,
   tags: { environment: 'local' },

@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ReflexManifest } from '@reflex/manifest';
+
+/** The command line is wrong, or names something that is not there: exit code 2, message on stderr. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  constructor(
+    message: string,
+    /** Print the command's usage after the message. */
+    readonly showUsage = false,
+  ) {
+    super(message);
+  }
+}
+
+/** Exit codes shared by every command. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** One `reflex` command. */
+export interface Command {
+  readonly name: string;
+  /** One line for `reflex --help`. */
+  readonly summary: string;
+  /** The text of `reflex <name> --help`. */
+  readonly help: string;
+  /** Runs the command; resolves to the exit code. Throws UsageError for exit code 2. */
+  run(args: string[]): Promise<number>;
+}
+
+/** node:util parseArgs with positionals allowed, turning its errors into a UsageError. */
+export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    // "Unknown option '--x'. To specify a positional argument starting with a '-', …": the first sentence is enough.
+    const message = (error as Error).message.split('. ')[0] ?? String(error);
+    throw new UsageError(message, true);
+  }
+}
+
+/** An event read from a file or stdin: the text as given, and the parsed object. */
+export interface EventInput {
+  /** How the CLI calls the source in messages: the path as given, or `<stdin>`. */
+  readonly label: string;
+  readonly text: string;
+  readonly event: Record<string, unknown>;
+}
+
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'is a directory',
+  EACCES: 'permission denied',
+  ENOTDIR: 'no such file (a part of the path is not a directory)',
+};
+
+/**
+ * Reads an EventBridge event from `path` (`-` for stdin) and parses it.
+ *
+ * @throws UsageError when it cannot be read, is not JSON, or is not a JSON object.
+ */
+export function readEvent(path: string): EventInput {
+  const label = path === '-' ? '<stdin>' : path;
+  let text: string;
+  try {
+    if (path === '-' && process.stdin.isTTY) throw new UsageError('- reads the event from stdin, which is a terminal: pipe an event in');
+    text = readFileSync(path === '-' ? 0 : path, 'utf8');
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    throw new UsageError(`cannot read ${label}: ${READ_ERRORS[code] ?? (error as Error).message}`);
+  }
+  let event: unknown;
+  try {
+    event = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${label} is not JSON: ${(error as Error).message.replace(/\s+/g, ' ')}`);
+  }
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+    throw new UsageError(`${label} is not an EventBridge event: expected a JSON object, got ${Array.isArray(event) ? 'an array' : typeof event === 'object' ? 'null' : `a ${typeof event}`}`);
+  }
+  return { label, text, event: event as Record<string, unknown> };
+}
+
+/**
+ * The manifest named `name`.
+ *
+ * @throws UsageError listing the known reflexes.
+ */
+export function findReflex(manifests: readonly ReflexManifest[], name: string): ReflexManifest {
+  const manifest = manifests.find((m) => m.name === name);
+  if (!manifest) throw new UsageError(`unknown reflex "${name}" (known: ${manifests.map((m) => m.name).join(', ') || 'none'})`);
+  return manifest;
+}
+
+/** `1 reflex`, `2 reflexes`. */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+/** Writes a line to stdout. */
+export const out = (line = '') => process.stdout.write(`${line}\n`);

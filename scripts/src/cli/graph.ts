@@ -1,0 +1,145 @@
+import { awsName, type EventPattern, eventPatterns, loadManifests, type ReflexManifest, repoRoot } from '@reflex/manifest';
+import { type Command, EXIT, out, parseCommandArgs, UsageError } from './common';
+
+const HELP = `reflex graph [--env NAME]
+
+  Prints a mermaid flowchart of the event paths the manifests declare: default bus → forwarding rules →
+  reflex bus → one rule per event trigger → queue (with its dead-letter queue) → function; schedule
+  rules from the default bus; Reflex Action events → audit queue and SNS topic. The same manifests give
+  the same text.
+
+  --env NAME   only the reflexes that environment enables, under their AWS names (reflex-<env>-…)`;
+
+/** What the graph needs to know about the deployment; without an environment, names stay generic. */
+export interface GraphOptions {
+  readonly env?: string;
+  /** The SNS fan-out of Reflex Actions (not on local AWS APIs). @default true */
+  readonly actionsTopic?: boolean;
+  /** The forwarding rules, by source, as the stacks build them (`forwardingPatterns`). */
+  readonly forwarding: ReadonlyMap<string, readonly string[] | undefined>;
+}
+
+const MAX_LINE = 60;
+
+/** A mermaid node id: letters, digits and underscores. */
+const id = (...parts: (string | number)[]) => parts.join('_').replace(/[^A-Za-z0-9_]/g, '_');
+
+/** A quoted mermaid label; `<br/>` separates lines, everything else is text. */
+const label = (...lines: string[]) =>
+  `"${lines
+    .map((l) => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE - 1)}…` : l))
+    .map((l) => l.replace(/&/g, '#amp;').replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;'))
+    .join('<br/>')}"`;
+
+/** One matcher of a pattern's value list, briefly: `stopped`, `prefix "i-"`, `numeric > 0`. */
+function matcher(value: unknown): string {
+  if (value === null || typeof value !== 'object') return typeof value === 'string' ? value : JSON.stringify(value);
+  return Object.entries(value as Record<string, unknown>)
+    .map(([kind, arg]) => {
+      if (Array.isArray(arg)) return `${kind} ${arg.map((a) => (typeof a === 'string' && kind === 'numeric' ? a : matcher(a))).join(' ')}`;
+      if (arg !== null && typeof arg === 'object') return `${kind} ${matcher(arg)}`;
+      return `${kind} ${JSON.stringify(arg)}`;
+    })
+    .join(', ');
+}
+
+/** The lines of a pattern's summary: `source: aws.ec2`, `state: stopped` (`detail.` left out). */
+export function summarizePattern(pattern: EventPattern, prefix = ''): string[] {
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(pattern)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    const shown = path.replace(/^detail\./, '');
+    if (key === '$or' && Array.isArray(value)) lines.push(`${prefix ? `${shown}: ` : ''}any of ${value.length} alternatives`);
+    else if (Array.isArray(value)) lines.push(`${shown}: ${value.map(matcher).join(' | ')}`);
+    else if (value !== null && typeof value === 'object') lines.push(...summarizePattern(value as EventPattern, path));
+    else lines.push(`${shown}: ${JSON.stringify(value)}`);
+  }
+  return lines;
+}
+
+/**
+ * The mermaid flowchart of the event paths of `manifests`. Deterministic: manifests, triggers and
+ * pattern fields in their declared order, forwarding rules by source.
+ */
+export function renderGraph(manifests: readonly ReflexManifest[], options: GraphOptions): string {
+  const { env } = options;
+  const name = (n: string, suffix?: string) => (env ? awsName(env, n, suffix) : [n, suffix].filter(Boolean).join('-'));
+  const lines = ['flowchart LR'];
+  const add = (line: string) => lines.push(`  ${line}`);
+
+  add(`defaultBus[(${label('default bus')})]`);
+  add(`reflexBus[(${label('reflex bus', ...(env ? [awsName(env, 'bus')] : []))})]`);
+
+  for (const [source, detailTypes] of options.forwarding) {
+    const node = id('forward', source.replace(/^aws\./, ''));
+    const rule = env ? [`rule ${awsName(env, 'forward', source.replace(/^aws\./, ''))}`] : [];
+    add(`${node}{{${label(`forward ${source}`, ...rule, ...(detailTypes ?? ['every detail-type']))}}}`);
+    add(`defaultBus --> ${node} --> reflexBus`);
+  }
+
+  for (const manifest of manifests) {
+    const queue = id('queue', manifest.name);
+    const dlq = id('dlq', manifest.name);
+    const fn = id('fn', manifest.name);
+    add(`%% ${manifest.name}`);
+    manifest.triggers.forEach((trigger, index) => {
+      const rule = id('rule', manifest.name, index);
+      if (trigger.kind === 'event') {
+        add(`${rule}{{${label(`rule ${name(manifest.name, String(index))}`, ...summarizePattern(trigger.pattern))}}}`);
+        add(`reflexBus --> ${rule} --> ${queue}`);
+      } else if (trigger.kind === 'schedule') {
+        add(`${rule}{{${label(`schedule ${name(manifest.name, String(index))}`, trigger.expression)}}}`);
+        add(`defaultBus --> ${rule} --> ${queue}`);
+      } else {
+        add(`%% trigger #${index}: http ${trigger.method} ${trigger.path} (declared; the stacks do not build routes yet)`);
+      }
+    });
+    add(`${queue}[[${label(`queue ${name(manifest.name)}`, 'SSE, TLS-only')}]]`);
+    add(`${dlq}[[${label(`dead-letter queue ${name(manifest.name, 'dlq')}`)}]]`);
+    add(`${fn}[${label(`function ${name(manifest.name)}`, `${manifest.memoryMb} MB, ${manifest.timeoutSeconds} s`)}]`);
+    add(`${queue} -->|${label(`after ${manifest.maxReceiveCount} receives`)}| ${dlq}`);
+    add(`${queue} -->|${label(`batch ${manifest.batchSize}, ReportBatchItemFailures`)}| ${fn}`);
+    add(`${fn} -->|${label('Reflex Action')}| reflexBus`);
+  }
+
+  const actions = env ? [awsName(env, 'actions')] : [];
+  add(`actionsRule{{${label('rule Reflex Action', ...actions, 'source: reflex', 'detail-type: Reflex Action')}}}`);
+  add(`auditQueue[[${label('audit queue', ...actions)}]]`);
+  add('reflexBus --> actionsRule --> auditQueue');
+  if (options.actionsTopic ?? true) {
+    add(`actionsTopic((${label('SNS topic', ...actions)}))`);
+    add('actionsRule --> actionsTopic');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export const graphCommand: Command = {
+  name: 'graph',
+  summary: 'print a mermaid flowchart of the event paths the manifests declare',
+  help: HELP,
+  async run(args) {
+    const { values, positionals } = parseCommandArgs(args, {
+      env: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    });
+    if (values.help) {
+      out(HELP);
+      return EXIT.ok;
+    }
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, true);
+    const { ENVIRONMENTS, forwardingPatterns, resolveEnvironment } = await import('@reflex/stacks');
+    let manifests = await loadManifests(repoRoot());
+    let actionsTopic = true;
+    if (values.env !== undefined) {
+      const input = ENVIRONMENTS.find((e) => e.name === values.env);
+      if (!input) throw new UsageError(`unknown environment "${values.env}" (known: ${ENVIRONMENTS.map((e) => e.name).join(', ')})`);
+      const { env, reflexes } = resolveEnvironment(input, manifests);
+      const enabled = new Set(reflexes.map((r) => r.manifest.name));
+      manifests = manifests.filter((m) => enabled.has(m.name));
+      actionsTopic = !env.endpoint;
+    }
+    const forwarding = forwardingPatterns(manifests.flatMap(eventPatterns));
+    process.stdout.write(renderGraph(manifests, { ...(values.env !== undefined ? { env: values.env } : {}), actionsTopic, forwarding }));
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,216 @@
+// The `reflex` CLI, run as a child process from the repository root, as `pnpm reflex …` runs it.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import { instanceStates, launchInstances, type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
+import { repoRoot } from '@reflex/manifest';
+
+const root = repoRoot();
+const tsx = join(root, 'node_modules', '.bin', 'tsx');
+const main = join(root, 'scripts', 'src', 'cli', 'main.ts');
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `reflex <args>` and resolves with its exit code and output (a non-zero exit is not an error here). */
+function reflex(...args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    // Without REFLEX_AWS_ENDPOINT from the outer environment: each test says which AWS it means.
+    const { REFLEX_AWS_ENDPOINT: _, ...env } = process.env;
+    execFile(tsx, [main, ...args], { cwd: root, env, timeout: 30_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : undefined) : 0;
+      if (code === undefined) reject(error);
+      else resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const fixture = (path: string): Record<string, any> =>
+  JSON.parse(readFileSync(join(root, 'packages', 'events', 'fixtures', path), 'utf8'));
+
+let dir: string;
+const write = (name: string, content: unknown): string => {
+  const file = join(dir, name);
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return file;
+};
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'reflex-cli-'));
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('reflex match', () => {
+  it('names instance-guard for an EC2 state change to "stopped" and exits 0', async () => {
+    const event = structuredClone(fixture('ec2/instance-state-change.json'));
+    event.detail.state = 'stopped';
+
+    const run = await reflex('match', write('stopped.json', event));
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/matches 1 reflex/);
+    expect(run.stdout).toMatch(/^\s+instance-guard\s+trigger 0/m);
+  });
+
+  it('names no reflex for a failed StopInstances CloudTrail call, explains the miss and exits 1', async () => {
+    const event = structuredClone(fixture('cloudtrail/stop-instances.json'));
+    event.detail.errorCode = 'Client.UnauthorizedOperation';
+
+    const run = await reflex('match', write('stop-failed.json', event));
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('matches no reflex');
+    expect(run.stdout).toMatch(/closest misses:\n\s+instance-guard/);
+    expect(run.stdout).toMatch(/^\s+detail-type: /m);
+  });
+
+  it('prints the result as JSON with --json', async () => {
+    const event = structuredClone(fixture('ec2/instance-state-change.json'));
+    event.detail.state = 'stopped';
+
+    const run = await reflex('match', write('stopped-json.json', event), '--json');
+
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ matched: true, matches: [{ reflex: 'instance-guard', trigger: 0 }], misses: [] });
+  });
+
+  it('exits 2 naming the file when it does not exist', async () => {
+    const run = await reflex('match', 'no-such-event.json');
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('reflex match: cannot read no-such-event.json: no such file');
+  });
+
+  it('exits 2 naming the file when it is not JSON', async () => {
+    const file = write('not-json.json', '{"source": "aws.ec2",');
+
+    const run = await reflex('match', file);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`reflex match: ${file} is not JSON: `);
+  });
+});
+
+describe('reflex invoke', () => {
+  it('exits 2 for an unknown reflex, listing the known ones', async () => {
+    const run = await reflex('invoke', 'no-such-reflex', write('any.json', fixture('ec2/instance-state-change.json')));
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('unknown reflex "no-such-reflex" (known: instance-guard)');
+  });
+});
+
+describe('reflex invoke against moto', () => {
+  let aws: LocalAws;
+  let ec2: EC2Client;
+
+  beforeAll(async () => {
+    aws = await startMoto();
+    ec2 = new EC2Client(localClientConfig(aws.endpoint));
+  }, 30_000);
+
+  afterAll(async () => {
+    ec2?.destroy();
+    await aws?.stop();
+  });
+
+  /** A protected instance, stopped, and the state-change event AWS would send for it, in a file. */
+  const stoppedProtectedInstance = async (): Promise<{ id: string; file: string }> => {
+    const [id] = (await launchInstances(ec2, [{ 'reflex:protect': 'true' }])) as [string];
+    await ec2.send(new StopInstancesCommand({ InstanceIds: [id] }));
+    const event = structuredClone(fixture('ec2/instance-state-change.json'));
+    event.detail = { 'instance-id': id, state: 'stopped' };
+    event.resources = [`arn:aws:ec2:us-east-1:123456789012:instance/${id}`];
+    return { id, file: write(`stopped-${id}.json`, event) };
+  };
+
+  it('starts a protected stopped instance, prints the ec2:StartInstances action and exits 0', async () => {
+    const { id, file } = await stoppedProtectedInstance();
+
+    const run = await reflex('invoke', 'instance-guard', file, '--endpoint', aws.endpoint);
+
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(new RegExp(`action\\s+ec2:StartInstances ${id} → succeeded`));
+    expect(run.stdout).toContain('record succeeded');
+    expect((await instanceStates(ec2, [id])).get(id)).toBe('running');
+  }, 30_000);
+
+  it('with --dry-run prints a dry-run action and leaves the instance stopped', async () => {
+    const { id, file } = await stoppedProtectedInstance();
+
+    const run = await reflex('invoke', 'instance-guard', file, '--endpoint', aws.endpoint, '--dry-run');
+
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(new RegExp(`action\\s+ec2:StartInstances ${id} → dry-run`));
+    expect((await instanceStates(ec2, [id])).get(id)).toBe('stopped');
+  }, 30_000);
+
+  it('exits 1 with the logged reason when the record is not the event the reflex expects', async () => {
+    const event = structuredClone(fixture('ec2/instance-state-change.json'));
+    delete event.detail['instance-id'];
+
+    const run = await reflex('invoke', 'instance-guard', write('no-instance-id.json', event), '--endpoint', aws.endpoint, '--json');
+
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ failed: true, actions: [], reason: expect.stringContaining('MalformedEventError') });
+  }, 30_000);
+});
+
+describe('reflex graph', () => {
+  it('draws the instance guard path: default bus → forwarding rule → reflex bus → rule → queue (DLQ) → function', async () => {
+    const run = await reflex('graph');
+
+    expect(run.code).toBe(0);
+    expect(run.stdout.startsWith('flowchart LR\n')).toBe(true);
+    for (const edge of [
+      'defaultBus --> forward_ec2 --> reflexBus',
+      'reflexBus --> rule_instance_guard_0 --> queue_instance_guard',
+      'queue_instance_guard -->|"after 3 receives"| dlq_instance_guard',
+      'queue_instance_guard -->|"batch 10, ReportBatchItemFailures"| fn_instance_guard',
+      'fn_instance_guard -->|"Reflex Action"| reflexBus',
+      'reflexBus --> actionsRule --> auditQueue',
+    ]) {
+      expect(run.stdout).toContain(edge);
+    }
+    expect(run.stdout).toMatch(/rule_instance_guard_0\{\{"rule instance-guard-0<br\/>source: aws\.ec2<br\/>detail-type: EC2 Instance State-change Notification<br\/>state: stopped"\}\}/);
+  });
+});
+
+describe('help and usage', () => {
+  it('prints the commands with --help and exits 0', async () => {
+    const run = await reflex('--help');
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^\s+match\s/m);
+    expect(run.stdout).toMatch(/^\s+invoke\s/m);
+    expect(run.stdout).toMatch(/^\s+graph\s/m);
+  });
+
+  it.each([
+    ['match', 'reflex match <event.json|->'],
+    ['invoke', 'reflex invoke <reflex> <event.json|->'],
+    ['graph', 'reflex graph'],
+  ])('prints the usage of %s with --help and exits 0', async (command, usage) => {
+    const run = await reflex(command, '--help');
+
+    expect(run.code).toBe(0);
+    expect(run.stdout.startsWith(usage)).toBe(true);
+  });
+
+  it('exits 2 with the usage for an unknown command', async () => {
+    const run = await reflex('frobnicate');
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('reflex: unknown command "frobnicate"');
+    expect(run.stderr).toContain('reflex <command> [options]');
+  });
+});
