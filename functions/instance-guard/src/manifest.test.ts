@@ -7,7 +7,7 @@ import { manifest } from './manifest';
 // Real sample events (packages/events/fixtures/SOURCES.md), cloned and changed for near-misses.
 const fixture = (path: string) =>
   JSON.parse(readFileSync(new URL(`../../../packages/events/fixtures/${path}`, import.meta.url), 'utf8'));
-const [pattern] = eventPatterns(manifest).map((p) => compilePattern(p));
+const [pattern, stopCall] = eventPatterns(manifest).map((p) => compilePattern(p));
 const stopped = () => {
   const event = fixture('ec2/instance-state-change.json');
   event.detail.state = 'stopped';
@@ -29,7 +29,7 @@ describe('instance guard trigger', () => {
     expect(pattern!.matches(event)).toBe(false);
   });
 
-  it('does not match the StopInstances API call (CloudTrail), only the state change', () => {
+  it('does not match the StopInstances API call (CloudTrail) with the state-change trigger', () => {
     expect(pattern!.matches(fixture('cloudtrail/stop-instances.json'))).toBe(false);
   });
 
@@ -37,5 +37,21 @@ describe('instance guard trigger', () => {
     const event = stopped();
     event.detail.state = 'stopping';
     expect(pattern!.explain(event).failures.map((f) => f.path)).toEqual(['detail.state']);
+  });
+});
+
+describe('instance guard StopInstances trigger', () => {
+  it('matches the documented StopInstances call', () => {
+    expect(stopCall!.matches(fixture('cloudtrail/stop-instances.json'))).toBe(true);
+  });
+
+  it('does not match a failed StopInstances call', () => {
+    const event = fixture('cloudtrail/stop-instances.json');
+    event.detail.errorCode = 'Client.UnauthorizedOperation';
+    expect(stopCall!.matches(event)).toBe(false);
+  });
+
+  it('does not match StartInstances', () => {
+    expect(stopCall!.matches(fixture('cloudtrail/start-instances.json'))).toBe(false);
   });
 });

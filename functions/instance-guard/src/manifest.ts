@@ -1,4 +1,4 @@
-import { EC2_STATE_CHANGE } from '@reflex/events';
+import { AWS_API_CALL_DETAIL_TYPE, EC2_STATE_CHANGE, REFLEX_TAGS } from '@reflex/events';
 import { defineReflex } from '@reflex/manifest';
 import { z } from 'zod';
 
@@ -7,13 +7,19 @@ export const GuardConfigSchema = z.object({
   /** The tag that marks an instance as protected, and the value it must have. */
   protectTag: z
     .object({ key: z.string().min(1).max(128), value: z.string().max(256) })
-    .default({ key: 'reflex:protect', value: 'true' }),
+    .default({ key: REFLEX_TAGS.protect, value: 'true' }),
+  /** Restarts per instance within an hour; then the guard alerts instead of restarting. */
+  maxRestartsPerHour: z.number().int().min(1).max(10).default(3),
+  /** How long a reflex's recorded intent to stop (or a recorded stopper) explains a stop. */
+  intentWindowMinutes: z.number().int().min(1).max(24 * 60).default(30),
+  /** Principals whose stops are intended: role or user ARNs, or role names. */
+  allowedPrincipals: z.array(z.string().min(1)).default([]),
 });
 export type GuardConfig = z.output<typeof GuardConfigSchema>;
 
 export const manifest = defineReflex({
   name: 'instance-guard',
-  description: 'Starts protected EC2 instances (tag reflex:protect=true) again when they enter "stopped".',
+  description: 'Starts protected EC2 instances (tag reflex:protect=true) again when they stop unintentionally.',
   triggers: [
     {
       kind: 'event',
@@ -24,20 +30,43 @@ export const manifest = defineReflex({
         detail: { state: ['stopped'] },
       },
     },
-  ],
-  config: GuardConfigSchema,
-  permissions: (config) => [
-    // DescribeInstances has no resource-level permissions: "*" is the only resource it takes.
-    { sid: 'ReadInstances', actions: ['ec2:DescribeInstances'], resources: ['*'] },
     {
-      sid: 'StartProtectedInstances',
-      actions: ['ec2:StartInstances'],
-      resources: ['arn:${partition}:ec2:${region}:${account}:instance/*'],
-      conditions: [
-        { test: 'StringEquals', variable: `aws:ResourceTag/${config.protectTag.key}`, values: [config.protectTag.value] },
-      ],
+      kind: 'event',
+      description: 'someone stopped instances (CloudTrail): the guard records who',
+      pattern: {
+        source: ['aws.ec2'],
+        'detail-type': [AWS_API_CALL_DETAIL_TYPE],
+        detail: { eventSource: ['ec2.amazonaws.com'], eventName: ['StopInstances'], errorCode: [{ exists: false }] },
+      },
     },
   ],
+  config: GuardConfigSchema,
+  permissions: (config) => {
+    const protectedOnly = {
+      test: 'StringEquals',
+      variable: `aws:ResourceTag/${config.protectTag.key}`,
+      values: [config.protectTag.value],
+    };
+    return [
+      // DescribeInstances has no resource-level permissions: "*" is the only resource it takes.
+      { sid: 'ReadInstances', actions: ['ec2:DescribeInstances'], resources: ['*'] },
+      {
+        sid: 'StartProtectedInstances',
+        actions: ['ec2:StartInstances'],
+        resources: ['arn:${partition}:ec2:${region}:${account}:instance/*'],
+        conditions: [protectedOnly],
+      },
+      {
+        sid: 'KeepItsLedgerOnProtectedInstances',
+        actions: ['ec2:CreateTags'],
+        resources: ['arn:${partition}:ec2:${region}:${account}:instance/*'],
+        conditions: [
+          protectedOnly,
+          { test: 'ForAllValues:StringEquals', variable: 'aws:TagKeys', values: [REFLEX_TAGS.stoppedBy, REFLEX_TAGS.restarts] },
+        ],
+      },
+    ];
+  },
   memoryMb: 256,
   timeoutSeconds: 30,
   batchSize: 10,

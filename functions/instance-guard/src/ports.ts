@@ -14,10 +14,11 @@ export type StartResult =
   /** EC2 refused: the instance is not in a state that can start (e.g. already pending, or stopping). */
   | 'incorrect-state';
 
-/** Port: EC2 instances, read and started. The adapter knows dry-run. */
+/** Port: EC2 instances, read, started and tagged. The adapter knows dry-run (it then writes no tags). */
 export interface InstancesPort {
   describe(instanceId: string): Promise<InstanceView | undefined>;
   start(instanceId: string): Promise<StartResult>;
+  tag(instanceId: string, tags: Readonly<Record<string, string>>): Promise<void>;
 }
 
 /** Port: the decision log (the kit's logger fits). */

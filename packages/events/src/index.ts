@@ -5,3 +5,4 @@ export * from './scheduled';
 export * from './cloudwatch-alarm';
 export * from './guardduty';
 export * from './reflex-action';
+export * from './tags';

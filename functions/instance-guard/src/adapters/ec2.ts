@@ -31,6 +31,18 @@ export class Ec2Instances implements InstancesPort {
     }
   }
 
+  async tag(instanceId: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    if (this.dryRun) return; // act-nothing: dry-run writes no tags
+    const { sdk, client } = await this.ec2();
+    try {
+      await client.send(
+        new sdk.CreateTagsCommand({ Resources: [instanceId], Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }),
+      );
+    } catch (error) {
+      throw new ReflexError(`CreateTags ${instanceId} failed`, { cause: error });
+    }
+  }
+
   async start(instanceId: string): Promise<StartResult> {
     const { sdk, client } = await this.ec2();
     try {

@@ -1,0 +1,49 @@
+/**
+ * The instance tags reflexes read and write: the contract between the scheduler, the guard and people.
+ * Reflexes never trigger on tag changes, so writing these cannot loop.
+ */
+export const REFLEX_TAGS = {
+  /** `true`: the instance guard starts it again when it stops unintentionally. */
+  protect: 'reflex:protect',
+  /** `<schedule name>`: the instance scheduler runs it by that schedule. */
+  schedule: 'reflex:schedule',
+  /** `<ISO time>`: the scheduler leaves the instance as it is until then. */
+  overrideUntil: 'reflex:override-until',
+  /** `true`: no reflex schedules the instance, whatever its other tags say. */
+  scheduleOptOut: 'reflex:schedule-opt-out',
+  /** `<ISO time>`: a maintenance window; the guard does not restart the instance until then. */
+  maintenanceUntil: 'reflex:maintenance-until',
+  /** `<reflex>@<ISO time>`: written by a reflex just before it stops the instance. */
+  stopIntent: 'reflex:stop-intent',
+  /** `<principal ARN>@<ISO time>`: who last stopped the instance (from CloudTrail StopInstances). */
+  stoppedBy: 'reflex:stopped-by',
+  /** Space-separated ISO times of the guard's recent restarts (its restart budget). */
+  restarts: 'reflex:restarts',
+} as const;
+
+/** Who did something to an instance, and when: the value of `reflex:stop-intent` and `reflex:stopped-by`. */
+export interface Stamp {
+  /** A reflex name (`instance-scheduler`) or a principal ARN. */
+  readonly by: string;
+  readonly at: Date;
+}
+
+/** `instance-scheduler@2026-11-23T08:50:00.000Z` */
+export function formatStamp(stamp: Stamp): string {
+  return `${stamp.by}@${stamp.at.toISOString()}`;
+}
+
+/** The stamp in a tag value, or undefined when it is not one. */
+export function parseStamp(value: string | undefined): Stamp | undefined {
+  const split = value ? value.lastIndexOf('@') : -1;
+  if (!value || split <= 0) return undefined;
+  const at = new Date(value.slice(split + 1));
+  return Number.isNaN(at.getTime()) ? undefined : { by: value.slice(0, split), at };
+}
+
+/** An ISO time in a tag value, or undefined when it is missing or not a time. */
+export function parseTagTime(value: string | undefined): Date | undefined {
+  if (!value) return undefined;
+  const at = new Date(value);
+  return Number.isNaN(at.getTime()) ? undefined : at;
+}
