@@ -70,7 +70,7 @@ describe('reflex match', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('matches no reflex');
     expect(run.stdout).toMatch(/closest misses:\n\s+instance-guard/);
-    expect(run.stdout).toMatch(/^\s+detail-type: /m);
+    expect(run.stdout).toMatch(/^\s+detail\.errorCode: expected \[\{"exists":false\}\], got "Client\.UnauthorizedOperation"/m);
   });
 
   it('prints the result as JSON with --json', async () => {
@@ -105,7 +105,7 @@ describe('reflex invoke', () => {
     const run = await reflex('invoke', 'no-such-reflex', write('any.json', fixture('ec2/instance-state-change.json')));
 
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('unknown reflex "no-such-reflex" (known: instance-guard)');
+    expect(run.stderr).toContain('unknown reflex "no-such-reflex" (known: instance-guard, instance-scheduler)');
   });
 });
 

@@ -2,6 +2,7 @@
 // runner driving the built bundles — the same path `pnpm start` takes.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { instanceStates, launchInstances, type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
 import { repoRoot } from '@reflex/manifest';
@@ -98,6 +99,54 @@ describe('local mode', () => {
     } finally {
       sqs.destroy();
       ec2.destroy();
+    }
+  }, 90_000);
+
+  it('replays the reference fight: a scheduled stop is not undone by the guard, and the scheduled start runs both', async () => {
+    const config = localClientConfig(aws.endpoint);
+    const ec2 = new EC2Client(config);
+    const events = new EventBridgeClient(config);
+    const until = async (check: () => Promise<boolean>, what: string) => {
+      const deadline = Date.now() + 30_000;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    try {
+      const [protectedId, otherId] = (await launchInstances(ec2, [
+        { 'reflex:schedule': 'reference', 'reflex:protect': 'true' },
+        { 'reflex:schedule': 'reference' },
+      ])) as [string, string];
+      const states = async () => instanceStates(ec2, [protectedId, otherId]);
+
+      // 08:52 UTC: two minutes after the reference schedule's stop at 08:50.
+      await runner.tick('instance-scheduler', new Date('2026-11-23T08:52:00Z'));
+      await until(async () => [...(await states()).values()].every((s) => s === 'stopped'), 'the scheduler stopped both');
+      // The state changes AWS would emit for the stops (moto emits none).
+      await events.send(
+        new PutEventsCommand({
+          Entries: [protectedId, otherId].map((id) => ({
+            EventBusName: deployment.busName,
+            Source: 'aws.ec2',
+            DetailType: 'EC2 Instance State-change Notification',
+            Resources: [`arn:aws:ec2:us-east-1:123456789012:instance/${id}`],
+            Detail: JSON.stringify({ 'instance-id': id, state: 'stopped' }),
+          })),
+        }),
+      );
+      await until(
+        async () => logs.some((l) => l.includes(`not restarting ${protectedId}: the stop was intended: instance-scheduler recorded its intent`)),
+        "the guard's log says why it did not restart the protected instance",
+      );
+      expect(Object.fromEntries(await states())).toEqual({ [protectedId]: 'stopped', [otherId]: 'stopped' });
+
+      // 07:02 UTC the next day: two minutes after the schedule's start.
+      await runner.tick('instance-scheduler', new Date('2026-11-24T07:02:00Z'));
+      await until(async () => [...(await states()).values()].every((s) => s === 'running'), 'the scheduler started both');
+    } finally {
+      ec2.destroy();
+      events.destroy();
     }
   }, 90_000);
 });

@@ -31,15 +31,20 @@ function errorOf(act: () => unknown): Error {
 }
 
 describe('resolveEnvironment', () => {
-  it.each(ENVIRONMENTS.map((e) => e.name))('resolves the %s environment with the instance guard enabled', (name) => {
+  it.each(ENVIRONMENTS.map((e) => e.name))('resolves the %s environment with the guard and the scheduler enabled', (name) => {
     const { env, reflexes } = resolveEnvironment(environment(name), manifests);
     expect(env.name).toBe(name);
-    expect(reflexes.map((r) => r.manifest.name)).toEqual(['instance-guard']);
+    expect(reflexes.map((r) => r.manifest.name)).toEqual(['instance-guard', 'instance-scheduler']);
   });
 
   it("fills the guard's config with the manifest's default protect tag", () => {
     const { reflexes } = resolveEnvironment(environment('dev'), manifests);
-    expect(reflexes[0]!.config).toEqual({ protectTag: { key: 'reflex:protect', value: 'true' } });
+    expect(reflexes[0]!.config).toEqual({
+      protectTag: { key: 'reflex:protect', value: 'true' },
+      maxRestartsPerHour: 3,
+      intentWindowMinutes: 30,
+      allowedPrincipals: [],
+    });
   });
 
   it("takes dry-run from the environment unless the reflex overrides it", () => {
@@ -129,11 +134,13 @@ describe('synthAll', () => {
 
 describe('synthAll with an invalid manifest pattern', () => {
   it('fails naming the reflex', async () => {
-    const [guard] = await loadManifests(root);
+    const all = await loadManifests(root);
     // Built by hand (defineReflex would already refuse it), as a reflex that skipped defineReflex would be.
-    const broken = { ...guard!, triggers: [{ kind: 'event' as const, pattern: { source: 'aws.ec2' } }] };
+    const broken = all.map((m) =>
+      m.name === 'instance-guard' ? { ...m, triggers: [{ kind: 'event' as const, pattern: { source: 'aws.ec2' } }] } : m,
+    );
     await expect(
-      synthAll({ root, outdir: mkdtempSync(join(tmpdir(), 'reflex-bad-')), manifests: [broken] }),
+      synthAll({ root, outdir: mkdtempSync(join(tmpdir(), 'reflex-bad-')), manifests: broken }),
     ).rejects.toThrow('reflex "instance-guard": triggers.0.pattern.source');
   });
 });

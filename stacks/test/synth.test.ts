@@ -53,6 +53,7 @@ function context(name: string) {
     queue: findResource(json, 'aws_sqs_queue', { name: guardName }),
     dlq: findResource(json, 'aws_sqs_queue', { name: `${guardName}-dlq` }),
     rule: findResource(json, 'aws_cloudwatch_event_rule', { name: `${guardName}-0` }),
+    stopCallRule: findResource(json, 'aws_cloudwatch_event_rule', { name: `${guardName}-1` }),
     logGroup: findResource(json, 'aws_cloudwatch_log_group', { name: `/aws/lambda/${guardName}` }),
   };
 }
@@ -76,15 +77,17 @@ describe.each(envNames)('the %s stack', (name) => {
     expect(queue.block.visibility_timeout_seconds).toBeGreaterThanOrEqual(VISIBILITY_TIMEOUT_FACTOR * guard.timeoutSeconds);
   });
 
-  it('lets only EventBridge send to the guard queue, and only on behalf of the guard rule', () => {
-    const { json, queue, rule } = context(name);
+  it('lets only EventBridge send to the guard queue, and only on behalf of the guard rules', () => {
+    const { json, queue, rule, stopCallRule } = context(name);
     const allows = queuePolicyOf(json, queue.address).document.statements.filter((s) => s.effect === 'Allow');
     expect(allows).toEqual([
       expect.objectContaining({
         actions: ['sqs:SendMessage'],
         principals: [{ type: 'Service', identifiers: ['events.amazonaws.com'] }],
         resources: [ref(queue.address, 'arn')],
-        condition: [{ test: 'ArnEquals', variable: 'aws:SourceArn', values: [ref(rule.address, 'arn')] }],
+        condition: [
+          { test: 'ArnEquals', variable: 'aws:SourceArn', values: [ref(rule.address, 'arn'), ref(stopCallRule.address, 'arn')] },
+        ],
       }),
     ]);
   });
@@ -104,13 +107,15 @@ describe.each(envNames)('the %s stack', (name) => {
     }
   });
 
-  it("matches the guard rule on the reflex bus with exactly the manifest's event pattern", () => {
-    const { json, rule, env, guard } = context(name);
+  it("matches the guard rules on the reflex bus with exactly the manifest's event patterns", () => {
+    const { json, rule, stopCallRule, env, guard } = context(name);
     const bus = findResource(json, 'aws_cloudwatch_event_bus', { name: awsName(env.name, 'bus') });
-    const trigger = guard.manifest.triggers[0]!;
-    expect(trigger.kind).toBe('event');
-    expect(JSON.parse(rule.block.event_pattern)).toEqual(trigger.kind === 'event' ? trigger.pattern : undefined);
-    expect(rule.block.event_bus_name).toBe(ref(bus.address, 'name'));
+    [rule, stopCallRule].forEach((r, i) => {
+      const trigger = guard.manifest.triggers[i]!;
+      expect(trigger.kind).toBe('event');
+      expect(JSON.parse(r.block.event_pattern)).toEqual(trigger.kind === 'event' ? trigger.pattern : undefined);
+      expect(r.block.event_bus_name).toBe(ref(bus.address, 'name'));
+    });
   });
 
   it("targets the guard queue from the guard rule", () => {
@@ -166,14 +171,14 @@ describe.each(envNames)('the %s stack', (name) => {
     ]);
   });
 
-  it('forwards EC2 state-change events from the default bus to the reflex bus', () => {
+  it('forwards the EC2 events reflexes need (state changes, CloudTrail calls) from the default bus to the reflex bus', () => {
     const { json, env } = context(name);
     const bus = findResource(json, 'aws_cloudwatch_event_bus', { name: awsName(env.name, 'bus') });
     const forward = findResource(json, 'aws_cloudwatch_event_rule', { name: awsName(env.name, 'forward', 'ec2') });
     expect(forward.block.event_bus_name).toBeUndefined();
     expect(JSON.parse(forward.block.event_pattern)).toEqual({
       source: ['aws.ec2'],
-      'detail-type': ['EC2 Instance State-change Notification'],
+      'detail-type': ['AWS API Call via CloudTrail', 'EC2 Instance State-change Notification'],
     });
     const target = findResource(json, 'aws_cloudwatch_event_target', { rule: ref(forward.address, 'name') });
     expect(target.block.arn).toBe(ref(bus.address, 'arn'));

@@ -106,11 +106,13 @@ describe('terraform plan of dev (offline)', () => {
     }
   });
 
-  it('creates the event source mapping with partial batch responses', () => {
+  it('creates an event source mapping with partial batch responses for every function', () => {
     const mappings = changes.filter((c) => c.type === 'aws_lambda_event_source_mapping');
-    expect(mappings).toHaveLength(1);
-    expect(mappings[0]!.change.actions).toEqual(['create']);
-    expect(mappings[0]!.change.after?.function_response_types).toEqual(['ReportBatchItemFailures']);
+    expect(mappings).toHaveLength(changes.filter((c) => c.type === 'aws_lambda_function').length);
+    for (const mapping of mappings) {
+      expect(mapping.change.actions).toEqual(['create']);
+      expect(mapping.change.after?.function_response_types).toEqual(['ReportBatchItemFailures']);
+    }
   });
 
   it('plans only creations on an empty state', () => {

@@ -3,8 +3,9 @@ import { type Command, EXIT, UsageError } from './common';
 import { graphCommand } from './graph';
 import { invokeCommand } from './invoke';
 import { matchCommand } from './match';
+import { scheduleCommand } from './schedule';
 
-const COMMANDS: readonly Command[] = [matchCommand, invokeCommand, graphCommand];
+const COMMANDS: readonly Command[] = [matchCommand, invokeCommand, graphCommand, scheduleCommand];
 
 const USAGE = `reflex <command> [options]
 

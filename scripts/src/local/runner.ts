@@ -6,6 +6,7 @@ import {
   GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
+  SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -46,6 +47,7 @@ export class LocalRunner {
   readonly stats = new Map<string, ReflexStats>();
   private readonly abort = new AbortController();
   private readonly loops: Promise<void>[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
   private readonly sqs: SQSClient;
   private readonly log: (line: string) => void;
 
@@ -67,12 +69,53 @@ export class LocalRunner {
       );
       this.stats.set(reflex.manifest.name, { invocations: 0, succeeded: 0, failed: 0 });
       this.loops.push(this.poll(reflex, handler, Attributes?.QueueArn ?? reflex.queueUrl));
+      this.playSchedules(reflex);
       this.log(`runner: ${reflex.manifest.name} ← ${reflex.queueUrl}`);
+    }
+  }
+
+  /**
+   * Plays EventBridge's schedule rule for a reflex (moto does not fire schedules): sends the Scheduled Event
+   * the rule would send at `at` to the reflex's queue.
+   */
+  async tick(name: string, at: Date = new Date()): Promise<void> {
+    const reflex = this.deployment.reflexes.find((r) => r.manifest.name === name);
+    if (!reflex) throw new Error(`no reflex "${name}" is deployed`);
+    const account = reflex.queueUrl.split('/').at(-2) ?? '123456789012';
+    const index = reflex.manifest.triggers.findIndex((t) => t.kind === 'schedule');
+    const event = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account,
+      time: at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: this.deployment.region,
+      resources: [`arn:aws:events:${this.deployment.region}:${account}:rule/${reflex.queueUrl.split('/').pop()}-${index}`],
+      detail: {},
+    };
+    await this.sqs.send(new SendMessageCommand({ QueueUrl: reflex.queueUrl, MessageBody: JSON.stringify(event) }));
+  }
+
+  /** Ticks every schedule trigger at its rate (`rate(N minutes|hours)`; cron schedules are not played). */
+  private playSchedules(reflex: DeployedReflex): void {
+    for (const trigger of reflex.manifest.triggers) {
+      if (trigger.kind !== 'schedule') continue;
+      const rate = /^rate\((\d+) (minute|minutes|hour|hours)\)$/.exec(trigger.expression);
+      if (!rate) {
+        this.log(`runner: ${reflex.manifest.name}: ${trigger.expression} is not played locally (only rate(...) is)`);
+        continue;
+      }
+      const ms = Number(rate[1]) * (rate[2]!.startsWith('hour') ? 3_600_000 : 60_000);
+      const timer = setInterval(() => void this.tick(reflex.manifest.name).catch((e: Error) => this.log(`runner: tick failed: ${e.message}`)), ms);
+      timer.unref();
+      this.timers.push(timer);
     }
   }
 
   /** Stops polling and waits for in-flight invocations to finish. */
   async stop(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
     this.abort.abort();
     await Promise.allSettled(this.loops);
     this.sqs.destroy();

@@ -1,3 +1,4 @@
+import { OFFICE_HOURS } from './schedules';
 import type { EnvConfigInput } from './schema';
 
 export const dev: EnvConfigInput = {
@@ -8,5 +9,8 @@ export const dev: EnvConfigInput = {
   state: { bucket: 'reflex-tfstate-111111111111' },
   logRetentionDays: 14,
   tags: { environment: 'dev', 'cost-center': 'network-automation' },
-  reflexes: { 'instance-guard': { enabled: true } },
+  reflexes: {
+    'instance-guard': { enabled: true },
+    'instance-scheduler': { enabled: true, config: { schedules: [OFFICE_HOURS] } },
+  },
 };

@@ -1,3 +1,4 @@
+import { OFFICE_HOURS } from './schedules';
 import type { EnvConfigInput } from './schema';
 
 /** Everything on this machine: a local AWS API (moto server or LocalStack), reflexes run by the local runner. */
@@ -12,5 +13,17 @@ export const local: EnvConfigInput = {
   state: { bucket: 'reflex-local-tfstate' },
   logRetentionDays: 1,
   tags: { environment: 'local' },
-  reflexes: { 'instance-guard': { enabled: true } },
+  reflexes: {
+    'instance-guard': { enabled: true },
+    'instance-scheduler': {
+      enabled: true,
+      config: {
+        // The reference scenario: the fleet stops at 08:50 UTC and starts at 07:00.
+        schedules: [
+          { name: 'reference', timezone: 'UTC', periods: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start: '07:00', stop: '08:50' }] },
+          OFFICE_HOURS,
+        ],
+      },
+    },
+  },
 };

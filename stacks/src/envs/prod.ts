@@ -1,3 +1,4 @@
+import { OFFICE_HOURS } from './schedules';
 import type { EnvConfigInput } from './schema';
 
 export const prod: EnvConfigInput = {
@@ -9,5 +10,8 @@ export const prod: EnvConfigInput = {
   logRetentionDays: 365,
   memberAccounts: ['444444444444'],
   tags: { environment: 'prod', 'cost-center': 'network-automation' },
-  reflexes: { 'instance-guard': { enabled: true, memoryMb: 512 } },
+  reflexes: {
+    'instance-guard': { enabled: true, memoryMb: 512 },
+    'instance-scheduler': { enabled: true, config: { schedules: [OFFICE_HOURS] } },
+  },
 };

@@ -1,3 +1,4 @@
+import { OFFICE_HOURS } from './schedules';
 import type { EnvConfigInput } from './schema';
 
 export const staging: EnvConfigInput = {
@@ -8,5 +9,8 @@ export const staging: EnvConfigInput = {
   state: { bucket: 'reflex-tfstate-222222222222' },
   logRetentionDays: 30,
   tags: { environment: 'staging', 'cost-center': 'network-automation' },
-  reflexes: { 'instance-guard': { enabled: true } },
+  reflexes: {
+    'instance-guard': { enabled: true },
+    'instance-scheduler': { enabled: true, config: { schedules: [OFFICE_HOURS] } },
+  },
 };

@@ -1,0 +1,60 @@
+import { REFLEX_TAGS } from '@reflex/events';
+import { defineReflex } from '@reflex/manifest';
+import { SchedulesSchema } from '@reflex/schedules';
+import { z } from 'zod';
+
+/** How often the scheduler runs; it acts on the transitions of the last two runs (one may be lost). */
+export const RUN_EVERY_MINUTES = 5;
+
+/** The instance scheduler's configuration. */
+export const SchedulerConfigSchema = z.object({
+  /** The named schedules instances choose with `reflex:schedule=<name>`. */
+  schedules: SchedulesSchema.default([]),
+  /** Instances per StopInstances/StartInstances call. */
+  batchSize: z.number().int().min(1).max(1000).default(50),
+  /**
+   * `false` (default): act only at a schedule's transitions, so a person may start an instance outside its
+   * period. `true`: enforce the desired state on every run.
+   */
+  enforce: z.boolean().default(false),
+});
+export type SchedulerConfig = z.output<typeof SchedulerConfigSchema>;
+
+const SCHEDULED_INSTANCES = {
+  // The instance carries a reflex:schedule tag (the Null test: the key is not absent).
+  test: 'Null',
+  variable: `aws:ResourceTag/${REFLEX_TAGS.schedule}`,
+  values: ['false'],
+};
+
+export const manifest = defineReflex({
+  name: 'instance-scheduler',
+  description: 'Starts and stops EC2 instances by named schedules (IANA time zones, minute periods, skip dates).',
+  triggers: [{ kind: 'schedule', expression: `rate(${RUN_EVERY_MINUTES} minutes)`, description: 'every few minutes' }],
+  config: SchedulerConfigSchema,
+  permissions: () => [
+    // DescribeInstances has no resource-level permissions: "*" is the only resource it takes.
+    { sid: 'ReadInstances', actions: ['ec2:DescribeInstances'], resources: ['*'] },
+    {
+      sid: 'StartAndStopScheduledInstances',
+      actions: ['ec2:StartInstances', 'ec2:StopInstances'],
+      resources: ['arn:${partition}:ec2:${region}:${account}:instance/*'],
+      conditions: [SCHEDULED_INSTANCES],
+    },
+    {
+      sid: 'RecordIntentOnScheduledInstances',
+      actions: ['ec2:CreateTags', 'ec2:DeleteTags'],
+      resources: ['arn:${partition}:ec2:${region}:${account}:instance/*'],
+      conditions: [
+        SCHEDULED_INSTANCES,
+        { test: 'ForAllValues:StringEquals', variable: 'aws:TagKeys', values: [REFLEX_TAGS.stopIntent] },
+      ],
+    },
+  ],
+  memoryMb: 256,
+  timeoutSeconds: 120,
+  batchSize: 1,
+  maxConcurrency: 2,
+  maxReceiveCount: 3,
+});
+

@@ -1,0 +1,3 @@
+export { type Schedule, ScheduleSchema, SchedulesSchema } from './schedule';
+export { desiredState, plannedTransitions, runIntervals } from './intervals';
+export { localParts, type Weekday, zonedTimeToUtc } from './zoned-time';

@@ -1,0 +1,78 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { Ec2ScheduledInstances, preview, type PreviewRow, SchedulerConfigSchema } from '@reflex/instance-scheduler';
+import { lazySdk } from '@reflex/lambda-kit';
+import { localClientConfig } from '@reflex/local-aws';
+import { loadManifests, repoRoot } from '@reflex/manifest';
+import { localParts } from '@reflex/schedules';
+import { ENVIRONMENTS, resolveEnvironment } from '@reflex/stacks';
+import { type Command, EXIT, out, parseCommandArgs, UsageError } from './common';
+
+const HELP = `reflex schedule preview [--hours 24] [--env local] [--endpoint URL] [--at ISO] [--json]
+
+  The starts and stops the instance scheduler plans for the next hours, per instance that carries a
+  reflex:schedule tag, read from the local AWS or a real account (describe calls only), with the
+  schedules of an environment's config. Times are shown in each schedule's zone and in UTC.
+
+  --hours N       how far ahead (default 24, at most 744)
+  --env NAME      whose scheduler config to use (default local)
+  --endpoint URL  the AWS API (also REFLEX_AWS_ENDPOINT); without either, the real AWS of the credentials chain
+  --at ISO        plan from this time instead of now
+  --json          print the rows as JSON
+
+  Exit codes: 0 printed, 1 the AWS call failed, 2 usage error.`;
+
+async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, {
+    hours: { type: 'string', default: '24' },
+    env: { type: 'string', default: 'local' },
+    endpoint: { type: 'string' },
+    at: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
+  if (values.help) {
+    out(HELP);
+    return EXIT.ok;
+  }
+  if (positionals[0] !== 'preview' || positionals.length > 1) throw new UsageError('the schedule command is "reflex schedule preview"', true);
+  const hours = Number(values.hours);
+  if (!Number.isInteger(hours) || hours < 1 || hours > 744) throw new UsageError(`--hours takes a whole number from 1 to 744, got "${values.hours}"`);
+  const from = values.at ? new Date(values.at) : new Date();
+  if (Number.isNaN(from.getTime())) throw new UsageError(`--at takes an ISO time, got "${values.at}"`);
+  const input = ENVIRONMENTS.find((e) => e.name === values.env);
+  if (!input) throw new UsageError(`unknown environment "${values.env}" (known: ${ENVIRONMENTS.map((e) => e.name).join(', ')})`);
+  const manifests = await loadManifests(repoRoot());
+  const { env, reflexes } = resolveEnvironment(input, manifests);
+  const scheduler = reflexes.find((r) => r.manifest.name === 'instance-scheduler');
+  const config = SchedulerConfigSchema.parse(scheduler?.config ?? {});
+
+  const endpoint = values.endpoint ?? process.env.REFLEX_AWS_ENDPOINT;
+  const clientConfig = endpoint ? localClientConfig(endpoint, env.region) : { region: env.region };
+  const instances = new Ec2ScheduledInstances(true, lazySdk(async () => import('@aws-sdk/client-ec2'), () => new EC2Client(clientConfig)));
+  const rows = preview(await instances.listScheduled(), config, from, new Date(from.getTime() + hours * 3_600_000));
+  if (values.json) out(JSON.stringify(rows, null, 2));
+  else printTable(rows, from, hours);
+  return EXIT.ok;
+}
+
+function printTable(rows: readonly PreviewRow[], from: Date, hours: number): void {
+  out(`planned starts and stops from ${from.toISOString()} for ${hours} h (${rows.length} scheduled instance${rows.length === 1 ? '' : 's'})`);
+  const lines: string[][] = [['instance', 'name', 'schedule', 'local time', 'UTC', 'action']];
+  for (const row of rows) {
+    if (row.transitions.length === 0) lines.push([row.id, row.name, row.schedule, '', '', row.note ?? 'none planned']);
+    for (const t of row.transitions) {
+      const local = localParts(t.at, row.timezone!);
+      lines.push([row.id, row.name, row.schedule, `${local.weekday} ${local.date} ${local.time} ${row.timezone}`, t.at.toISOString().slice(0, 16).replace('T', ' ') + 'Z', t.action]);
+    }
+    if (row.note && row.transitions.length > 0) lines.push(['', '', '', '', '', row.note]);
+  }
+  const widths = lines[0]!.map((_, c) => Math.max(...lines.map((l) => l[c]!.length)));
+  for (const line of lines) out(line.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
+}
+
+export const scheduleCommand: Command = {
+  name: 'schedule',
+  summary: 'preview the instance scheduler\'s planned starts and stops',
+  help: HELP,
+  run,
+};
