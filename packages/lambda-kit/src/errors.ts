@@ -31,3 +31,8 @@ export function describeError(error: unknown): string {
   }
   return parts.join(' ← ');
 }
+
+/** The `name` of an AWS SDK error (`IncorrectInstanceState`, `DryRunOperation`…), if it has one. */
+export function awsErrorName(error: unknown): string | undefined {
+  return (error as { name?: string } | undefined)?.name;
+}

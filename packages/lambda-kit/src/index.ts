@@ -2,6 +2,6 @@ export { reflexHandler, type ActionReport, type EventHandler, type ReflexHandler
 export { type ActionEmitter, MemoryEmitter } from './emitter';
 export { EventBridgeEmitter, defaultEventBridge, type LoadEventBridge } from './adapters/eventbridge';
 export { lazySdk, type LoadedSdk } from './lazy-sdk';
-export { ReflexError, MalformedEventError, ConfigError, EmitError, describeError } from './errors';
+export { ReflexError, MalformedEventError, ConfigError, EmitError, describeError, awsErrorName } from './errors';
 export { causedByOwnRole, roleNameOf } from './loop-guard';
 export { readRuntimeSettings, RuntimeEnvSchema, type RuntimeSettings } from './runtime-env';

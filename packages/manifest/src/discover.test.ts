@@ -30,10 +30,10 @@ describe('functionDir', () => {
 });
 
 describe('loadManifests on the repository', () => {
-  it('returns the instance-guard manifest', async () => {
+  it('returns the manifest of every reflex under functions/, sorted by name', async () => {
     const manifests = await loadManifests(repoRoot());
 
-    expect(manifests.map((m) => m.name)).toEqual(['instance-guard']);
+    expect(manifests.map((m) => m.name)).toEqual(['instance-guard', 'instance-scheduler']);
     expect(manifests[0]?.triggers[0]).toMatchObject({ kind: 'event' });
   });
 });

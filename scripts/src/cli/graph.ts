@@ -120,12 +120,7 @@ export const graphCommand: Command = {
   async run(args) {
     const { values, positionals } = parseCommandArgs(args, {
       env: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
     });
-    if (values.help) {
-      out(HELP);
-      return EXIT.ok;
-    }
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, true);
     const { ENVIRONMENTS, forwardingPatterns, resolveEnvironment } = await import('@reflex/stacks');
     let manifests = await loadManifests(repoRoot());

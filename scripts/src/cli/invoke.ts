@@ -167,12 +167,7 @@ export const invokeCommand: Command = {
       emit: { type: 'boolean', default: false },
       env: { type: 'string', default: 'local' },
       json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     });
-    if (values.help) {
-      out(HELP);
-      return EXIT.ok;
-    }
     if (positionals.length !== 2) {
       throw new UsageError(
         positionals.length < 2 ? 'expected a reflex and an event file (or - for stdin)' : `expected a reflex and one event file, got ${positionals.length} arguments`,

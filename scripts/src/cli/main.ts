@@ -32,6 +32,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`reflex: unknown command "${first}"\n\n${USAGE}\n`);
     return EXIT.usage;
   }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${command.help}\n`);
+    return EXIT.ok;
+  }
   try {
     return await command.run(rest);
   } catch (error) {

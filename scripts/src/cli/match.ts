@@ -95,12 +95,7 @@ export const matchCommand: Command = {
       reflex: { type: 'string' },
       misses: { type: 'string', default: '3' },
       json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     });
-    if (values.help) {
-      out(HELP);
-      return EXIT.ok;
-    }
     if (positionals.length !== 1) {
       throw new UsageError(positionals.length === 0 ? 'expected an event file (or - for stdin)' : `expected one event file, got ${positionals.length}`, true);
     }

@@ -28,12 +28,7 @@ async function run(args: string[]): Promise<number> {
     endpoint: { type: 'string' },
     at: { type: 'string' },
     json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
   });
-  if (values.help) {
-    out(HELP);
-    return EXIT.ok;
-  }
   if (positionals[0] !== 'preview' || positionals.length > 1) throw new UsageError('the schedule command is "reflex schedule preview"', true);
   const hours = Number(values.hours);
   if (!Number.isInteger(hours) || hours < 1 || hours > 744) throw new UsageError(`--hours takes a whole number from 1 to 744, got "${values.hours}"`);

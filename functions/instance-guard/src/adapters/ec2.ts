@@ -1,5 +1,5 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { lazySdk, type LoadedSdk, ReflexError } from '@reflex/lambda-kit';
+import { awsErrorName, lazySdk, type LoadedSdk, ReflexError } from '@reflex/lambda-kit';
 import type { InstancesPort, InstanceView, StartResult } from '../ports';
 
 type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
@@ -8,7 +8,6 @@ export type LoadEc2 = () => Promise<LoadedSdk<Ec2Sdk, EC2Client>>;
 /** The EC2 client of the function's environment, loaded on first use. */
 export const defaultEc2: LoadEc2 = lazySdk(() => import('@aws-sdk/client-ec2'), (sdk) => new sdk.EC2Client({}));
 
-const errorName = (error: unknown) => (error as { name?: string } | undefined)?.name;
 
 /** EC2 instances through the AWS SDK; with `dryRun`, StartInstances is sent with `DryRun: true`. */
 export class Ec2Instances implements InstancesPort {
@@ -26,7 +25,7 @@ export class Ec2Instances implements InstancesPort {
       const tags = Object.fromEntries((instance.Tags ?? []).flatMap((t) => (t.Key ? [[t.Key, t.Value ?? '']] : [])));
       return { id: instanceId, state: instance.State?.Name ?? 'unknown', tags };
     } catch (error) {
-      if (errorName(error) === 'InvalidInstanceID.NotFound') return undefined;
+      if (awsErrorName(error) === 'InvalidInstanceID.NotFound') return undefined;
       throw new ReflexError(`DescribeInstances ${instanceId} failed`, { cause: error });
     }
   }
@@ -49,8 +48,8 @@ export class Ec2Instances implements InstancesPort {
       await client.send(new sdk.StartInstancesCommand({ InstanceIds: [instanceId], DryRun: this.dryRun }));
       return 'started';
     } catch (error) {
-      if (this.dryRun && errorName(error) === 'DryRunOperation') return 'dry-run';
-      if (errorName(error) === 'IncorrectInstanceState') return 'incorrect-state';
+      if (this.dryRun && awsErrorName(error) === 'DryRunOperation') return 'dry-run';
+      if (awsErrorName(error) === 'IncorrectInstanceState') return 'incorrect-state';
       throw new ReflexError(`StartInstances ${instanceId}${this.dryRun ? ' (dry-run)' : ''} failed`, { cause: error });
     }
   }

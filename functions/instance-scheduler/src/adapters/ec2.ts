@@ -1,6 +1,6 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { REFLEX_TAGS } from '@reflex/events';
-import { describeError, lazySdk, type LoadedSdk, ReflexError } from '@reflex/lambda-kit';
+import { awsErrorName, describeError, lazySdk, type LoadedSdk, ReflexError } from '@reflex/lambda-kit';
 import type { BatchResult, ScheduledInstance, SchedulerPort } from '../ports';
 
 type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
@@ -9,7 +9,6 @@ export type LoadEc2 = () => Promise<LoadedSdk<Ec2Sdk, EC2Client>>;
 /** The EC2 client of the function's environment, loaded on first use. */
 export const defaultEc2: LoadEc2 = lazySdk(() => import('@aws-sdk/client-ec2'), (sdk) => new sdk.EC2Client({}));
 
-const errorName = (error: unknown) => (error as { name?: string } | undefined)?.name;
 
 /**
  * Scheduled instances through the AWS SDK. Stop and start go in one call per batch; when a batch call
@@ -86,7 +85,7 @@ export class Ec2ScheduledInstances implements SchedulerPort {
           : client.send(new sdk.StartInstancesCommand(input)));
         return undefined;
       } catch (error) {
-        return this.dryRun && errorName(error) === 'DryRunOperation' ? undefined : error;
+        return this.dryRun && awsErrorName(error) === 'DryRunOperation' ? undefined : error;
       }
     };
     const error = await attempt([...ids]);
@@ -98,8 +97,8 @@ export class Ec2ScheduledInstances implements SchedulerPort {
     for (const id of ids) {
       const alone = ids.length === 1 ? error : await attempt([id]);
       if (!alone) result.done.push(id);
-      else if (errorName(alone) === 'IncorrectInstanceState') result.incorrectState.push(id);
-      else if (['RequestLimitExceeded', 'Throttling', 'ThrottlingException'].includes(errorName(alone) ?? '')) {
+      else if (awsErrorName(alone) === 'IncorrectInstanceState') result.incorrectState.push(id);
+      else if (['RequestLimitExceeded', 'Throttling', 'ThrottlingException'].includes(awsErrorName(alone) ?? '')) {
         // Throttled even after the SDK's retries: fail the run so that the queue delivers it again.
         throw new ReflexError(`EC2 throttled the scheduler on ${id}`, { cause: alone });
       } else result.failed.push({ id, error: describeError(alone) });
