@@ -80,7 +80,11 @@ describe('reflex match', () => {
     const run = await reflex('match', write('stopped-json.json', event), '--json');
 
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ matched: true, matches: [{ reflex: 'instance-guard', trigger: 0 }], misses: [] });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      matched: true,
+      matches: [{ reflex: 'instance-guard', trigger: 0 }],
+      misses: [{ reflex: 'resource-tagger', trigger: 0 }],
+    });
   });
 
   it('exits 2 naming the file when it does not exist', async () => {
@@ -105,7 +109,7 @@ describe('reflex invoke', () => {
     const run = await reflex('invoke', 'no-such-reflex', write('any.json', fixture('ec2/instance-state-change.json')));
 
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('unknown reflex "no-such-reflex" (known: instance-guard, instance-scheduler)');
+    expect(run.stderr).toContain('unknown reflex "no-such-reflex" (known: instance-guard, instance-scheduler, resource-tagger)');
   });
 });
 

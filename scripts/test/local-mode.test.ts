@@ -1,7 +1,16 @@
 // End to end in local mode: moto server, the `local` environment applied with Terraform, the local
 // runner driving the built bundles — the same path `pnpm start` takes.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateSubnetCommand,
+  CreateTagsCommand,
+  CreateVpcCommand,
+  DescribeTagsCommand,
+  EC2Client,
+  StopInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { instanceStates, launchInstances, type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
@@ -149,4 +158,60 @@ describe('local mode', () => {
       events.destroy();
     }
   }, 90_000);
+
+  it('tags a new subnet with the CostCenter of its VPC and its creator, from the CloudTrail events AWS would emit', async () => {
+    const config = localClientConfig(aws.endpoint);
+    const ec2 = new EC2Client(config);
+    const events = new EventBridgeClient(config);
+    const record = (file: string) =>
+      JSON.parse(readFileSync(join(root, 'packages', 'events', 'fixtures', 'cloudtrail', file), 'utf8')).detail as Record<string, any>;
+    const tagsOf = async (id: string) =>
+      Object.fromEntries(
+        ((await ec2.send(new DescribeTagsCommand({ Filters: [{ Name: 'resource-id', Values: [id] }] }))).Tags ?? []).map((t) => [t.Key!, t.Value!]),
+      );
+    try {
+      const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.40.0.0/16' }))).Vpc!.VpcId!;
+      await ec2.send(new CreateTagsCommand({ Resources: [vpcId], Tags: [{ Key: 'CostCenter', Value: 'R&D' }] }));
+      const subnetId = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.40.1.0/24' }))).Subnet!.SubnetId!;
+
+      // The CloudTrail records of the two calls (documented shapes, packages/events/fixtures/SOURCES.md) with
+      // moto's ids and region: IAM user Alice created the VPC, the role RoleToBeAssumed (session MySessionName)
+      // the subnet. moto emits no CloudTrail events; AWS would deliver these through the default bus.
+      const createVpc = record('create-vpc.json');
+      Object.assign(createVpc, { awsRegion: 'us-east-1', requestParameters: { cidrBlock: '10.40.0.0/16' } });
+      createVpc.responseElements.vpc = { ...createVpc.responseElements.vpc, vpcId, cidrBlock: '10.40.0.0/16', ownerId: '123456789012' };
+      const createSubnet = record('create-subnet.json');
+      Object.assign(createSubnet, { awsRegion: 'us-east-1', requestParameters: { vpcId, cidrBlock: '10.40.1.0/24' } });
+      createSubnet.responseElements.subnet = { ...createSubnet.responseElements.subnet, subnetId, vpcId, cidrBlock: '10.40.1.0/24' };
+      await events.send(
+        new PutEventsCommand({
+          Entries: [createVpc, createSubnet].map((detail) => ({
+            EventBusName: deployment.busName,
+            Source: 'aws.ec2',
+            DetailType: 'AWS API Call via CloudTrail',
+            Detail: JSON.stringify(detail),
+          })),
+        }),
+      );
+
+      const deadline = Date.now() + 30_000;
+      let tags = await tagsOf(subnetId);
+      while (!tags['reflex:created-at'] && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 250));
+        tags = await tagsOf(subnetId);
+      }
+      expect(tags).toEqual({
+        CostCenter: 'R&D',
+        Owner: 'network-team',
+        'reflex:created-by': 'role/RoleToBeAssumed/MySessionName',
+        'reflex:created-at': '2024-05-20T08:29:03.000Z',
+      });
+      const vpcDeadline = Date.now() + 10_000;
+      while (!(await tagsOf(vpcId))['reflex:created-by'] && Date.now() < vpcDeadline) await new Promise((r) => setTimeout(r, 250));
+      expect(await tagsOf(vpcId)).toMatchObject({ CostCenter: 'R&D', 'reflex:created-by': 'user/Alice' });
+    } finally {
+      ec2.destroy();
+      events.destroy();
+    }
+  }, 60_000);
 });

@@ -31,10 +31,10 @@ function errorOf(act: () => unknown): Error {
 }
 
 describe('resolveEnvironment', () => {
-  it.each(ENVIRONMENTS.map((e) => e.name))('resolves the %s environment with the guard and the scheduler enabled', (name) => {
+  it.each(ENVIRONMENTS.map((e) => e.name))('resolves the %s environment with the guard, the scheduler and the tagger enabled', (name) => {
     const { env, reflexes } = resolveEnvironment(environment(name), manifests);
     expect(env.name).toBe(name);
-    expect(reflexes.map((r) => r.manifest.name)).toEqual(['instance-guard', 'instance-scheduler']);
+    expect(reflexes.map((r) => r.manifest.name)).toEqual(['instance-guard', 'instance-scheduler', 'resource-tagger']);
   });
 
   it("fills the guard's config with the manifest's default protect tag", () => {
@@ -82,6 +82,11 @@ describe('resolveEnvironment', () => {
       'an empty protect tag key in the guard config',
       (env) => (env.reflexes = { 'instance-guard': { enabled: true, config: { protectTag: { key: '', value: 'true' } } } }),
       'reflexes.instance-guard.config.protectTag.key',
+    ],
+    [
+      'a mandatory tag with neither a default nor inheritance in the tagger config',
+      (env) => (env.reflexes = { 'resource-tagger': { enabled: true, config: { mandatoryTags: { CostCenter: {} } } } }),
+      'reflexes.resource-tagger.config.mandatoryTags.CostCenter',
     ],
   ])('rejects %s with an InvalidEnvConfigError naming the environment and the field', (_case, breakIt, field) => {
     const input = environment('dev');

@@ -242,6 +242,17 @@ describe('the dev stack', () => {
     expect(start?.condition).toEqual([{ test: 'StringEquals', variable: 'aws:ResourceTag/reflex:protect', values: ['true'] }]);
   });
 
+  it("lets the tagger write only the policy's keys and its creator tags, on network resources of eu-central-1 of 111111111111", () => {
+    const json = stacks.get('dev')!;
+    const write = rolePermissions(json, 'reflex-dev-resource-tagger').statements.find((s) => s.sid === 'TagNetworkResources');
+    expect(write?.actions).toEqual(['ec2:CreateTags']);
+    expect(write?.resources).toContain('arn:aws:ec2:eu-central-1:111111111111:subnet/*');
+    expect(write?.resources?.every((r) => r.startsWith('arn:aws:ec2:eu-central-1:111111111111:'))).toBe(true);
+    expect(write?.condition).toEqual([
+      { test: 'ForAllValues:StringEquals', variable: 'aws:TagKeys', values: ['CostCenter', 'Owner', 'reflex:created-by', 'reflex:created-at'] },
+    ]);
+  });
+
   it('keeps its state under reflex/dev/reflex.tfstate', () => {
     expect(stacks.get('dev')!.terraform.backend.s3!.key).toBe('reflex/dev/reflex.tfstate');
   });

@@ -213,3 +213,19 @@ describe('principalArn', () => {
     expect(principalArn(identity)).toBeUndefined();
   });
 });
+
+describe('AwsApiCallSchema and the composed create-call records', () => {
+  it.each(['create-vpc.json', 'create-subnet.json'])('parses %s, a successful call with its response', (file) => {
+    const call = AwsApiCallSchema.parse(fixture(`cloudtrail/${file}`));
+
+    expect(call.detail.errorCode).toBeUndefined();
+    expect(call.detail.responseElements).toBeDefined();
+  });
+
+  it.each(['iam-user', 'assumed-role', 'identity-center-user', 'aws-service', 'aws-service-cloudformation', 'root'])(
+    'parses the %s userIdentity case',
+    (name) => {
+      expect(UserIdentitySchema.safeParse(fixture(`cloudtrail/user-identity/${name}.json`).userIdentity).success).toBe(true);
+    },
+  );
+});

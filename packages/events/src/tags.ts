@@ -1,6 +1,6 @@
 /**
- * The instance tags reflexes read and write: the contract between the scheduler, the guard and people.
- * Reflexes never trigger on tag changes, so writing these cannot loop.
+ * The tags reflexes read and write: the contract between the scheduler, the guard, the tagger and people.
+ * Reflexes never trigger on tag changes (CreateTags/DeleteTags are no trigger), so writing these cannot loop.
  */
 export const REFLEX_TAGS = {
   /** `true`: the instance guard starts it again when it stops unintentionally. */
@@ -19,6 +19,10 @@ export const REFLEX_TAGS = {
   stoppedBy: 'reflex:stopped-by',
   /** Space-separated ISO times of the guard's recent restarts (its restart budget). */
   restarts: 'reflex:restarts',
+  /** Who created a network resource, resolved to the real principal (`user/Alice`, `sso-user/alice@example.com`…); written once by the resource tagger. */
+  createdBy: 'reflex:created-by',
+  /** `<ISO time>`: when CloudTrail recorded the call that created the resource; written once by the resource tagger. */
+  createdAt: 'reflex:created-at',
 } as const;
 
 /** Who did something to an instance, and when: the value of `reflex:stop-intent` and `reflex:stopped-by`. */

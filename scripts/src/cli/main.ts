@@ -1,11 +1,13 @@
-// `pnpm reflex <command>`: match events against the manifests, invoke a reflex locally, draw the event paths.
+// `pnpm reflex <command>`: match events against the manifests, invoke a reflex locally, draw the event paths,
+// preview schedules, audit mandatory tags.
 import { type Command, EXIT, UsageError } from './common';
 import { graphCommand } from './graph';
 import { invokeCommand } from './invoke';
 import { matchCommand } from './match';
 import { scheduleCommand } from './schedule';
+import { tagsCommand } from './tags';
 
-const COMMANDS: readonly Command[] = [matchCommand, invokeCommand, graphCommand, scheduleCommand];
+const COMMANDS: readonly Command[] = [matchCommand, invokeCommand, graphCommand, scheduleCommand, tagsCommand];
 
 const USAGE = `reflex <command> [options]
 

@@ -1,3 +1,4 @@
+import { NETWORK_TAG_POLICY } from './network-tags';
 import { OFFICE_HOURS } from './schedules';
 import type { EnvConfigInput } from './schema';
 
@@ -25,5 +26,6 @@ export const local: EnvConfigInput = {
         ],
       },
     },
+    'resource-tagger': { enabled: true, config: { mandatoryTags: NETWORK_TAG_POLICY } },
   },
 };

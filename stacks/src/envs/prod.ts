@@ -1,3 +1,4 @@
+import { NETWORK_TAG_POLICY } from './network-tags';
 import { OFFICE_HOURS } from './schedules';
 import type { EnvConfigInput } from './schema';
 
@@ -13,5 +14,6 @@ export const prod: EnvConfigInput = {
   reflexes: {
     'instance-guard': { enabled: true, memoryMb: 512 },
     'instance-scheduler': { enabled: true, config: { schedules: [OFFICE_HOURS] } },
+    'resource-tagger': { enabled: true, config: { mandatoryTags: NETWORK_TAG_POLICY } },
   },
 };
