@@ -8,9 +8,8 @@ import { manifest } from './manifest';
 export const handler = reflexHandler({
   manifest,
   schema: z.union([Ec2StateChangeSchema, StopInstancesCallSchema]),
-  init: ({ config, dryRun, logger }) => {
+  init: ({ config, dryRun, log }) => {
     const instances = new Ec2Instances(dryRun);
-    const log = { info: (message: string, extra: Record<string, unknown> = {}) => logger.info(message, extra) };
     return (event) => guard(event, { instances, config, log });
   },
 });

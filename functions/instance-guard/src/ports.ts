@@ -21,7 +21,5 @@ export interface InstancesPort {
   tag(instanceId: string, tags: Readonly<Record<string, string>>): Promise<void>;
 }
 
-/** Port: the decision log (the kit's logger fits). */
-export interface DecisionLog {
-  info(message: string, extra?: Record<string, unknown>): void;
-}
+/** Port: the decision log (the kit hands one to `init`). */
+export type { DecisionLog } from '@reflex/lambda-kit';

@@ -7,9 +7,8 @@ import { manifest } from './manifest';
 export const handler = reflexHandler({
   manifest,
   schema: ScheduledEventSchema,
-  init: ({ config, dryRun, logger }) => {
+  init: ({ config, dryRun, log }) => {
     const instances = new Ec2ScheduledInstances(dryRun);
-    const log = { info: (message: string, extra: Record<string, unknown> = {}) => logger.info(message, extra) };
     return (event) => scheduler(event, { instances, config, log });
   },
 });

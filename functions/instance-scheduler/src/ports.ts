@@ -25,7 +25,5 @@ export interface SchedulerPort {
   start(ids: readonly string[]): Promise<BatchResult>;
 }
 
-/** Port: the decision log (the kit's logger fits). */
-export interface DecisionLog {
-  info(message: string, extra?: Record<string, unknown>): void;
-}
+/** Port: the decision log (the kit hands one to `init`). */
+export type { DecisionLog } from '@reflex/lambda-kit';

@@ -7,9 +7,8 @@ import { manifest } from './manifest';
 export const handler = reflexHandler({
   manifest,
   schema: AwsApiCallSchema,
-  init: ({ config, dryRun, logger }) => {
+  init: ({ config, dryRun, log }) => {
     const network = new Ec2NetworkTags(dryRun);
-    const log = { info: (message: string, extra: Record<string, unknown> = {}) => logger.info(message, extra) };
     return (event) => tagCreated(event, { network, config, log });
   },
 });

@@ -24,7 +24,5 @@ export interface NetworkInventoryPort {
   list(onProgress?: (listed: number, kind: string) => void): Promise<NetworkResource[]>;
 }
 
-/** Port: the decision log (the kit's logger fits). */
-export interface DecisionLog {
-  info(message: string, extra?: Record<string, unknown>): void;
-}
+/** Port: the decision log (the kit hands one to `init`). */
+export type { DecisionLog } from '@reflex/lambda-kit';

@@ -16,9 +16,16 @@ import { readRuntimeSettings, type RuntimeSettings } from './runtime-env';
 /** What a reflex's core reports for each action it took or would take; the kit adds who, where and why. */
 export type ActionReport = Omit<ReflexActionDetail, 'reflex' | 'env' | 'cause' | 'dryRun'>;
 
+/** A decision log: what a reflex's core logs through (the kit's logger, with the record's keys). */
+export interface DecisionLog {
+  info(message: string, extra?: Record<string, unknown>): void;
+}
+
 /** Handed to a reflex's `init` once per cold start. */
 export interface ReflexRuntime<C> extends RuntimeSettings<C> {
   readonly logger: Logger;
+  /** The logger as a {@link DecisionLog}, for cores that take one. */
+  readonly log: DecisionLog;
 }
 
 /** Handles one parsed event; returns the actions taken. Throwing fails the record (it is retried, then dead-lettered). */
@@ -60,7 +67,8 @@ export function reflexHandler<C extends z.ZodType, S extends z.ZodType>(options:
   // With the "log" sink, actions are only logged (each as an `action` log line), never published.
   const emitter =
     options.emitter ?? (settings.actionsSink === 'log' ? { emit: async () => {} } : new EventBridgeEmitter(settings.busName));
-  const handle = options.init({ ...settings, logger });
+  const log: DecisionLog = { info: (message, extra = {}) => logger.info(message, extra) };
+  const handle = options.init({ ...settings, logger, log });
   const bodySchema = JSONStringified(schema as z.ZodType);
 
   const processRecord = async (record: SQSRecord): Promise<void> => {

@@ -1,4 +1,4 @@
-export { reflexHandler, type ActionReport, type EventHandler, type ReflexHandlerOptions, type ReflexRuntime } from './handler';
+export { reflexHandler, type ActionReport, type DecisionLog, type EventHandler, type ReflexHandlerOptions, type ReflexRuntime } from './handler';
 export { type ActionEmitter, MemoryEmitter } from './emitter';
 export { EventBridgeEmitter, defaultEventBridge, type LoadEventBridge } from './adapters/eventbridge';
 export { lazySdk, type LoadedSdk } from './lazy-sdk';

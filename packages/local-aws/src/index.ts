@@ -1,3 +1,4 @@
 export * from './moto';
 export * from './aws-env';
 export * from './ec2';
+export * from './local-ec2';

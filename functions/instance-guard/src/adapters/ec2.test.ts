@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
-import { lazySdk } from '@reflex/lambda-kit';
-import { instanceStates, launchInstances, type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
+import { instanceStates, launchInstances, type LocalEc2, startLocalEc2 } from '@reflex/local-aws';
 import { Ec2Instances, type LoadEc2 } from './ec2';
 
-let aws: LocalAws;
+let local: LocalEc2;
 let ec2: EC2Client;
 let load: LoadEc2;
 
@@ -17,15 +16,11 @@ async function stoppedInstance(tags: Record<string, string>): Promise<string> {
 const stateOf = async (id: string) => (await instanceStates(ec2, [id])).get(id);
 
 beforeAll(async () => {
-  aws = await startMoto();
-  ec2 = new EC2Client(localClientConfig(aws.endpoint));
-  load = lazySdk(async () => import('@aws-sdk/client-ec2'), (sdk) => new sdk.EC2Client(localClientConfig(aws.endpoint)));
+  local = await startLocalEc2();
+  ({ ec2, loadEc2: load } = local);
 }, 30_000);
 
-afterAll(async () => {
-  ec2?.destroy();
-  await aws?.stop();
-});
+afterAll(() => local?.stop());
 
 describe('Ec2Instances (against moto)', () => {
   it('describes an instance with its state and tags', async () => {

@@ -1,23 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { lazySdk } from '@reflex/lambda-kit';
-import { instanceStates, launchInstances, type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
+import { instanceStates, launchInstances, type LocalEc2, startLocalEc2 } from '@reflex/local-aws';
 import { Ec2ScheduledInstances, type LoadEc2 } from './ec2';
 
-let aws: LocalAws;
+let local: LocalEc2;
 let ec2: EC2Client;
 let load: LoadEc2;
 
 beforeAll(async () => {
-  aws = await startMoto();
-  ec2 = new EC2Client(localClientConfig(aws.endpoint));
-  load = lazySdk(async () => import('@aws-sdk/client-ec2'), (sdk) => new sdk.EC2Client(localClientConfig(aws.endpoint)));
+  local = await startLocalEc2();
+  ({ ec2, loadEc2: load } = local);
 }, 30_000);
 
-afterAll(async () => {
-  ec2?.destroy();
-  await aws?.stop();
-});
+afterAll(() => local?.stop());
 
 describe('Ec2ScheduledInstances (against moto)', () => {
   it('lists only instances that carry a schedule tag, with their tags', async () => {

@@ -1,23 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CreateSubnetCommand, CreateTagsCommand, CreateVpcCommand, DescribeTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { lazySdk } from '@reflex/lambda-kit';
-import { launchInstances, type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
+import { launchInstances, type LocalEc2, startLocalEc2 } from '@reflex/local-aws';
 import { Ec2NetworkInventory, Ec2NetworkTags, type LoadEc2 } from './ec2';
 
-let aws: LocalAws;
+let local: LocalEc2;
 let ec2: EC2Client;
 let load: LoadEc2;
 
 beforeAll(async () => {
-  aws = await startMoto();
-  ec2 = new EC2Client(localClientConfig(aws.endpoint));
-  load = lazySdk(async () => import('@aws-sdk/client-ec2'), (sdk) => new sdk.EC2Client(localClientConfig(aws.endpoint)));
+  local = await startLocalEc2();
+  ({ ec2, loadEc2: load } = local);
 }, 30_000);
 
-afterAll(async () => {
-  ec2?.destroy();
-  await aws?.stop();
-});
+afterAll(() => local?.stop());
 
 async function vpcWithSubnet(vpcTags: Record<string, string>): Promise<{ vpcId: string; subnetId: string }> {
   const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.20.0.0/16' }));
