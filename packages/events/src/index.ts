@@ -6,3 +6,4 @@ export * from './cloudwatch-alarm';
 export * from './guardduty';
 export * from './reflex-action';
 export * from './tags';
+export * from './ipam-message';

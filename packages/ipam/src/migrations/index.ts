@@ -1,0 +1,11 @@
+import { init } from './001-init';
+
+/** One schema change; `version` orders them and is never reused. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** Every migration, in order. Append; never edit one that has shipped. */
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'init', sql: init }];

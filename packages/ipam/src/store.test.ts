@@ -1,0 +1,369 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { type IpamInstanceMessage, IpamInstanceMessageSchema } from '@reflex/events';
+import { type Db, IpamError, applyMessage, migrate, openPglite, openPostgres, overlaps, show, subnetUsage } from './index';
+import { type PostgresServer, startPostgres } from './testing/postgres-server';
+
+const running: IpamInstanceMessage = IpamInstanceMessageSchema.parse(
+  JSON.parse(readFileSync(new URL('../fixtures/enricher/running.json', import.meta.url), 'utf8')),
+);
+
+/** The fixture, some time later, with changes. */
+function later(seconds: number, change: Partial<IpamInstanceMessage>): IpamInstanceMessage {
+  const eventTime = new Date(Date.parse(running.eventTime) + seconds * 1000).toISOString();
+  return IpamInstanceMessageSchema.parse({ ...structuredClone(running), eventTime, version: Date.parse(eventTime), ...change });
+}
+
+function stopped(seconds: number): IpamInstanceMessage {
+  const m = later(seconds, { state: 'stopped' });
+  m.interfaces[0]!.publicIps = []; // EC2 releases an auto-assigned public IP on stop
+  return m;
+}
+
+function terminated(seconds: number): IpamInstanceMessage {
+  const m = later(seconds, { state: 'terminated', interfaces: [], subnets: [], vpcs: [] });
+  delete m.instance;
+  return m;
+}
+
+/** A second instance, in another VPC (and account) whose block overlaps the fixture's. */
+function otherVpc(): IpamInstanceMessage {
+  const m = structuredClone(running);
+  m.account = '222222222222';
+  m.instanceId = 'i-0bbbbbbbbbbbbbbb2';
+  m.interfaces = [
+    {
+      interfaceId: 'eni-0bbbbbbbbbbbbbbb2',
+      subnetId: 'subnet-0bbbbbbbbbbbbbbb2',
+      vpcId: 'vpc-0bbbbbbbbbbbbbbb2',
+      privateIps: ['10.0.200.5'],
+      publicIps: [],
+      ipv6: [],
+    },
+  ];
+  m.subnets = [{ subnetId: 'subnet-0bbbbbbbbbbbbbbb2', vpcId: 'vpc-0bbbbbbbbbbbbbbb2', cidr: '10.0.200.0/24', ipv6Cidrs: [] }];
+  m.vpcs = [{ vpcId: 'vpc-0bbbbbbbbbbbbbbb2', cidrs: ['10.0.128.0/17'] }];
+  return m;
+}
+
+/** Every row of every table, as text: equal snapshots mean nothing changed. */
+async function snapshot(db: Db): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const table of ['networks', 'devices', 'interfaces', 'addresses', 'history']) {
+    const [row] = await db.query<{ rows: string | null }>(
+      `SELECT jsonb_agg(to_jsonb(t) - 'at' ORDER BY to_jsonb(t)::text)::text AS rows FROM ${table} t`,
+    );
+    out[table] = row?.rows ?? '[]';
+  }
+  return out;
+}
+
+interface Backend {
+  name: string;
+  open(): Promise<Db>;
+  teardown(): Promise<void>;
+}
+
+let server: PostgresServer | undefined;
+const backends: Backend[] = [
+  { name: 'PGlite (in memory)', open: () => openPglite(), teardown: async () => {} },
+  {
+    name: 'PostgreSQL 15 server',
+    async open() {
+      server = await startPostgres();
+      return openPostgres(server.url);
+    },
+    teardown: async () => server?.stop(),
+  },
+];
+
+describe.each(backends)('IPAM store on $name', (backend) => {
+  let db: Db;
+
+  beforeAll(async () => {
+    db = await backend.open();
+    await migrate(db);
+  }, 60_000);
+
+  afterAll(async () => {
+    await db?.close();
+    await backend.teardown();
+  });
+
+  beforeEach(async () => {
+    await db.exec('TRUNCATE networks, devices, interfaces, addresses, history RESTART IDENTITY CASCADE');
+  });
+
+  describe('migrate', () => {
+    it('applies nothing when the schema is current', async () => {
+      expect(await migrate(db)).toEqual([]);
+    });
+
+    it('records each applied migration once', async () => {
+      const rows = await db.query<{ version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version');
+
+      expect(rows).toEqual([{ version: 1, name: 'init' }]);
+    });
+  });
+
+  describe('applyMessage', () => {
+    it('stores the device, its interface, its addresses and its networks', async () => {
+      const result = await applyMessage(db, running);
+
+      expect(result.outcome).toBe('applied');
+      const seen = await show(db, running.instanceId);
+      expect(seen.devices).toEqual([
+        expect.objectContaining({
+          instanceId: 'i-0aaaaaaaaaaaaaaa1',
+          state: 'running',
+          name: 'web-1',
+          instanceType: 't3.micro',
+          architecture: 'x86_64',
+          cpuCores: 1,
+          availabilityZone: 'eu-west-1a',
+          launchTime: '2026-03-01T09:59:30.000Z',
+          tags: { Name: 'web-1', team: 'net' },
+          decommissionedAt: null,
+          version: running.version,
+        }),
+      ]);
+      expect(seen.addresses.map((a) => [a.kind, a.address, a.releasedAt])).toEqual([
+        ['ipv6', '2001:db8:0:1::10', null],
+        ['private', '10.0.1.10', null],
+        ['public', '203.0.113.10', null],
+      ]);
+      expect(seen.networks.map((n) => [n.kind, n.cidr, n.parentCidr])).toEqual([
+        ['vpc', '10.0.0.0/16', null],
+        ['subnet', '10.0.1.0/24', '10.0.0.0/16'],
+        ['subnet', '2001:db8:0:1::/64', null],
+      ]);
+    });
+
+    it('changes nothing when the same message comes twice', async () => {
+      await applyMessage(db, running);
+      const before = await snapshot(db);
+
+      const again = await applyMessage(db, structuredClone(running));
+
+      expect(again.outcome).toBe('duplicate');
+      expect(await snapshot(db)).toEqual(before);
+    });
+
+    it('ignores a message older than the stored state, and says so in the history', async () => {
+      await applyMessage(db, stopped(60));
+
+      const late = await applyMessage(db, running);
+
+      expect(late.outcome).toBe('stale');
+      const seen = await show(db, running.instanceId);
+      expect(seen.devices[0]?.state).toBe('stopped');
+      expect(seen.addresses.filter((a) => a.releasedAt === null).map((a) => a.address)).not.toContain('203.0.113.10');
+      expect(seen.history.map((h) => [h.version, h.outcome])).toEqual([
+        [running.version, 'ignored'],
+        [stopped(60).version, 'applied'],
+      ]);
+    });
+
+    it('changes nothing when the same old message comes again', async () => {
+      await applyMessage(db, stopped(60));
+      await applyMessage(db, running);
+      const before = await snapshot(db);
+
+      await applyMessage(db, running);
+
+      expect(await snapshot(db)).toEqual(before);
+    });
+
+    it('releases the public address when a later message no longer has it', async () => {
+      await applyMessage(db, running);
+
+      await applyMessage(db, stopped(60));
+
+      const seen = await show(db, '203.0.113.10');
+      expect(seen.addresses).toEqual([
+        expect.objectContaining({ instanceId: running.instanceId, kind: 'public', releasedAt: stopped(60).eventTime }),
+      ]);
+    });
+
+    it('releases every address of a terminated instance and keeps it as a decommissioned device', async () => {
+      await applyMessage(db, running);
+
+      await applyMessage(db, terminated(120));
+
+      const seen = await show(db, running.instanceId);
+      expect(seen.devices[0]).toEqual(
+        expect.objectContaining({
+          state: 'terminated',
+          decommissionedAt: terminated(120).eventTime,
+          name: 'web-1',
+          instanceType: 't3.micro',
+        }),
+      );
+      expect(seen.addresses).toHaveLength(3);
+      expect(seen.addresses.every((a) => a.releasedAt === terminated(120).eventTime)).toBe(true);
+      expect(seen.history.map((h) => h.change.state)).toEqual([
+        { from: null, to: 'running' },
+        { from: 'running', to: 'terminated' },
+      ]);
+      expect(seen.history[1]?.change).toEqual(expect.objectContaining({ decommissioned: true }));
+    });
+
+    it('ignores a running message that arrives after the termination', async () => {
+      await applyMessage(db, running);
+      await applyMessage(db, terminated(120));
+
+      await applyMessage(db, later(60, {}));
+
+      const seen = await show(db, running.instanceId);
+      expect(seen.devices[0]?.state).toBe('terminated');
+      expect(seen.addresses.filter((a) => a.releasedAt === null)).toEqual([]);
+    });
+
+    it('gives an address back to a new holder once the old one released it', async () => {
+      await applyMessage(db, running);
+      await applyMessage(db, terminated(120));
+      const successor = later(180, { instanceId: 'i-0ccccccccccccccc3' });
+      successor.interfaces[0]!.interfaceId = 'eni-0ccccccccccccccc3';
+
+      await applyMessage(db, successor);
+
+      const seen = await show(db, '10.0.1.10');
+      expect(seen.addresses.map((a) => [a.instanceId, a.releasedAt === null])).toEqual([
+        ['i-0ccccccccccccccc3', true],
+        ['i-0aaaaaaaaaaaaaaa1', false],
+      ]);
+    });
+
+    it('leaves nothing behind when a message fails half way', async () => {
+      const broken = structuredClone(running);
+      broken.interfaces[0]!.privateIps = ['not-an-ip']; // what the schema would refuse
+
+      await expect(applyMessage(db, broken)).rejects.toThrow();
+
+      expect(await show(db, running.instanceId)).toEqual(expect.objectContaining({ devices: [], history: [] }));
+      expect((await snapshot(db)).networks).toBe('[]');
+    });
+  });
+
+  describe('show', () => {
+    it('finds who holds an IP and the networks that contain it', async () => {
+      await applyMessage(db, running);
+
+      const seen = await show(db, '10.0.1.10');
+
+      expect(seen.kind).toBe('ip');
+      expect(seen.devices.map((d) => d.instanceId)).toEqual([running.instanceId]);
+      expect(seen.networks.map((n) => n.cidr)).toEqual(['10.0.1.0/24', '10.0.0.0/16']);
+    });
+
+    it('finds the networks and live addresses in a CIDR', async () => {
+      await applyMessage(db, running);
+      await applyMessage(db, otherVpc());
+
+      const seen = await show(db, '10.0.1.0/24');
+
+      expect(seen.kind).toBe('cidr');
+      expect(seen.networks.map((n) => [n.resourceId, n.cidr])).toEqual([
+        ['vpc-0aaaaaaaaaaaaaaa1', '10.0.0.0/16'],
+        ['subnet-0aaaaaaaaaaaaaaa1', '10.0.1.0/24'],
+      ]);
+      expect(seen.addresses.map((a) => a.address)).toEqual(['10.0.1.10']);
+    });
+
+    it('finds an instance by its id', async () => {
+      await applyMessage(db, running);
+
+      const seen = await show(db, 'i-0aaaaaaaaaaaaaaa1');
+
+      expect(seen.kind).toBe('instance');
+      expect(seen.devices).toHaveLength(1);
+      expect(seen.history).toHaveLength(1);
+    });
+
+    it('returns nothing for an address nobody holds', async () => {
+      await applyMessage(db, running);
+
+      const seen = await show(db, '192.0.2.1');
+
+      expect(seen).toEqual(expect.objectContaining({ devices: [], addresses: [], networks: [] }));
+    });
+
+    it('fails with IpamError on something that is none of ip, cidr or instance id', async () => {
+      await expect(show(db, 'web-1')).rejects.toThrow(IpamError);
+    });
+  });
+
+  describe('subnetUsage', () => {
+    it('counts the live private addresses of each IPv4 subnet against its size', async () => {
+      await applyMessage(db, running);
+      const neighbour = later(0, { instanceId: 'i-0ddddddddddddddd4' });
+      neighbour.interfaces[0]!.interfaceId = 'eni-0ddddddddddddddd4';
+      neighbour.interfaces[0]!.privateIps = ['10.0.1.11', '10.0.1.12'];
+      neighbour.interfaces[0]!.publicIps = [];
+      await applyMessage(db, neighbour);
+
+      const usage = await subnetUsage(db);
+
+      expect(usage).toEqual([
+        expect.objectContaining({ subnetId: 'subnet-0aaaaaaaaaaaaaaa1', cidr: '10.0.1.0/24', used: 3, total: 256, usable: 251 }),
+      ]);
+    });
+
+    it('stops counting the addresses of a terminated instance', async () => {
+      await applyMessage(db, running);
+      await applyMessage(db, terminated(60));
+
+      const [usage] = await subnetUsage(db);
+
+      expect(usage?.used).toBe(0);
+    });
+  });
+
+  describe('overlaps', () => {
+    it('finds two VPCs in different accounts whose CIDRs overlap', async () => {
+      await applyMessage(db, running);
+      await applyMessage(db, otherVpc());
+
+      const found = await overlaps(db);
+
+      expect(found.map(({ a, b }) => [a.account, a.vpcId, a.cidr, b.account, b.vpcId, b.cidr])).toEqual([
+        ['111111111111', 'vpc-0aaaaaaaaaaaaaaa1', '10.0.0.0/16', '222222222222', 'vpc-0bbbbbbbbbbbbbbb2', '10.0.128.0/17'],
+      ]);
+    });
+
+    it('finds none when the VPC blocks are disjoint', async () => {
+      await applyMessage(db, running);
+      const disjoint = otherVpc();
+      disjoint.vpcs[0]!.cidrs = ['10.1.0.0/16'];
+      disjoint.subnets[0]!.cidr = '10.1.200.0/24';
+      disjoint.interfaces[0]!.privateIps = ['10.1.200.5'];
+      await applyMessage(db, disjoint);
+
+      expect(await overlaps(db)).toEqual([]);
+    });
+  });
+});
+
+describe('openPglite with a data directory', () => {
+  it('keeps the golden records across a close and a reopen', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reflex-ipam-'));
+    try {
+      const first = await openPglite(dir);
+      await migrate(first);
+      await applyMessage(first, running);
+      await first.close();
+
+      const second = await openPglite(dir);
+      const migrated = await migrate(second);
+      const seen = await show(second, '10.0.1.10');
+      await second.close();
+
+      expect(migrated).toEqual([]);
+      expect(seen.devices.map((d) => d.instanceId)).toEqual([running.instanceId]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
