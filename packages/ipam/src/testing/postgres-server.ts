@@ -1,8 +1,8 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@reflex/local-aws';
 
 /** A throwaway PostgreSQL server this process started. */
 export interface PostgresServer {
@@ -18,16 +18,6 @@ export class PostgresNotFoundError extends Error {
 
 const DEFAULT_BIN = '/usr/lib/postgresql/15/bin';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /**
  * Starts a PostgreSQL server from the installed binaries: `initdb` into a temporary directory, then
