@@ -1,5 +1,5 @@
 import { formatStamp, parseTagTime, REFLEX_TAGS, type ScheduledEvent } from '@reflex/events';
-import type { ActionReport } from '@reflex/lambda-kit';
+import { type ActionReport, chunks } from '@reflex/lambda-kit';
 import { desiredState, plannedTransitions, type Schedule } from '@reflex/schedules';
 import { manifest, RUN_EVERY_MINUTES, type SchedulerConfig } from './manifest';
 import type { BatchResult, DecisionLog, ScheduledInstance, SchedulerPort } from './ports';
@@ -114,12 +114,6 @@ function report(
     reports.push({ action, targets: [{ id, arn: arn(id) }], reason: reasons.get(id)!, outcome: 'failed', severity: 'warning', error });
   }
   return reports;
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 /** One instance's planned transitions, for `reflex schedule preview`. */

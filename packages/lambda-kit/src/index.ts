@@ -5,3 +5,4 @@ export { lazySdk, type LoadedSdk } from './lazy-sdk';
 export { ReflexError, MalformedEventError, ConfigError, EmitError, describeError, awsErrorName } from './errors';
 export { causedByOwnRole, roleNameOf } from './loop-guard';
 export { readRuntimeSettings, RuntimeEnvSchema, type RuntimeSettings } from './runtime-env';
+export { tagRecord, tagList, chunks, type AwsTag } from './aws-tags';

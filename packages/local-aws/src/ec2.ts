@@ -5,6 +5,7 @@ import {
   type EC2Client,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import { tagList } from '@reflex/lambda-kit';
 
 /**
  * Launches `count` instances in the local AWS from its first Amazon image and tags each with its own tags.
@@ -22,7 +23,7 @@ export async function launchInstances(ec2: EC2Client, tags: readonly Record<stri
   const ids = (run.Instances ?? []).map((i) => i.InstanceId!);
   if (ids.length !== tags.length) throw new Error(`RunInstances returned ${ids.length} instances, not ${tags.length}`);
   for (const [i, id] of ids.entries()) {
-    const entries = Object.entries(tags[i]!).map(([Key, Value]) => ({ Key, Value }));
+    const entries = tagList(tags[i]!);
     if (entries.length > 0) await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: entries }));
   }
   return ids;

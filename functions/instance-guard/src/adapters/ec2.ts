@@ -1,5 +1,5 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { awsErrorName, lazySdk, type LoadedSdk, ReflexError } from '@reflex/lambda-kit';
+import { awsErrorName, lazySdk, type LoadedSdk, ReflexError, tagList, tagRecord } from '@reflex/lambda-kit';
 import type { InstancesPort, InstanceView, StartResult } from '../ports';
 
 type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
@@ -22,7 +22,7 @@ export class Ec2Instances implements InstancesPort {
       const out = await client.send(new sdk.DescribeInstancesCommand({ InstanceIds: [instanceId] }));
       const instance = out.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId);
       if (!instance) return undefined;
-      const tags = Object.fromEntries((instance.Tags ?? []).flatMap((t) => (t.Key ? [[t.Key, t.Value ?? '']] : [])));
+      const tags = tagRecord(instance.Tags);
       return { id: instanceId, state: instance.State?.Name ?? 'unknown', tags };
     } catch (error) {
       if (awsErrorName(error) === 'InvalidInstanceID.NotFound') return undefined;
@@ -35,7 +35,7 @@ export class Ec2Instances implements InstancesPort {
     const { sdk, client } = await this.ec2();
     try {
       await client.send(
-        new sdk.CreateTagsCommand({ Resources: [instanceId], Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }),
+        new sdk.CreateTagsCommand({ Resources: [instanceId], Tags: tagList(tags) }),
       );
     } catch (error) {
       throw new ReflexError(`CreateTags ${instanceId} failed`, { cause: error });

@@ -1,6 +1,6 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { REFLEX_TAGS } from '@reflex/events';
-import { awsErrorName, describeError, lazySdk, type LoadedSdk, ReflexError } from '@reflex/lambda-kit';
+import { awsErrorName, describeError, lazySdk, type LoadedSdk, ReflexError, tagList, tagRecord } from '@reflex/lambda-kit';
 import type { BatchResult, ScheduledInstance, SchedulerPort } from '../ports';
 
 type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
@@ -36,7 +36,7 @@ export class Ec2ScheduledInstances implements SchedulerPort {
         }),
       );
       for (const i of (out.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
-        const tags = Object.fromEntries((i.Tags ?? []).flatMap((t) => (t.Key ? [[t.Key, t.Value ?? '']] : [])));
+        const tags = tagRecord(i.Tags);
         instances.push({ id: i.InstanceId!, state: i.State?.Name ?? 'unknown', tags });
       }
       NextToken = out.NextToken;
@@ -47,7 +47,7 @@ export class Ec2ScheduledInstances implements SchedulerPort {
   async tag(ids: readonly string[], tags: Readonly<Record<string, string>>): Promise<void> {
     if (this.dryRun || ids.length === 0) return;
     const { sdk, client } = await this.ec2();
-    const Tags = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+    const Tags = tagList(tags);
     try {
       await client.send(new sdk.CreateTagsCommand({ Resources: [...ids], Tags }));
     } catch (error) {

@@ -1,5 +1,5 @@
 import type { EC2Client, Tag } from '@aws-sdk/client-ec2';
-import { awsErrorName, lazySdk, type LoadedSdk, ReflexError } from '@reflex/lambda-kit';
+import { awsErrorName, chunks, lazySdk, type LoadedSdk, ReflexError, tagList, tagRecord } from '@reflex/lambda-kit';
 import type { NetworkResource } from '../policy';
 import type { NetworkInventoryPort, NetworkTagsPort, TagResult } from '../ports';
 import type { ResourceType, Tags } from '../resources';
@@ -13,11 +13,6 @@ export const defaultEc2: LoadEc2 = lazySdk(() => import('@aws-sdk/client-ec2'), 
 /** Ids per DescribeTags filter and per DescribeInstances call. */
 const PAGE = 100;
 
-const chunks = <T>(items: readonly T[], size: number): T[][] =>
-  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
-
-const tagsFrom = (tags: readonly Tag[] | undefined): Tags =>
-  Object.fromEntries((tags ?? []).flatMap((t) => (t.Key ? [[t.Key, t.Value ?? '']] : [])));
 
 /**
  * Tags of network resources through the AWS SDK. With `dryRun`, CreateTags is sent with `DryRun: true`:
@@ -72,7 +67,7 @@ export class Ec2NetworkTags implements NetworkTagsPort {
     const { sdk, client } = await this.ec2();
     try {
       await client.send(
-        new sdk.CreateTagsCommand({ Resources: [id], Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })), DryRun: this.dryRun }),
+        new sdk.CreateTagsCommand({ Resources: [id], Tags: tagList(tags), DryRun: this.dryRun }),
       );
       return 'tagged';
     } catch (error) {
@@ -92,7 +87,7 @@ interface Lister {
 }
 
 const resource = (type: ResourceType, id: string | undefined, tags: readonly Tag[] | undefined, parent?: string): NetworkResource[] =>
-  id ? [{ id, type, tags: tagsFrom(tags), ...(parent ? { parent } : {}) }] : [];
+  id ? [{ id, type, tags: tagRecord(tags), ...(parent ? { parent } : {}) }] : [];
 
 /** Pages through a Describe call that takes NextToken. */
 async function* pages<O extends { NextToken?: string }>(send: (NextToken: string | undefined) => Promise<O>): AsyncGenerator<O> {
