@@ -16,3 +16,5 @@ export {
   type SubnetUsage,
   type Overlap,
 } from './queries';
+export * from './ec2/index';
+export * from './worker/index';
