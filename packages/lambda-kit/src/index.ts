@@ -6,3 +6,5 @@ export { ReflexError, MalformedEventError, ConfigError, EmitError, describeError
 export { causedByOwnRole, roleNameOf } from './loop-guard';
 export { readRuntimeSettings, RuntimeEnvSchema, type RuntimeSettings } from './runtime-env';
 export { tagRecord, tagList, chunks, type AwsTag } from './aws-tags';
+export { queueHandler, type QueueHandlerOptions, type BatchHandler, type RecordFailure } from './queue-handler';
+export { QueueSender, SendError, defaultSqs, type LoadSqs } from './adapters/sqs';

@@ -27,6 +27,33 @@ const configError = (source: Record<string, string | undefined>): ConfigError =>
   throw new Error('expected a ConfigError, but nothing was thrown');
 };
 
+const sender = defineReflex({
+  name: 'sender',
+  description: 'A reflex that sends to another one.',
+  triggers: [{ kind: 'schedule', expression: 'rate(5 minutes)' }],
+  permissions: () => [],
+  config: z.object({}),
+  sendsTo: ['ipam-sync'],
+});
+
+describe('readRuntimeSettings: queues to send to', () => {
+  it('reads the URL of each queue the manifest sends to from REFLEX_SEND_QUEUES', () => {
+    const url = 'https://sqs.us-east-1.amazonaws.com/123456789012/reflex-test-ipam-sync';
+
+    const settings = readRuntimeSettings(sender, { ...env, REFLEX_SEND_QUEUES: JSON.stringify({ 'ipam-sync': url }) });
+
+    expect(settings.sendQueues).toEqual({ 'ipam-sync': url });
+  });
+
+  it('throws a ConfigError naming the reflex sent to when its URL is missing', () => {
+    expect(() => readRuntimeSettings(sender, env)).toThrow(/REFLEX_SEND_QUEUES has no queue URL for ipam-sync/);
+  });
+
+  it('throws a ConfigError naming REFLEX_SEND_QUEUES when it is not JSON', () => {
+    expect(() => readRuntimeSettings(sender, { ...env, REFLEX_SEND_QUEUES: '{' })).toThrow(/REFLEX_SEND_QUEUES is not JSON/);
+  });
+});
+
 describe('readRuntimeSettings', () => {
   it('reads env, bus, dry-run, the parsed config and the own role prefix', () => {
     const settings = readRuntimeSettings(manifest, env);
@@ -38,6 +65,7 @@ describe('readRuntimeSettings', () => {
       config: { protectTag: { key: 'reflex:protect', value: 'true' } },
       ownRolePrefix: 'reflex-test-',
       actionsSink: 'eventbridge',
+      sendQueues: {},
     });
   });
 

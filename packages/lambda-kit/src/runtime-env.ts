@@ -11,7 +11,11 @@ export const RuntimeEnvSchema = z.object({
   REFLEX_OWN_ROLE_PREFIX: z.string().min(1).optional(),
   /** Where Reflex Action events go: the reflex bus, or only the log (`reflex invoke` without --emit). */
   REFLEX_ACTIONS_SINK: z.enum(['eventbridge', 'log']).default('eventbridge'),
+  /** The URLs of the queues the manifest `sendsTo`, by reflex name, as JSON. */
+  REFLEX_SEND_QUEUES: z.string().default('{}'),
 });
+
+const SendQueuesSchema = z.record(z.string(), z.string().min(1));
 
 /** The runtime settings of one reflex, validated. */
 export interface RuntimeSettings<C> {
@@ -21,6 +25,8 @@ export interface RuntimeSettings<C> {
   readonly config: C;
   readonly ownRolePrefix: string;
   readonly actionsSink: 'eventbridge' | 'log';
+  /** The URL of each queue the manifest `sendsTo`, by reflex name. */
+  readonly sendQueues: Readonly<Record<string, string>>;
 }
 
 /**
@@ -34,22 +40,32 @@ export function readRuntimeSettings<C extends z.ZodType>(
 ): RuntimeSettings<z.output<C>> {
   const env = RuntimeEnvSchema.safeParse(source);
   if (!env.success) throw new ConfigError(`reflex "${manifest.name}" environment: ${describeIssues(env.error)}`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(env.data.REFLEX_CONFIG);
-  } catch (cause) {
-    throw new ConfigError(`reflex "${manifest.name}": REFLEX_CONFIG is not JSON`, { cause });
-  }
-  const config = manifest.config.safeParse(raw);
-  if (!config.success) {
-    throw new ConfigError(`reflex "${manifest.name}" config: ${describeIssues(config.error)}`);
+  const config = parseJson(manifest, 'REFLEX_CONFIG', env.data.REFLEX_CONFIG, manifest.config, 'config');
+  const sendQueues = parseJson(manifest, 'REFLEX_SEND_QUEUES', env.data.REFLEX_SEND_QUEUES, SendQueuesSchema);
+  const missing = manifest.sendsTo.filter((target) => !sendQueues[target]);
+  if (missing.length) {
+    throw new ConfigError(`reflex "${manifest.name}": REFLEX_SEND_QUEUES has no queue URL for ${missing.join(', ')}`);
   }
   return {
     env: env.data.REFLEX_ENV,
     busName: env.data.REFLEX_BUS_NAME,
     dryRun: env.data.REFLEX_DRY_RUN === 'true',
-    config: config.data,
+    config,
     ownRolePrefix: env.data.REFLEX_OWN_ROLE_PREFIX ?? ownRolePrefix(env.data.REFLEX_ENV),
     actionsSink: env.data.REFLEX_ACTIONS_SINK,
+    sendQueues,
   };
+}
+
+/** Parses a JSON environment variable with a schema; errors name the variable (or `label`) and the field. */
+function parseJson<S extends z.ZodType>(manifest: ReflexManifest, variable: string, text: string, schema: S, label = variable): z.output<S> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (cause) {
+    throw new ConfigError(`reflex "${manifest.name}": ${variable} is not JSON`, { cause });
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`reflex "${manifest.name}" ${label}: ${describeIssues(parsed.error)}`);
+  return parsed.data;
 }

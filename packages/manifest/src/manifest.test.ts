@@ -33,6 +33,31 @@ const invalidManifestMessage = (fn: () => unknown): string => {
 };
 
 describe('defineReflex', () => {
+  it('takes a queue trigger for messages producers send straight to the queue', () => {
+    const manifest = defineReflex(input({ triggers: [{ kind: 'queue', description: 'IPAM messages' }], retentionSeconds: 86400 }));
+
+    expect(manifest.triggers).toEqual([{ kind: 'queue', description: 'IPAM messages' }]);
+    expect(manifest.retentionSeconds).toBe(86400);
+    expect(eventPatterns(manifest)).toEqual([]);
+  });
+
+  it('rejects a queue trigger next to other triggers, naming the field', () => {
+    const triggers = [...input().triggers, { kind: 'queue' as const }];
+
+    const message = invalidManifestMessage(() => defineReflex(input({ triggers })));
+
+    expect(message).toContain('triggers: a queue trigger is the only trigger');
+  });
+
+  it('defaults to 4 days of retention and no queues to send to', () => {
+    expect(defineReflex(input())).toMatchObject({ retentionSeconds: 345600, sendsTo: [] });
+  });
+
+  it('rejects a retention SQS cannot keep and a send target that is no reflex name', () => {
+    expect(invalidManifestMessage(() => defineReflex(input({ retentionSeconds: 15 * 24 * 3600 })))).toContain('retentionSeconds');
+    expect(invalidManifestMessage(() => defineReflex(input({ sendsTo: ['Not A Name'] })))).toContain('sendsTo.0: a reflex name');
+  });
+
   it('rejects a description longer than Lambda takes, naming the reflex and the field', () => {
     const message = invalidManifestMessage(() => defineReflex(input({ description: 'x'.repeat(257) })));
 

@@ -30,7 +30,16 @@ export interface HttpTrigger {
   readonly path: string;
 }
 
-export type Trigger = EventTrigger | ScheduleTrigger | HttpTrigger;
+/**
+ * Messages that are not EventBridge events arrive on the reflex's queue straight from their producers:
+ * reflexes that name this one in `sendsTo`, or a process with credentials. No rule feeds the queue.
+ */
+export interface QueueTrigger {
+  readonly kind: 'queue';
+  readonly description?: string;
+}
+
+export type Trigger = EventTrigger | ScheduleTrigger | HttpTrigger | QueueTrigger;
 
 /** One IAM condition, as in an IAM policy: `{ test: 'StringEquals', variable: 'aws:ResourceTag/x', values: ['y'] }`. */
 export interface Condition {
@@ -80,13 +89,19 @@ export interface ReflexManifest<C extends z.ZodType = z.ZodType> {
   readonly maxConcurrency: number;
   /** Receives before a message goes to the dead-letter queue. @default 3 */
   readonly maxReceiveCount: number;
+  /** How long the reflex's queue keeps a message nobody consumed. @default 345600 (4 days) */
+  readonly retentionSeconds: number;
+  /** Reflexes (each with a `queue` trigger) whose queues this reflex sends messages to; it gets `sqs:SendMessage` on them. @default [] */
+  readonly sendsTo: readonly string[];
 }
 
 export type ReflexManifestInput<C extends z.ZodType> = Omit<
   ReflexManifest<C>,
-  'memoryMb' | 'timeoutSeconds' | 'batchSize' | 'maxConcurrency' | 'maxReceiveCount'
+  DefaultedField
 > &
-  Partial<Pick<ReflexManifest<C>, 'memoryMb' | 'timeoutSeconds' | 'batchSize' | 'maxConcurrency' | 'maxReceiveCount'>>;
+  Partial<Pick<ReflexManifest<C>, DefaultedField>>;
+
+type DefaultedField = 'memoryMb' | 'timeoutSeconds' | 'batchSize' | 'maxConcurrency' | 'maxReceiveCount' | 'retentionSeconds' | 'sendsTo';
 
 /** A manifest that breaks the rules; the message names the reflex and the field. */
 export class InvalidManifestError extends Error {
@@ -125,18 +140,28 @@ const TriggerSchema = z.discriminatedUnion('kind', [
     description: z.string().max(512).optional(),
   }),
   z.object({ kind: z.literal('http'), method: z.enum(['GET', 'POST', 'PUT', 'DELETE']), path: z.string().startsWith('/') }),
+  z.object({ kind: z.literal('queue'), description: z.string().max(512).optional() }),
 ]);
 
 const ManifestShapeSchema = z.object({
   name: z.string().max(40, 'at most 40 characters: AWS names are reflex-<env>-<name>').regex(NAME_PATTERN, 'lower-case letters, digits and dashes'),
   // Lambda takes at most 256 characters of description.
   description: z.string().min(1).max(256),
-  triggers: z.array(TriggerSchema).min(1),
+  triggers: z
+    .array(TriggerSchema)
+    .min(1)
+    .refine(
+      (triggers) => triggers.length === 1 || !triggers.some((t) => t.kind === 'queue'),
+      'a queue trigger is the only trigger: its messages are not EventBridge events',
+    ),
   memoryMb: z.number().int().min(128).max(10240).default(256),
   timeoutSeconds: z.number().int().min(1).max(900).default(30),
   batchSize: z.number().int().min(1).max(10000).default(10),
   maxConcurrency: z.number().int().min(2).max(1000).default(5),
   maxReceiveCount: z.number().int().min(1).max(1000).default(3),
+  // SQS keeps messages for 60 s to 14 days.
+  retentionSeconds: z.number().int().min(60).max(14 * 24 * 3600).default(4 * 24 * 3600),
+  sendsTo: z.array(z.string().regex(NAME_PATTERN, 'a reflex name')).default([]),
 });
 
 /** Formats zod issues as `path: message; …` for error messages that name the field. */

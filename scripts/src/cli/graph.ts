@@ -5,7 +5,8 @@ const HELP = `reflex graph [--env NAME]
 
   Prints a mermaid flowchart of the event paths the manifests declare: default bus → forwarding rules →
   reflex bus → one rule per event trigger → queue (with its dead-letter queue) → function; schedule
-  rules from the default bus; Reflex Action events → audit queue and SNS topic. The same manifests give
+  rules from the default bus; messages a reflex sends to another's queue; Reflex Action events → audit
+  queue and SNS topic. The same manifests give
   the same text.
 
   --env NAME   only the reflexes that environment enables, under their AWS names (reflex-<env>-…)`;
@@ -90,6 +91,8 @@ export function renderGraph(manifests: readonly ReflexManifest[], options: Graph
       } else if (trigger.kind === 'schedule') {
         add(`${rule}{{${label(`schedule ${name(manifest.name, String(index))}`, trigger.expression)}}}`);
         add(`defaultBus --> ${rule} --> ${queue}`);
+      } else if (trigger.kind === 'queue') {
+        add(`%% trigger #${index}: messages sent straight to the queue${trigger.description ? ` (${trigger.description})` : ''}`);
       } else {
         add(`%% trigger #${index}: http ${trigger.method} ${trigger.path} (declared; the stacks do not build routes yet)`);
       }
@@ -100,6 +103,7 @@ export function renderGraph(manifests: readonly ReflexManifest[], options: Graph
     add(`${queue} -->|${label(`after ${manifest.maxReceiveCount} receives`)}| ${dlq}`);
     add(`${queue} -->|${label(`batch ${manifest.batchSize}, ReportBatchItemFailures`)}| ${fn}`);
     add(`${fn} -->|${label('Reflex Action')}| reflexBus`);
+    for (const target of manifest.sendsTo) add(`${fn} -->|${label('messages')}| ${id('queue', target)}`);
   }
 
   const actions = env ? [awsName(env, 'actions')] : [];

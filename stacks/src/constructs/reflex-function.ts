@@ -1,13 +1,14 @@
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import type { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { awsName, ownRolePrefix, permissionsOf } from '@reflex/manifest';
-import { AssetType, TerraformAsset } from 'cdktf';
+import { AssetType, Fn, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EnvConfig, ResolvedReflex } from '../envs';
 import { type ArnContext, manifestStatements, policyDocument, trustPolicy } from './policy';
@@ -25,19 +26,31 @@ export interface ReflexFunctionProps {
   readonly bus: { readonly name: string; readonly arn: string };
   /** Folder holding the reflex's bundle (`index.mjs`). Required when the environment deploys Lambda. */
   readonly bundleDir: string;
+  /** The queues of the reflexes this one `sendsTo` (already built). @default [] */
+  readonly sendTo?: readonly SendTarget[];
+}
+
+/** A reflex queue another reflex sends messages to. */
+export interface SendTarget {
+  readonly name: string;
+  readonly queue: SqsQueue;
 }
 
 /**
  * One reflex: rule(s) → SQS queue (SSE, dead-letter queue, TLS-only policy that admits only its rules)
  * → Lambda (log group with retention first, partial batch responses) with a role built from the manifest.
+ * A reflex with a queue trigger has no rules: its producers send to the queue with their own permissions.
+ * A reflex left to an external worker gets no function and no role, but a managed policy for the worker.
  * Every resource is exposed for tests and extensions.
  */
 export class ReflexFunction extends Construct {
   public readonly queue: SqsQueue;
   public readonly deadLetterQueue: SqsQueue;
   public readonly rules: CloudwatchEventRule[] = [];
-  public readonly role: IamRole;
-  public readonly logGroup: CloudwatchLogGroup;
+  public readonly role?: IamRole;
+  public readonly logGroup?: CloudwatchLogGroup;
+  /** For a reflex left to an external worker: the policy to attach to the worker's principal. */
+  public readonly workerPolicy?: IamPolicy;
   public readonly function?: LambdaFunction;
   public readonly eventSourceMapping?: LambdaEventSourceMapping;
   /** The environment variables the function gets; the local runner gives the same. */
@@ -55,6 +68,7 @@ export class ReflexFunction extends Construct {
       name,
       visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_FACTOR * reflex.timeoutSeconds,
       maxReceiveCount: manifest.maxReceiveCount,
+      retentionSeconds: manifest.retentionSeconds,
     });
     this.queue = queues.queue;
     this.deadLetterQueue = queues.deadLetterQueue;
@@ -63,6 +77,7 @@ export class ReflexFunction extends Construct {
       if (trigger.kind === 'http') {
         throw new Error(`reflex "${manifest.name}": http triggers are not built yet (the route sync API brings them)`);
       }
+      if (trigger.kind === 'queue') return;
       const rule = new CloudwatchEventRule(this, `rule-${i}`, {
         name: `${name}-${i}`,
         description: trigger.description ?? manifest.description,
@@ -81,6 +96,38 @@ export class ReflexFunction extends Construct {
 
     queues.allowRules(this.rules.map((r) => r.arn));
 
+    const consume = {
+      sid: 'ConsumeItsQueue',
+      effect: 'Allow',
+      actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+      resources: [this.queue.arn],
+    };
+    const sendTo = props.sendTo ?? [];
+    const send = sendTo.length
+      ? [{ sid: 'SendToQueues', effect: 'Allow', actions: ['sqs:SendMessage'], resources: sendTo.map((t) => t.queue.arn) }]
+      : [];
+    const statements = [...manifestStatements(permissionsOf(manifest, reflex.config), arnCtx), consume, ...send];
+
+    this.environment = {
+      REFLEX_ENV: env.name,
+      REFLEX_BUS_NAME: bus.name,
+      REFLEX_DRY_RUN: String(reflex.dryRun),
+      REFLEX_CONFIG: JSON.stringify(reflex.config),
+      REFLEX_OWN_ROLE_PREFIX: ownRolePrefix(env.name),
+      POWERTOOLS_SERVICE_NAME: `reflex-${manifest.name}`,
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      ...(sendTo.length ? { REFLEX_SEND_QUEUES: Fn.jsonencode(Object.fromEntries(sendTo.map((t) => [t.name, t.queue.url]))) } : {}),
+    };
+
+    if (reflex.consumer === 'worker') {
+      this.workerPolicy = new IamPolicy(this, 'worker-policy', {
+        name: `${name}-worker`,
+        description: `Attach to the principal of the external worker that consumes ${name}.`,
+        policy: policyDocument(this, 'worker-permissions', statements).json,
+      });
+      return;
+    }
+
     this.logGroup = new CloudwatchLogGroup(this, 'logs', {
       name: `/aws/lambda/${name}`,
       retentionInDays: env.logRetentionDays,
@@ -92,13 +139,7 @@ export class ReflexFunction extends Construct {
       assumeRolePolicy: trustPolicy(this, 'trust', 'lambda.amazonaws.com').json,
     });
     const permissions = policyDocument(this, 'permissions', [
-      ...manifestStatements(permissionsOf(manifest, reflex.config), arnCtx),
-      {
-        sid: 'ConsumeItsQueue',
-        effect: 'Allow',
-        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
-        resources: [this.queue.arn],
-      },
+      ...statements,
       {
         sid: 'WriteItsLogs',
         effect: 'Allow',
@@ -112,16 +153,6 @@ export class ReflexFunction extends Construct {
       role: this.role.id,
       policy: permissions.json,
     });
-
-    this.environment = {
-      REFLEX_ENV: env.name,
-      REFLEX_BUS_NAME: bus.name,
-      REFLEX_DRY_RUN: String(reflex.dryRun),
-      REFLEX_CONFIG: JSON.stringify(reflex.config),
-      REFLEX_OWN_ROLE_PREFIX: ownRolePrefix(env.name),
-      POWERTOOLS_SERVICE_NAME: `reflex-${manifest.name}`,
-      POWERTOOLS_LOG_LEVEL: 'INFO',
-    };
 
     if (env.compute === 'lambda') {
       const asset = new TerraformAsset(this, 'bundle', { path: props.bundleDir, type: AssetType.ARCHIVE });

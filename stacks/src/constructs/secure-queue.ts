@@ -52,17 +52,20 @@ export class SecureQueue extends Construct {
     new SqsQueuePolicy(this, 'dlq-policy', { queueUrl: this.deadLetterQueue.url, policy: dlqPolicy.json });
   }
 
-  /** The queue policy: only these rules' events may be sent, and never over plain HTTP. */
+  /**
+   * The queue policy: only these rules' events may be sent, and never over plain HTTP. Without rules (a
+   * queue producers send to with their own IAM permissions) no service may send.
+   */
   allowRules(ruleArns: string[]): SqsQueuePolicy {
     const doc = policyDocument(this, 'queue-policy-doc', [
-      {
+      ...(ruleArns.length === 0 ? [] : [{
         sid: 'AllowOnlyItsRules',
         effect: 'Allow',
         principals: [{ type: 'Service', identifiers: ['events.amazonaws.com'] }],
         actions: ['sqs:SendMessage'],
         resources: [this.queue.arn],
         condition: [{ test: 'ArnEquals', variable: 'aws:SourceArn', values: ruleArns }],
-      },
+      }]),
       denyInsecureTransport(this.queue.arn),
     ]);
     return new SqsQueuePolicy(this, 'queue-policy', { queueUrl: this.queue.url, policy: doc.json });

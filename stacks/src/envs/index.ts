@@ -22,6 +22,7 @@ export interface ResolvedReflex {
   readonly dryRun: boolean;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
+  readonly consumer: 'function' | 'worker';
 }
 
 /**
@@ -63,7 +64,30 @@ export function resolveEnvironment(
       dryRun: settings.dryRun ?? env.dryRun,
       memoryMb: settings.memoryMb ?? manifest.memoryMb,
       timeoutSeconds: settings.timeoutSeconds ?? manifest.timeoutSeconds,
+      consumer: settings.consumer,
     });
   }
+  checkQueueWiring(env.name, reflexes);
   return { env, reflexes };
+}
+
+/** Send targets must be enabled queue-triggered reflexes; only those may be left to a worker. */
+function checkQueueWiring(envName: string, reflexes: readonly ResolvedReflex[]): void {
+  const fail = (message: string): never => {
+    throw new InvalidEnvConfigError(`environment "${envName}": ${message}`);
+  };
+  const byName = new Map(reflexes.map((r) => [r.manifest.name, r]));
+  const queueTriggered = (r: ResolvedReflex) => r.manifest.triggers.some((t) => t.kind === 'queue');
+  for (const reflex of reflexes) {
+    const { name, sendsTo } = reflex.manifest;
+    if (reflex.consumer === 'worker' && !queueTriggered(reflex)) {
+      fail(`reflexes.${name}.consumer: only a reflex with a queue trigger can be left to a worker`);
+    }
+    sendsTo.forEach((target, i) => {
+      const to = byName.get(target);
+      if (!to) fail(`reflexes.${name}: sendsTo.${i} names "${target}", which is not enabled in this environment`);
+      else if (!queueTriggered(to)) fail(`reflexes.${name}: sendsTo.${i} names "${target}", which has no queue trigger`);
+      else if (to.manifest.sendsTo.length > 0) fail(`reflexes.${target}: a reflex others send to may not send on itself`);
+    });
+  }
 }

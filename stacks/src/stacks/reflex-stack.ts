@@ -69,19 +69,29 @@ export class ReflexStack extends TerraformStack {
 
     this.bus = new ReflexBus(this, 'bus', { env, patterns: props.reflexes.flatMap((r) => eventPatterns(r.manifest)) });
     const bus = { name: this.bus.bus.name, arn: this.bus.bus.arn };
-    this.functions = props.reflexes.map(
-      (reflex) =>
-        new ReflexFunction(this, reflex.manifest.name, { env, reflex, bus, bundleDir: props.bundleDir(reflex.manifest.name) }),
-    );
+    // Reflexes others send to are built first, so that their senders can name their queues.
+    const built = new Map<string, ReflexFunction>();
+    const order = [...props.reflexes].sort((a, b) => a.manifest.sendsTo.length - b.manifest.sendsTo.length);
+    for (const reflex of order) {
+      const { name, sendsTo } = reflex.manifest;
+      const sendTo = sendsTo.map((target) => ({ name: target, queue: built.get(target)!.queue }));
+      built.set(name, new ReflexFunction(this, name, { env, reflex, bus, sendTo, bundleDir: props.bundleDir(name) }));
+    }
+    this.functions = props.reflexes.map((r) => built.get(r.manifest.name)!);
 
     new TerraformOutput(this, 'reflex_bus_name', { value: this.bus.bus.name });
     new TerraformOutput(this, 'actions_queue_url', { value: this.bus.auditQueue.url });
     if (this.bus.actionsTopic) new TerraformOutput(this, 'actions_topic_arn', { value: this.bus.actionsTopic.arn });
     new TerraformOutput(this, 'queues', {
       value: Object.fromEntries(
-        this.functions.map((f, i) => [props.reflexes[i]!.manifest.name, { url: f.queue.url, dlq_url: f.deadLetterQueue.url }]),
+        this.functions.map((f, i) => [
+          props.reflexes[i]!.manifest.name,
+          { url: f.queue.url, dlq_url: f.deadLetterQueue.url, consumer: props.reflexes[i]!.consumer },
+        ]),
       ),
     });
+    const workers = this.functions.flatMap((f, i) => (f.workerPolicy ? [[props.reflexes[i]!.manifest.name, f.workerPolicy.arn]] : []));
+    if (workers.length) new TerraformOutput(this, 'worker_policies', { value: Object.fromEntries(workers) });
     new TerraformOutput(this, 'function_environments', {
       value: Object.fromEntries(this.functions.map((f, i) => [props.reflexes[i]!.manifest.name, f.environment])),
     });

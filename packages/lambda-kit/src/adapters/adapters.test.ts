@@ -2,11 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteMessageCommand, GetQueueUrlCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type ReflexActionDetail, ReflexActionDetailSchema } from '@reflex/events';
 import { EmitError } from '../errors';
 import { lazySdk } from '../lazy-sdk';
 import { EventBridgeEmitter } from './eventbridge';
+import { QueueSender, SendError } from './sqs';
 
 const BUS = 'bus';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -153,5 +154,41 @@ describe('EventBridgeEmitter (against moto)', () => {
 
     await expect(emit).rejects.toThrow(EmitError);
     await expect(emit).rejects.toThrow(/no-such-bus/);
+  });
+});
+
+const senderFor = (queueUrl: string) =>
+  new QueueSender(
+    queueUrl,
+    lazySdk(
+      () => import('@aws-sdk/client-sqs'),
+      (sdk) => new sdk.SQSClient({ endpoint, region: 'us-east-1', credentials }),
+    ),
+  );
+
+describe('QueueSender (against moto)', () => {
+  it('sends every body as one JSON message, more than ten in batches', async () => {
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'sender-many' }));
+    const bodies = Array.from({ length: 23 }, (_, i) => ({ n: i, instanceId: `i-abcd${String(i).padStart(4, '0')}` }));
+
+    await senderFor(QueueUrl!).send(bodies);
+
+    const received = await receive(QueueUrl!, 23);
+    expect(received.map((b) => b['n']).sort((a, b) => Number(a) - Number(b))).toEqual(bodies.map((b) => b.n));
+  });
+
+  it('sends nothing, and needs no queue, for no bodies', async () => {
+    await expect(senderFor('http://127.0.0.1:1/000000000000/none').send([])).resolves.toBeUndefined();
+  });
+
+  it('rejects with a SendError naming the queue when the queue does not exist', async () => {
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'sender-gone' }));
+    const url = QueueUrl!.replace('sender-gone', 'sender-never-made');
+    await expect(sqs.send(new GetQueueUrlCommand({ QueueName: 'sender-never-made' }))).rejects.toThrow();
+
+    const send = senderFor(url).send([{ n: 1 }]);
+
+    await expect(send).rejects.toThrow(SendError);
+    await expect(send).rejects.toThrow(/sender-never-made/);
   });
 });

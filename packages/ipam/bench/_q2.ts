@@ -1,0 +1,12 @@
+import { openPglite } from '../src/index';
+const db = await openPglite();
+await db.exec('CREATE TABLE t (id int primary key, v text)');
+let t = performance.now();
+for (let i = 0; i < 5000; i++) await db.query('SELECT $1::int AS x', [i]);
+console.log('select param', ((performance.now() - t) / 5000 * 1000).toFixed(0), 'us');
+t = performance.now();
+for (let i = 0; i < 5000; i++) await db.query('INSERT INTO t VALUES ($1, $2)', [i, 'x']);
+console.log('insert', ((performance.now() - t) / 5000 * 1000).toFixed(0), 'us');
+t = performance.now();
+for (let i = 0; i < 2000; i++) await db.transaction(async (tx) => { await tx.query('SELECT 1'); });
+console.log('tx', ((performance.now() - t) / 2000 * 1000).toFixed(0), 'us');

@@ -1,0 +1,112 @@
+import { type IpamInstanceMessage, IpamInstanceMessageSchema } from '@reflex/events';
+import { type ApplyResult, applyMessage } from '../apply';
+import type { Db } from '../db';
+
+/** One queued message body: an SQS record in Lambda, or a message the worker received. */
+export interface QueueRecord {
+  /** The SQS message id (Lambda's `itemIdentifier` in a partial batch response). */
+  readonly id: string;
+  readonly body: string;
+  /** How many times the queue has delivered it (`ApproximateReceiveCount`), for the logs. */
+  readonly receiveCount?: number;
+}
+
+/** What was done with one record that was applied: `applied`, `duplicate` or `stale`. */
+export interface RecordResult extends ApplyResult {
+  readonly id: string;
+}
+
+/** What `applyRecords` did with a batch: every record is in exactly one of the two lists. */
+export interface BatchOutcome {
+  readonly results: RecordResult[];
+  /** Records to leave on the queue for redelivery (and, after `maxReceiveCount`, the DLQ). */
+  readonly failures: { id: string; reason: string }[];
+}
+
+/**
+ * A structured logger: a Powertools `Logger` fits as it is, so does `consoleLog`.
+ *
+ * @example
+ * const log: WorkerLog = new Logger({ serviceName: 'reflex-ipam-sync' });
+ */
+export interface WorkerLog {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+/**
+ * A `WorkerLog` that writes one JSON line per entry to the console.
+ *
+ * @example
+ * new IpamWorker({ db, source, log: consoleLog });
+ */
+export const consoleLog: WorkerLog = {
+  info: (message, extra) => console.info(JSON.stringify({ level: 'INFO', message, ...extra })),
+  warn: (message, extra) => console.warn(JSON.stringify({ level: 'WARN', message, ...extra })),
+  error: (message, extra) => console.error(JSON.stringify({ level: 'ERROR', message, ...extra })),
+};
+
+const silent: WorkerLog = { info() {}, warn() {}, error() {} };
+
+type Parsed = { record: QueueRecord; message: IpamInstanceMessage } | { record: QueueRecord; reason: string };
+
+/**
+ * Parses and applies a batch of queued `IpamInstanceMessage` bodies. A malformed record or a failed write
+ * fails alone, with a reason; it never throws for one bad record. Idempotent and order-safe through
+ * `applyMessage`, so redelivered and out-of-order records are harmless.
+ *
+ * @example
+ * const { failures } = await applyRecords(db, event.Records.map((r) => ({ id: r.messageId, body: r.body })));
+ * return { batchItemFailures: failures.map((f) => ({ itemIdentifier: f.id })) };
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
+ */
+export async function applyRecords(
+  db: Db,
+  records: readonly QueueRecord[],
+  options: { log?: WorkerLog } = {},
+): Promise<BatchOutcome> {
+  const log = options.log ?? silent;
+  const parsed = records.map(parse);
+  const valid = parsed.filter((p) => 'message' in p);
+  const settled = await applyAll(db, valid.map((p) => p.message));
+
+  const results: RecordResult[] = [];
+  const failures: BatchOutcome['failures'] = [];
+  for (const p of parsed) if ('reason' in p) failures.push({ id: p.record.id, reason: p.reason });
+  for (const [i, outcome] of settled.entries()) {
+    const { record } = valid[i]!;
+    if (outcome.status === 'fulfilled') results.push({ id: record.id, ...outcome.value });
+    else failures.push({ id: record.id, reason: `apply failed: ${describe(outcome.reason)}` });
+  }
+  for (const f of failures) {
+    const receiveCount = records.find((r) => r.id === f.id)?.receiveCount;
+    log.warn('IPAM message not applied; left on the queue for redelivery', { messageId: f.id, receiveCount, reason: f.reason });
+  }
+  return { results, failures };
+}
+
+/**
+ * One result per message, in order; a failure fails only its own message. When a batch `applyMessages`
+ * lands, this is the one place to switch to it.
+ */
+function applyAll(db: Db, messages: readonly IpamInstanceMessage[]): Promise<PromiseSettledResult<ApplyResult>[]> {
+  return Promise.allSettled(messages.map((m) => applyMessage(db, m)));
+}
+
+function parse(record: QueueRecord): Parsed {
+  let json: unknown;
+  try {
+    json = JSON.parse(record.body);
+  } catch (error) {
+    return { record, reason: `body is not JSON: ${describe(error)}` };
+  }
+  const result = IpamInstanceMessageSchema.safeParse(json);
+  if (result.success) return { record, message: result.data };
+  const issues = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`);
+  return { record, reason: `not an IPAM instance message: ${issues.join('; ')}` };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

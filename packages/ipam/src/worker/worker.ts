@@ -1,0 +1,295 @@
+import type { Db } from '../db';
+import { applyRecords, type WorkerLog } from './apply-records';
+import type { QueueMessage, QueueSource } from './queue-source';
+
+/** Counts since the worker started. */
+export interface WorkerStats {
+  received: number;
+  /** Changed the store. */
+  applied: number;
+  /** Already applied (a redelivery). */
+  duplicate: number;
+  /** Older than what the store holds: recorded as ignored. */
+  stale: number;
+  /** Malformed or not written: left on the queue for redelivery (and, in the end, the DLQ). */
+  failed: number;
+  deleted: number;
+  /** Made visible again at stop because they were not finished within the grace period. */
+  released: number;
+  receiveErrors: number;
+  inFlight: number;
+}
+
+/** What one batch did, for `onBatch`. */
+export interface BatchStats {
+  readonly size: number;
+  readonly applied: number;
+  readonly duplicate: number;
+  readonly stale: number;
+  readonly failed: number;
+  readonly deleted: number;
+  readonly ms: number;
+}
+
+/** The counts when `stop` returned. */
+export type WorkerStopReport = Readonly<WorkerStats>;
+
+/** Options of `IpamWorker`. */
+export interface IpamWorkerOptions {
+  readonly db: Db;
+  readonly source: QueueSource;
+  /** Most messages received and not yet finished. @default 10 */
+  readonly concurrency?: number;
+  /** Long-poll wait per receive. @default 20 */
+  readonly waitSeconds?: number;
+  /** How long a received message stays hidden; extended every half of it while the message is in flight. @default 60 */
+  readonly visibilityTimeoutSeconds?: number;
+  readonly log?: WorkerLog;
+  /** Called after each batch is applied and deleted. */
+  readonly onBatch?: (batch: BatchStats) => void;
+}
+
+interface Batch {
+  readonly messages: QueueMessage[];
+  state: 'applying' | 'deleting' | 'done' | 'released';
+}
+
+const MAX_PER_RECEIVE = 10;
+const BACKOFF_BASE_MS = 200;
+const BACKOFF_CAP_MS = 20_000;
+const silent: WorkerLog = { info() {}, warn() {}, error() {} };
+
+/**
+ * Long-polls a queue of `IpamInstanceMessage`s and applies them to the store: bounded concurrency, deletes
+ * a message only once applied (or a duplicate or stale), leaves failures for redelivery and the DLQ, keeps
+ * in-flight messages hidden while they are written, backs off on receive errors, and stops gracefully.
+ *
+ * @example
+ * const worker = new IpamWorker({ db, source: new SqsQueueSource(new SQSClient({}), queueUrl), log });
+ * const running = worker.start();
+ * process.once('SIGTERM', () => void worker.stop({ graceMs: 10_000 }));
+ * await running;
+ * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-visibility-timeout.html
+ */
+export class IpamWorker {
+  private readonly counts: WorkerStats = {
+    received: 0,
+    applied: 0,
+    duplicate: 0,
+    stale: 0,
+    failed: 0,
+    deleted: 0,
+    released: 0,
+    receiveErrors: 0,
+    inFlight: 0,
+  };
+  private readonly abort = new AbortController();
+  /** Each batch in flight, and the promise that settles when it is finished. */
+  private readonly batches = new Map<Batch, Promise<void>>();
+  private readonly log: WorkerLog;
+  private readonly concurrency: number;
+  private readonly waitSeconds: number;
+  private readonly visibility: number;
+  /** Messages in flight plus those a pending receive may return. */
+  private reserved = 0;
+  private waiting: (() => void)[] = [];
+  private polling: Promise<unknown> | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: IpamWorkerOptions) {
+    this.log = options.log ?? silent;
+    this.concurrency = Math.max(1, options.concurrency ?? 10);
+    this.waitSeconds = options.waitSeconds ?? 20;
+    this.visibility = options.visibilityTimeoutSeconds ?? 60;
+  }
+
+  /** A snapshot of the counts. */
+  get stats(): Readonly<WorkerStats> {
+    return { ...this.counts };
+  }
+
+  /**
+   * Polls until `stop` is called; resolves once every batch has settled (released ones included).
+   *
+   * @example
+   * const running = worker.start();
+   */
+  start(): Promise<void> {
+    if (this.running) throw new Error('this IpamWorker has already been started');
+    // Enough pollers to keep `concurrency` messages in flight at 10 per receive.
+    const pollers = Math.ceil(this.concurrency / MAX_PER_RECEIVE);
+    this.polling = Promise.all(Array.from({ length: pollers }, () => this.poll()));
+    this.running = (async () => {
+      await this.polling;
+      while (this.batches.size > 0) await Promise.all(this.batches.values());
+    })();
+    return this.running;
+  }
+
+  /**
+   * Stops receiving, lets in-flight messages finish for up to `graceMs`, then makes the rest visible again.
+   *
+   * @example
+   * const { applied, failed, released } = await worker.stop({ graceMs: 5000 });
+   */
+  async stop(options: { graceMs?: number } = {}): Promise<WorkerStopReport> {
+    this.abort.abort();
+    this.wakeAll();
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.graceMs ?? 30_000)));
+    // Pollers end at once (receive and backoff are aborted); a batch they got meanwhile is already released.
+    await Promise.race([this.polling, graceOver]);
+    await Promise.race([Promise.all(this.batches.values()), graceOver]);
+    clearTimeout(timer);
+    const unfinished = [...this.batches.keys()].filter((b) => b.state === 'applying');
+    await Promise.all(unfinished.map((b) => this.release(b)));
+    if (unfinished.length > 0) this.log.warn('IPAM worker stopped before some messages were applied; released them', { released: this.counts.released });
+    this.log.info('IPAM worker stopped', { ...this.counts });
+    return this.stats;
+  }
+
+  private async poll(): Promise<void> {
+    const { signal } = this.abort;
+    let failures = 0;
+    while (!signal.aborted) {
+      const room = Math.min(MAX_PER_RECEIVE, this.concurrency - this.reserved);
+      if (room <= 0) {
+        await new Promise<void>((resolve) => this.waiting.push(resolve));
+        continue;
+      }
+      this.reserved += room;
+      let messages: QueueMessage[] = [];
+      try {
+        messages = await this.options.source.receive(room, this.waitSeconds, this.visibility, signal);
+        failures = 0;
+      } catch (error) {
+        this.counts.receiveErrors++;
+        const delay = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** failures++) * (0.5 + Math.random() / 2);
+        this.log.warn('receive failed; backing off', { error: describe(error), errorName: nameOf(error), attempt: failures, delayMs: Math.round(delay) });
+        await sleep(delay, signal);
+      } finally {
+        this.reserved -= room - messages.length;
+      }
+      if (messages.length === 0) continue;
+      this.counts.received += messages.length;
+      const batch: Batch = { messages, state: 'applying' };
+      if (signal.aborted) {
+        // Received while stopping: hand them straight back rather than start work stop() will not wait for.
+        await this.release(batch);
+        this.reserved -= messages.length;
+      } else {
+        this.track(batch);
+      }
+    }
+  }
+
+  private track(batch: Batch): void {
+    const { messages } = batch;
+    this.counts.inFlight += messages.length;
+    const done = this.process(batch)
+      .catch((error) => this.log.error('IPAM batch failed', { error: describe(error), messageIds: messages.map((m) => m.id) }))
+      .finally(() => {
+        this.batches.delete(batch);
+        this.counts.inFlight -= messages.length;
+        this.reserved -= messages.length;
+        this.wakeAll();
+      });
+    this.batches.set(batch, done);
+  }
+
+  private wakeAll(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const resolve of waiting) resolve();
+  }
+
+  private async process(batch: Batch): Promise<void> {
+    const started = performance.now();
+    const heartbeat = setInterval(() => void this.extend(batch), (this.visibility * 1000) / 2);
+    let outcome;
+    try {
+      outcome = await applyRecords(this.options.db, batch.messages, { log: this.log });
+    } finally {
+      clearInterval(heartbeat);
+    }
+    if (batch.state === 'released') return; // stop() gave them back; another worker will see them as duplicates
+    batch.state = 'deleting';
+    const ok = new Set(outcome.results.map((r) => r.id));
+    const done = batch.messages.filter((m) => ok.has(m.id));
+    let deleted = 0;
+    try {
+      await this.options.source.delete(done);
+      deleted = done.length;
+    } catch (error) {
+      const failed = (error as { failed?: unknown[] }).failed?.length ?? done.length;
+      deleted = done.length - failed;
+      this.log.warn('applied messages not deleted; they will be redelivered as duplicates', { error: describe(error) });
+    }
+    batch.state = 'done';
+    const count = (o: string) => outcome.results.filter((r) => r.outcome === o).length;
+    const stats: BatchStats = {
+      size: batch.messages.length,
+      applied: count('applied'),
+      duplicate: count('duplicate'),
+      stale: count('stale'),
+      failed: outcome.failures.length,
+      deleted,
+      ms: performance.now() - started,
+    };
+    this.counts.applied += stats.applied;
+    this.counts.duplicate += stats.duplicate;
+    this.counts.stale += stats.stale;
+    this.counts.failed += stats.failed;
+    this.counts.deleted += deleted;
+    this.options.onBatch?.(stats);
+  }
+
+  /** Keeps a batch hidden while it is written, so no other worker receives it meanwhile. */
+  private async extend(batch: Batch): Promise<void> {
+    await Promise.all(
+      batch.messages.map((m) =>
+        this.options.source.changeVisibility(m, this.visibility).catch((error) => {
+          if (batch.state !== 'applying') return;
+          this.log.warn('could not extend visibility; the message may be redelivered meanwhile', {
+            messageId: m.id,
+            receiveCount: m.receiveCount,
+            error: describe(error),
+          });
+        }),
+      ),
+    );
+  }
+
+  private async release(batch: Batch): Promise<void> {
+    if (batch.state !== 'applying') return;
+    batch.state = 'released';
+    this.counts.released += batch.messages.length;
+    await Promise.all(
+      batch.messages.map((m) =>
+        this.options.source.changeVisibility(m, 0).catch((error) => {
+          this.log.warn('could not release message; it reappears after its visibility timeout', { messageId: m.id, error: describe(error) });
+        }),
+      ),
+    );
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function nameOf(error: unknown): string | undefined {
+  return error instanceof Error ? error.name : undefined;
+}
