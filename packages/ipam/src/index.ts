@@ -18,3 +18,12 @@ export {
 } from './queries';
 export * from './ec2/index';
 export * from './worker/index';
+export {
+  openStore,
+  storeLocation,
+  describeLocation,
+  idleClosingStore,
+  DEFAULT_DATA_DIR,
+  type StoreLocation,
+  type OpenStoreOptions,
+} from './adapters/store';

@@ -1,4 +1,4 @@
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import type { Db, Queryable } from '../db';
 
 /**
@@ -9,6 +9,8 @@ import type { Db, Queryable } from '../db';
  * @see https://pglite.dev/docs/api
  */
 export async function openPglite(dataDir?: string): Promise<Db> {
+  // Loaded on use: a Lambda bundle that talks to a server never carries the embedded database.
+  const { PGlite } = await import('@electric-sql/pglite');
   const pg = await PGlite.create(dataDir);
   const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
     query: async <T>(sql: string, params: readonly unknown[] = []) => (await q.query<T>(sql, [...params])).rows,

@@ -1,0 +1,129 @@
+// Shared by the worker's tests and its benchmark; not part of the package's API.
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { type IpamInstanceMessage, IpamInstanceMessageSchema } from '@reflex/events';
+import type { Db } from '../db';
+import { openPglite } from '../adapters/pglite';
+import { openPostgres } from '../adapters/postgres';
+import { type PostgresServer, startPostgres } from '../testing/postgres-server';
+import type { WorkerLog } from './apply-records';
+import type { QueueSource } from './queue-source';
+
+export const running: IpamInstanceMessage = IpamInstanceMessageSchema.parse(
+  JSON.parse(readFileSync(new URL('../../fixtures/enricher/running.json', import.meta.url), 'utf8')),
+);
+
+/** The fixture as the `n`th instance: its own instance, interface and private address; `seconds` later. */
+export function instanceMessage(n: number, seconds = 0): IpamInstanceMessage {
+  const m = structuredClone(running);
+  const hex = (0x10000 + n).toString(16).padStart(17, '0');
+  m.instanceId = `i-${hex}`;
+  m.interfaces[0]!.interfaceId = `eni-${hex}`;
+  m.interfaces[0]!.privateIps = [`10.0.${(n >> 8) & 255}.${n & 255}`];
+  m.interfaces[0]!.publicIps = [];
+  m.interfaces[0]!.ipv6 = [];
+  m.eventTime = new Date(Date.parse(running.eventTime) + seconds * 1000).toISOString();
+  m.version = Date.parse(m.eventTime);
+  return m;
+}
+
+/** A database to run the same tests on. */
+export interface Backend {
+  name: string;
+  open(): Promise<Db>;
+  teardown(): Promise<void>;
+}
+
+export function backends(): Backend[] {
+  let server: PostgresServer | undefined;
+  return [
+    { name: 'PGlite (in memory)', open: () => openPglite(), teardown: async () => {} },
+    {
+      name: 'PostgreSQL 15 server',
+      async open() {
+        server = await startPostgres();
+        return openPostgres(server.url);
+      },
+      teardown: async () => server?.stop(),
+    },
+  ];
+}
+
+export const TRUNCATE = 'TRUNCATE networks, devices, interfaces, addresses, history RESTART IDENTITY CASCADE';
+
+/** The database, with each transaction starting `ms` late: a slow write. */
+export function slowDb(db: Db, ms: number): Db {
+  return {
+    ...db,
+    query: (sql, params) => db.query(sql, params),
+    exec: (sql) => db.exec(sql),
+    transaction: async (fn) => {
+      await new Promise((r) => setTimeout(r, ms));
+      return db.transaction(fn);
+    },
+  };
+}
+
+/** A queue and its dead-letter queue, moving a message there after `maxReceiveCount` receives. */
+export async function createQueues(sqs: SQSClient, maxReceiveCount = 2): Promise<{ url: string; dlqUrl: string }> {
+  const name = `ipam-${randomUUID().slice(0, 8)}`;
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl!, AttributeNames: ['QueueArn'] }));
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: name,
+      Attributes: {
+        VisibilityTimeout: '30',
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes!.QueueArn, maxReceiveCount }),
+      },
+    }),
+  );
+  return { url: queue.QueueUrl!, dlqUrl: dlq.QueueUrl! };
+}
+
+/** Sends the bodies (objects as JSON, strings as they are) in batches of 10. */
+export async function sendAll(sqs: SQSClient, url: string, bodies: readonly (string | object)[]): Promise<void> {
+  for (let i = 0; i < bodies.length; i += 10) {
+    const out = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: url,
+        Entries: bodies.slice(i, i + 10).map((b, j) => ({ Id: String(j), MessageBody: typeof b === 'string' ? b : JSON.stringify(b) })),
+      }),
+    );
+    if (out.Failed?.length) throw new Error(`SendMessageBatch failed: ${JSON.stringify(out.Failed)}`);
+  }
+}
+
+/** Waits until `check` holds, polling; fails after `timeoutMs` with `what`. */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A log that keeps its entries, for assertions. */
+export function memoryLog(): WorkerLog & { entries: { level: string; message: string; extra?: Record<string, unknown> }[] } {
+  const entries: { level: string; message: string; extra?: Record<string, unknown> }[] = [];
+  const at = (level: string) => (message: string, extra?: Record<string, unknown>) => void entries.push({ level, message, extra });
+  return { entries, info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** The source, with its first `times` receives failing as SQS throttling does. */
+export function throttled(source: QueueSource, times: number): QueueSource & { throws: number } {
+  const wrapper = {
+    throws: 0,
+    receive: async (...args: Parameters<QueueSource['receive']>) => {
+      if (wrapper.throws < times) {
+        wrapper.throws++;
+        throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+      }
+      return source.receive(...args);
+    },
+    delete: (messages: Parameters<QueueSource['delete']>[0]) => source.delete(messages),
+    changeVisibility: (message: Parameters<QueueSource['changeVisibility']>[0], seconds: number) => source.changeVisibility(message, seconds),
+  };
+  return wrapper;
+}

@@ -1,0 +1,184 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
+import type { Db } from '../db';
+import { migrate } from '../migrate';
+import { show } from '../queries';
+import { type QueueSource, SqsQueueSource } from './queue-source';
+import { IpamWorker, type IpamWorkerOptions } from './worker';
+import { TRUNCATE, backends, createQueues, instanceMessage, memoryLog, sendAll, slowDb, throttled, waitFor } from './test-helpers';
+
+jest.setTimeout(60_000);
+
+let aws: LocalAws;
+let sqs: SQSClient;
+
+beforeAll(async () => {
+  aws = await startMoto();
+  sqs = new SQSClient(localClientConfig(aws.endpoint));
+}, 30_000);
+
+afterAll(async () => {
+  sqs?.destroy();
+  await aws?.stop();
+});
+
+async function queueDepth(url: string): Promise<number> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return Number(Attributes!.ApproximateNumberOfMessages) + Number(Attributes!.ApproximateNumberOfMessagesNotVisible);
+}
+
+async function bodiesIn(url: string): Promise<string[]> {
+  const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+  return (out.Messages ?? []).map((m) => m.Body!).sort();
+}
+
+describe.each(backends())('IpamWorker on moto SQS and $name', (backend) => {
+  let db: Db;
+  const started: { worker: IpamWorker; running: Promise<void> }[] = [];
+
+  /** Starts a worker with short polls; stopped after the test if the test does not. */
+  function startWorker(options: Partial<IpamWorkerOptions> & { source: QueueSource }) {
+    const worker = new IpamWorker({ db, waitSeconds: 1, ...options });
+    const running = worker.start();
+    started.push({ worker, running });
+    return { worker, running };
+  }
+
+  async function count(table: string): Promise<number> {
+    const [row] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
+    return row!.n;
+  }
+
+  beforeAll(async () => {
+    db = await backend.open();
+    await migrate(db);
+  }, 60_000);
+
+  afterAll(async () => {
+    await db?.close();
+    await backend.teardown();
+  });
+
+  beforeEach(async () => {
+    await db.exec(TRUNCATE);
+  });
+
+  afterEach(async () => {
+    for (const { worker, running } of started.splice(0)) {
+      await worker.stop({ graceMs: 0 });
+      await running;
+    }
+  });
+
+  it('applies each message and then deletes it', async () => {
+    const { url } = await createQueues(sqs);
+    await sendAll(sqs, url, Array.from({ length: 25 }, (_, n) => instanceMessage(n)));
+
+    const { worker } = startWorker({ source: new SqsQueueSource(sqs, url) });
+    await waitFor('25 deletes', () => worker.stats.deleted === 25);
+    const report = await worker.stop();
+
+    expect(report).toMatchObject({ received: 25, applied: 25, failed: 0, deleted: 25, released: 0 });
+    expect(await count('devices')).toBe(25);
+    expect(await queueDepth(url)).toBe(0);
+  });
+
+  it('changes nothing the second time the same message is delivered', async () => {
+    const { url } = await createQueues(sqs);
+    await sendAll(sqs, url, [instanceMessage(1), instanceMessage(1)]);
+
+    const { worker } = startWorker({ source: new SqsQueueSource(sqs, url) });
+    await waitFor('both deleted', () => worker.stats.deleted === 2);
+
+    expect(worker.stats).toMatchObject({ applied: 1, duplicate: 1 });
+    expect(await db.query('SELECT outcome FROM history')).toEqual([{ outcome: 'applied' }]);
+  });
+
+  it('keeps the newer state when an older message comes after it', async () => {
+    const { url } = await createQueues(sqs);
+    const newer = { ...instanceMessage(1, 60), state: 'stopped' };
+    const { worker } = startWorker({ source: new SqsQueueSource(sqs, url) });
+
+    await sendAll(sqs, url, [newer]);
+    await waitFor('the newer applied', () => worker.stats.deleted === 1);
+    await sendAll(sqs, url, [instanceMessage(1, 0)]);
+    await waitFor('the older deleted', () => worker.stats.deleted === 2);
+
+    expect(worker.stats).toMatchObject({ applied: 1, stale: 1 });
+    const [device] = (await show(db, newer.instanceId)).devices;
+    expect(device).toMatchObject({ state: 'stopped', version: newer.version });
+  });
+
+  it('sends poison messages to the DLQ after maxReceiveCount and applies the good ones beside them', async () => {
+    const { url, dlqUrl } = await createQueues(sqs, 2);
+    const notJson = '{"schemaVersion": 1, "account": ';
+    const invalid = JSON.stringify({ ...instanceMessage(3), instanceId: 'web-1' });
+    await sendAll(sqs, url, [instanceMessage(1), notJson, invalid, instanceMessage(2)]);
+    const log = memoryLog();
+
+    const { worker } = startWorker({ source: new SqsQueueSource(sqs, url), visibilityTimeoutSeconds: 1, log });
+    await waitFor('both poison messages in the DLQ', async () => (await queueDepth(dlqUrl)) === 2 && (await queueDepth(url)) === 0);
+    await worker.stop();
+
+    expect(await bodiesIn(dlqUrl)).toEqual([invalid, notJson].sort());
+    expect(await count('devices')).toBe(2);
+    expect(worker.stats).toMatchObject({ applied: 2, failed: 4, deleted: 2 });
+    const failures = log.entries.filter((e) => e.level === 'warn').map((e) => e.extra);
+    expect(failures).toEqual(
+      expect.arrayContaining([
+        { messageId: expect.any(String), receiveCount: 2, reason: expect.stringContaining('body is not JSON') },
+        { messageId: expect.any(String), receiveCount: 2, reason: expect.stringContaining('instanceId: not an EC2 instance id') },
+      ]),
+    );
+  });
+
+  it('loses nothing when stopped mid-batch: another worker applies what it released', async () => {
+    const { url, dlqUrl } = await createQueues(sqs, 5);
+    await sendAll(sqs, url, Array.from({ length: 10 }, (_, n) => instanceMessage(n)));
+    const first = startWorker({ db: slowDb(db, 1500), source: new SqsQueueSource(sqs, url) });
+    await waitFor('10 messages in flight', () => first.worker.stats.inFlight === 10);
+
+    const report = await first.worker.stop({ graceMs: 100 });
+    const second = startWorker({ source: new SqsQueueSource(sqs, url) });
+    await waitFor('the rest applied', async () => (await count('devices')) === 10 && (await queueDepth(url)) === 0);
+    await first.running;
+
+    expect(report).toMatchObject({ applied: 0, deleted: 0, released: 10 });
+    expect(second.worker.stats.deleted).toBe(10);
+    expect(await queueDepth(dlqUrl)).toBe(0);
+  });
+
+  it('keeps a message hidden from other workers while its write is slow', async () => {
+    const { url } = await createQueues(sqs);
+    const slow = startWorker({ db: slowDb(db, 5000), source: new SqsQueueSource(sqs, url), visibilityTimeoutSeconds: 2 });
+    await sendAll(sqs, url, [instanceMessage(1)]);
+    await waitFor('the slow worker has it', () => slow.worker.stats.received === 1);
+
+    const other = startWorker({ source: new SqsQueueSource(sqs, url), visibilityTimeoutSeconds: 2 });
+    await waitFor('the slow write applied and deleted', () => slow.worker.stats.deleted === 1);
+
+    expect(other.worker.stats.received).toBe(0);
+    expect(await db.query('SELECT outcome FROM history')).toEqual([{ outcome: 'applied' }]);
+    expect(await queueDepth(url)).toBe(0);
+  });
+
+  it('backs off and keeps going when receiving is throttled', async () => {
+    const { url } = await createQueues(sqs);
+    await sendAll(sqs, url, [instanceMessage(1), instanceMessage(2), instanceMessage(3)]);
+    const source = throttled(new SqsQueueSource(sqs, url), 2);
+    const log = memoryLog();
+
+    const { worker } = startWorker({ source, log });
+    await waitFor('3 deletes', () => worker.stats.deleted === 3);
+
+    expect(source.throws).toBe(2);
+    expect(worker.stats).toMatchObject({ receiveErrors: 2, applied: 3 });
+    expect(log.entries.filter((e) => e.extra?.errorName === 'ThrottlingException')).toHaveLength(2);
+  });
+});
