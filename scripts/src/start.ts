@@ -5,6 +5,7 @@ import { repoRoot } from '@reflex/manifest';
 import { runDemo } from './local/demo';
 import { deployLocal } from './local/deploy';
 import { externalAws, type LocalAws, startMoto } from '@reflex/local-aws';
+import { type LocalIpam, runIpamDemo, startLocalIpam } from './local/ipam';
 import { LocalRunner } from './local/runner';
 
 const { values: flags } = parseArgs({
@@ -19,7 +20,9 @@ if (flags.help) {
   console.log(`pnpm start [--endpoint URL] [--no-demo] [--exit]
 
   Starts a local AWS (moto server on a free loopback port), applies the "local" environment into it
-  with Terraform, runs every reflex's bundle with the local runner, and plays the instance-guard demo.
+  with Terraform, runs every reflex's bundle with the local runner and the IPAM worker (into the embedded
+  PostgreSQL in .reflex/ipam, emptied for a new moto server), and plays the demos: the instance guard
+  restarts a protected instance; the IPAM records two instances in overlapping VPCs.
 
   --endpoint URL  use this AWS API instead of starting moto (also REFLEX_AWS_ENDPOINT), e.g. LocalStack
   --no-demo       skip the demo scenario
@@ -31,6 +34,7 @@ const log = (line: string) => console.log(`[reflex] ${line}`);
 const root = repoRoot();
 let aws: LocalAws | undefined;
 let runner: LocalRunner | undefined;
+let ipam: LocalIpam | undefined;
 let stopping = false;
 
 async function shutdown(code: number): Promise<never> {
@@ -38,6 +42,7 @@ async function shutdown(code: number): Promise<never> {
     stopping = true;
     log('stopping…');
     await runner?.stop();
+    await ipam?.stop();
     await aws?.stop();
   }
   process.exit(code);
@@ -52,15 +57,27 @@ try {
   const deployment = await deployLocal({ root, endpoint: aws.endpoint, log });
   runner = new LocalRunner(deployment, { root, log });
   await runner.start();
+  ipam = await startLocalIpam(deployment, { root, log, fresh: !endpoint });
   if (!flags['no-demo']) {
     const result = await runDemo(deployment, { log });
-    const ok = result.protectedInstance.state === 'running' && result.otherInstance.state === 'stopped';
+    const guardOk = result.protectedInstance.state === 'running' && result.otherInstance.state === 'stopped';
     log(
-      ok
+      guardOk
         ? 'demo passed: the protected instance runs again, the unprotected one stays stopped'
         : 'demo FAILED: expected the protected instance running and the other stopped',
     );
-    if (flags.exit) await shutdown(ok ? 0 : 1);
+    let ipamOk = true;
+    if (ipam) {
+      const recorded = await runIpamDemo(deployment, ipam, { log });
+      ipamOk = recorded.instances.every((i) => i.privateIp) && recorded.overlaps.length > 0;
+      const ip = recorded.instances.find((i) => i.privateIp)?.privateIp;
+      log(
+        ipamOk
+          ? `ipam demo passed: try \`pnpm reflex ipam show ${ip}\`, \`pnpm reflex ipam subnets\`, \`pnpm reflex ipam overlaps\``
+          : 'ipam demo FAILED: expected both instances with their addresses in the IPAM, and their VPCs overlapping',
+      );
+    }
+    if (flags.exit) await shutdown(guardOk && ipamOk ? 0 : 1);
   } else if (flags.exit) {
     await shutdown(0);
   }

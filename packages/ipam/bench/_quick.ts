@@ -18,3 +18,10 @@ const t = performance.now();
 for (const m of msgs) await applyMessage(db, m);
 const s = (performance.now() - t) / 1000;
 console.log(`${(N / s).toFixed(0)} msg/s`);
+import { applyMessages } from '../src/apply';
+const db2 = await openPglite();
+await migrate(db2);
+const t2 = performance.now();
+for (let i = 0; i < N; i += 250) { const r = await applyMessages(db2, msgs.slice(i, i + 250)); if (r.some((x) => x.outcome !== 'applied')) throw new Error(JSON.stringify(r.find((x) => x.outcome !== 'applied'))); }
+const s2 = (performance.now() - t2) / 1000;
+console.log(`batched ${(N / s2).toFixed(0)} msg/s`);

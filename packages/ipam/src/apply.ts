@@ -1,5 +1,5 @@
-import type { IpamInstanceMessage } from '@reflex/events';
-import type { Db, Queryable } from './db';
+import type { IpamInstanceMessage, IpamSubnet, IpamVpc } from '@reflex/events';
+import { type Db, IpamError, type Queryable } from './db';
 
 /** What `applyMessage` did with a message. */
 export interface ApplyResult {
@@ -7,6 +7,24 @@ export interface ApplyResult {
   readonly version: number;
   /** `applied`: the store changed; `duplicate`: this version was already applied; `stale`: a newer one was. */
   readonly outcome: 'applied' | 'duplicate' | 'stale';
+}
+
+/** A message of an `applyMessages` batch that could not be applied; the others were. */
+export interface ApplyFailure {
+  readonly instanceId: string;
+  readonly version: number;
+  readonly outcome: 'failed';
+  readonly error: IpamError;
+}
+
+/** The networks one source saw at one time: a message's, or a snapshot's. */
+export interface NetworkSighting {
+  readonly account: string;
+  readonly region: string;
+  /** ISO time they were seen. */
+  readonly seenAt: string;
+  readonly vpcs: readonly IpamVpc[];
+  readonly subnets: readonly IpamSubnet[];
 }
 
 interface LiveAddress {
@@ -25,163 +43,315 @@ interface LiveAddress {
  * await applyMessage(db, IpamInstanceMessageSchema.parse(JSON.parse(record.body)));
  * // { instanceId: 'i-0abc…', version: 1772359200000, outcome: 'applied' }
  */
-export function applyMessage(db: Db, message: IpamInstanceMessage): Promise<ApplyResult> {
-  return db.transaction((tx) => applyIn(tx, message));
+export async function applyMessage(db: Db, message: IpamInstanceMessage): Promise<ApplyResult> {
+  const [result] = await db.transaction((tx) => applyIn(tx, [message]));
+  return result!;
 }
 
-async function applyIn(tx: Queryable, m: IpamInstanceMessage): Promise<ApplyResult> {
-  const result = (outcome: ApplyResult['outcome']): ApplyResult => ({ instanceId: m.instanceId, version: m.version, outcome });
-  // Serialises writers of one instance (two workers, two messages) without a row to lock yet.
-  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [m.instanceId]);
-
-  await upsertNetworks(tx, m);
-
-  const [stored] = await tx.query<{ version: number; state: string }>(
-    'SELECT version::float8 AS version, state FROM devices WHERE instance_id = $1',
-    [m.instanceId],
-  );
-  if (stored && stored.version === m.version) return result('duplicate');
-  if (stored && stored.version > m.version) {
-    await tx.query(
-      `INSERT INTO history (instance_id, version, outcome, change)
-       VALUES ($1, $2, 'ignored', $3::jsonb) ON CONFLICT (instance_id, version) DO NOTHING`,
-      [m.instanceId, m.version, JSON.stringify({ reason: 'older than stored', storedVersion: stored.version, state: m.state })],
-    );
-    return result('stale');
+/**
+ * Applies a batch of messages in one transaction, with the guarantees of `applyMessage` applied in the
+ * given order (several messages for one instance included), and returns one outcome per message, in
+ * order. When the batch fails, each message is applied on its own so that only the bad ones fail.
+ *
+ * @example
+ * const outcomes = await applyMessages(db, records.map((r) => IpamInstanceMessageSchema.parse(JSON.parse(r.body))));
+ * const failed = outcomes.filter((o) => o.outcome === 'failed');
+ */
+export async function applyMessages(
+  db: Db,
+  messages: readonly IpamInstanceMessage[],
+): Promise<(ApplyResult | ApplyFailure)[]> {
+  if (messages.length === 0) return [];
+  try {
+    return await db.transaction((tx) => applyIn(tx, messages));
+  } catch {
+    const outcomes: (ApplyResult | ApplyFailure)[] = [];
+    for (const m of messages) {
+      try {
+        outcomes.push(await applyMessage(db, m));
+      } catch (cause) {
+        const error = new IpamError(`cannot apply ${m.instanceId} version ${m.version}`, { cause });
+        outcomes.push({ instanceId: m.instanceId, version: m.version, outcome: 'failed', error });
+      }
+    }
+    return outcomes;
   }
-
-  await upsertDevice(tx, m);
-  await upsertInterfaces(tx, m);
-  const { added, released } = await syncAddresses(tx, m);
-
-  const change = {
-    state: { from: stored?.state ?? null, to: m.state },
-    added,
-    released,
-    ...(m.state === 'terminated' ? { decommissioned: true } : {}),
-  };
-  await tx.query(
-    `INSERT INTO history (instance_id, version, outcome, change)
-     VALUES ($1, $2, 'applied', $3::jsonb) ON CONFLICT (instance_id, version) DO NOTHING`,
-    [m.instanceId, m.version, JSON.stringify(change)],
-  );
-  return result('applied');
 }
 
-async function upsertNetworks(tx: Queryable, m: IpamInstanceMessage): Promise<void> {
-  // first_seen/last_seen only move outward, so replaying or reordering messages leaves them as they are.
-  const upsert = `
-    INSERT INTO networks (kind, resource_id, vpc_id, cidr, parent_id, account, region, first_seen, last_seen)
-    VALUES ($1, $2, $3, $4::cidr, $5, $6, $7, $8, $8)
-    ON CONFLICT (resource_id, cidr) DO UPDATE SET
+// A batch is applied set-wise in rounds: a round holds at most one message per instance and per interface,
+// so one statement per table gives the same result as applying its messages one by one; a later message
+// for the same instance or interface goes to a later round.
+async function applyIn(tx: Queryable, messages: readonly IpamInstanceMessage[]): Promise<ApplyResult[]> {
+  const ids = [...new Set(messages.map((m) => m.instanceId))];
+  // Serialises writers of one instance (two workers, two batches) without a row to lock yet; in hash order,
+  // so two batches sharing instances cannot deadlock.
+  await tx.query(
+    `SELECT pg_advisory_xact_lock(h) FROM (
+       SELECT DISTINCT hashtext(id) AS h FROM jsonb_array_elements_text($1::jsonb) AS id ORDER BY h) AS ordered`,
+    [JSON.stringify(ids)],
+  );
+  await upsertNetworks(
+    tx,
+    messages.map((m) => ({ account: m.account, region: m.region, seenAt: m.eventTime, vpcs: m.vpcs, subnets: m.subnets })),
+  );
+  const stored = new Map(
+    (
+      await tx.query<{ instance_id: string; version: number; state: string }>(
+        `SELECT instance_id, version::float8 AS version, state FROM devices
+         WHERE instance_id IN (SELECT jsonb_array_elements_text($1::jsonb))`,
+        [JSON.stringify(ids)],
+      )
+    ).map((r) => [r.instance_id, { version: Number(r.version), state: r.state }]),
+  );
+
+  const results: ApplyResult[] = new Array(messages.length);
+  for (const round of rounds(messages)) {
+    const applied: { m: IpamInstanceMessage; from: string | null }[] = [];
+    const ignored: { m: IpamInstanceMessage; storedVersion: number }[] = [];
+    for (const i of round) {
+      const m = messages[i]!;
+      const before = stored.get(m.instanceId);
+      const outcome = !before || before.version < m.version ? 'applied' : before.version === m.version ? 'duplicate' : 'stale';
+      results[i] = { instanceId: m.instanceId, version: m.version, outcome };
+      if (outcome === 'stale') ignored.push({ m, storedVersion: before!.version });
+      if (outcome !== 'applied') continue;
+      applied.push({ m, from: before?.state ?? null });
+      stored.set(m.instanceId, { version: m.version, state: m.state });
+    }
+    await applyRound(tx, applied, ignored);
+  }
+  return results;
+}
+
+function rounds(messages: readonly IpamInstanceMessage[]): number[][] {
+  const out: number[][] = [];
+  const lastRound = new Map<string, number>();
+  for (const [i, m] of messages.entries()) {
+    const keys = [m.instanceId, ...m.interfaces.map((e) => e.interfaceId)];
+    const round = Math.max(-1, ...keys.map((k) => lastRound.get(k) ?? -1)) + 1;
+    for (const k of keys) lastRound.set(k, round);
+    (out[round] ??= []).push(i);
+  }
+  return out;
+}
+
+/**
+ * Records networks as seen: inserts new VPC and subnet blocks (a subnet's parent is the VPC block that
+ * contains it) and widens `first_seen`/`last_seen` of known ones, which only move outward so replays and
+ * reordering leave them as they are. A block seen after it was marked deleted is live again.
+ *
+ * @example
+ * await db.transaction((tx) => upsertNetworks(tx, [{ account, region, seenAt, vpcs: message.vpcs, subnets: message.subnets }]));
+ */
+export async function upsertNetworks(tx: Queryable, sightings: readonly NetworkSighting[]): Promise<void> {
+  const blocks = sightings.flatMap((s) => [
+    ...s.vpcs.flatMap((v) => v.cidrs.map((cidr) => ({ kind: 'vpc', resource_id: v.vpcId, vpc_id: v.vpcId, cidr, ...where(s) }))),
+    ...s.subnets.flatMap((n) =>
+      [n.cidr, ...n.ipv6Cidrs].map((cidr) => ({ kind: 'subnet', resource_id: n.subnetId, vpc_id: n.vpcId, cidr, ...where(s) })),
+    ),
+  ]);
+  if (blocks.length === 0) return;
+  const upsert = `ON CONFLICT (resource_id, cidr) DO UPDATE SET
       parent_id  = COALESCE(EXCLUDED.parent_id, networks.parent_id),
       first_seen = LEAST(networks.first_seen, EXCLUDED.first_seen),
-      last_seen  = GREATEST(networks.last_seen, EXCLUDED.last_seen)`;
-  for (const vpc of m.vpcs) {
-    for (const cidr of vpc.cidrs) {
-      await tx.query(upsert, ['vpc', vpc.vpcId, vpc.vpcId, cidr, null, m.account, m.region, m.eventTime]);
-    }
-  }
-  for (const subnet of m.subnets) {
-    for (const cidr of [subnet.cidr, ...subnet.ipv6Cidrs]) {
-      // The parent is the VPC block that contains the subnet block (none known yet for IPv6).
-      const [parent] = await tx.query<{ id: number }>(
-        `SELECT id::float8 AS id FROM networks
-         WHERE kind = 'vpc' AND resource_id = $1 AND cidr >>= $2::cidr
-         ORDER BY masklen(cidr) DESC LIMIT 1`,
-        [subnet.vpcId, cidr],
-      );
-      await tx.query(upsert, ['subnet', subnet.subnetId, subnet.vpcId, cidr, parent?.id ?? null, m.account, m.region, m.eventTime]);
-    }
-  }
-}
-
-async function upsertDevice(tx: Queryable, m: IpamInstanceMessage): Promise<void> {
-  const i = m.instance;
-  const terminated = m.state === 'terminated';
-  // Without `instance` details (a terminated instance), keep the metadata we already have.
+      last_seen  = GREATEST(networks.last_seen, EXCLUDED.last_seen),
+      deleted_at = CASE WHEN EXCLUDED.last_seen > networks.deleted_at THEN NULL ELSE networks.deleted_at END
+    WHERE EXCLUDED.first_seen < networks.first_seen OR EXCLUDED.last_seen > networks.last_seen
+       OR (EXCLUDED.parent_id IS NOT NULL AND EXCLUDED.parent_id IS DISTINCT FROM networks.parent_id)`;
+  // One statement: the VPC blocks first, then the subnet blocks, whose parent is looked up among the VPC
+  // blocks this statement wrote (RETURNING) and those already stored. Rows go in key order so that
+  // concurrent writers lock them in the same order.
   await tx.query(
-    `INSERT INTO devices (instance_id, account, region, state, instance_type, architecture, cpu_cores,
-                          availability_zone, launch_time, name, tags, first_seen, last_seen, decommissioned_at, version)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, COALESCE($11::jsonb, '{}'::jsonb), $12, $12, $13, $14)
-     ON CONFLICT (instance_id) DO UPDATE SET
-       state             = EXCLUDED.state,
-       instance_type     = COALESCE(EXCLUDED.instance_type, devices.instance_type),
-       architecture      = COALESCE(EXCLUDED.architecture, devices.architecture),
-       cpu_cores         = COALESCE(EXCLUDED.cpu_cores, devices.cpu_cores),
-       availability_zone = COALESCE(EXCLUDED.availability_zone, devices.availability_zone),
-       launch_time       = COALESCE(EXCLUDED.launch_time, devices.launch_time),
-       name              = CASE WHEN $11::jsonb IS NULL THEN devices.name ELSE EXCLUDED.name END,
-       tags              = COALESCE($11::jsonb, devices.tags),
-       first_seen        = LEAST(devices.first_seen, EXCLUDED.first_seen),
-       last_seen         = GREATEST(devices.last_seen, EXCLUDED.last_seen),
-       decommissioned_at = CASE WHEN $4 = 'terminated' THEN COALESCE(devices.decommissioned_at, EXCLUDED.decommissioned_at) END,
-       version           = EXCLUDED.version`,
-    [
-      m.instanceId,
-      m.account,
-      m.region,
-      m.state,
-      i?.instanceType ?? null,
-      i?.architecture ?? null,
-      i?.cpuCores ?? null,
-      i?.availabilityZone ?? null,
-      i?.launchTime ?? null,
-      i?.name ?? null,
-      i ? JSON.stringify(i.tags) : null,
-      m.eventTime,
-      terminated ? m.eventTime : null,
-      m.version,
-    ],
+    `WITH blocks AS (
+       SELECT kind, resource_id, min(vpc_id) AS vpc_id, cidr, min(account) AS account, min(region) AS region,
+              min(seen_at) AS first_seen, max(seen_at) AS last_seen
+       FROM jsonb_to_recordset($1::jsonb) AS b (kind text, resource_id text, vpc_id text, cidr cidr, account text, region text, seen_at timestamptz)
+       GROUP BY kind, resource_id, cidr
+     ),
+     vpcs AS (
+       INSERT INTO networks (kind, resource_id, vpc_id, cidr, parent_id, account, region, first_seen, last_seen)
+       SELECT kind, resource_id, vpc_id, cidr, NULL, account, region, first_seen, last_seen
+       FROM blocks WHERE kind = 'vpc' ORDER BY resource_id, cidr
+       ${upsert}
+       RETURNING id, resource_id, cidr
+     )
+     INSERT INTO networks (kind, resource_id, vpc_id, cidr, parent_id, account, region, first_seen, last_seen)
+     SELECT s.kind, s.resource_id, s.vpc_id, s.cidr,
+            (SELECT p.id FROM (SELECT id, resource_id, cidr FROM vpcs
+                               UNION ALL SELECT id, resource_id, cidr FROM networks WHERE kind = 'vpc') AS p
+             WHERE p.resource_id = s.vpc_id AND p.cidr >>= s.cidr ORDER BY masklen(p.cidr) DESC LIMIT 1),
+            s.account, s.region, s.first_seen, s.last_seen
+     FROM blocks s WHERE s.kind = 'subnet' ORDER BY s.resource_id, s.cidr
+     ${upsert}`,
+    [JSON.stringify(blocks)],
   );
 }
 
-async function upsertInterfaces(tx: Queryable, m: IpamInstanceMessage): Promise<void> {
-  for (const eni of m.interfaces) {
-    await tx.query(
-      `INSERT INTO interfaces (interface_id, instance_id, subnet_id, vpc_id, network_id, mac_address, first_seen)
-       VALUES ($1, $2, $3, $4,
-               (SELECT id FROM networks WHERE resource_id = $3 AND family(cidr) = 4 LIMIT 1), $5, $6)
+const where = (s: NetworkSighting) => ({ account: s.account, region: s.region, seen_at: s.seenAt });
+
+async function applyRound(
+  tx: Queryable,
+  applied: readonly { m: IpamInstanceMessage; from: string | null }[],
+  ignored: readonly { m: IpamInstanceMessage; storedVersion: number }[],
+): Promise<void> {
+  const history = ignored.map(({ m, storedVersion }) => ({
+    instance_id: m.instanceId,
+    version: m.version,
+    outcome: 'ignored',
+    change: { reason: 'older than stored', storedVersion, state: m.state },
+  }));
+  if (applied.length > 0) {
+    const { added, released } = await writeDevices(tx, applied.map(({ m }) => m));
+    const of = (rows: (LiveAddress & { instance_id: string })[], id: string): LiveAddress[] =>
+      rows.filter((r) => r.instance_id === id).map(({ interface_id, address, kind }) => ({ interface_id, address, kind }));
+    for (const { m, from } of applied) {
+      const change = {
+        state: { from, to: m.state },
+        added: of(added, m.instanceId),
+        released: of(released, m.instanceId),
+        ...(m.state === 'terminated' ? { decommissioned: true } : {}),
+      };
+      history.push({ instance_id: m.instanceId, version: m.version, outcome: 'applied', change });
+    }
+  }
+  if (history.length === 0) return;
+  await tx.query(
+    `INSERT INTO history (instance_id, version, outcome, change)
+     SELECT instance_id, version, outcome, change
+     FROM jsonb_to_recordset($1::jsonb) AS h (instance_id text, version bigint, outcome text, change jsonb)
+     ON CONFLICT (instance_id, version) DO NOTHING`,
+    [JSON.stringify(history)],
+  );
+}
+
+type Returned = LiveAddress & { instance_id: string };
+
+/** Devices, interfaces and addresses of one round: at most one message per instance and per interface. */
+async function writeDevices(tx: Queryable, messages: readonly IpamInstanceMessage[]): Promise<{ added: Returned[]; released: Returned[] }> {
+  const devices = messages.map((m) => {
+    const i = m.instance;
+    return {
+      instance_id: m.instanceId,
+      account: m.account,
+      region: m.region,
+      state: m.state,
+      // Without `instance` details (a terminated instance) these stay null and the stored metadata is kept.
+      instance_type: i?.instanceType ?? null,
+      architecture: i?.architecture ?? null,
+      cpu_cores: i?.cpuCores ?? null,
+      availability_zone: i?.availabilityZone ?? null,
+      launch_time: i?.launchTime ?? null,
+      name: i?.name ?? null,
+      tags: i?.tags ?? null,
+      event_time: m.eventTime,
+      version: m.version,
+      enis: m.interfaces.map((e) => e.interfaceId),
+    };
+  });
+  const interfaces = messages.flatMap((m) =>
+    m.interfaces.map((e) => ({
+      interface_id: e.interfaceId,
+      instance_id: m.instanceId,
+      subnet_id: e.subnetId,
+      vpc_id: e.vpcId,
+      mac_address: e.macAddress ?? null,
+      event_time: m.eventTime,
+    })),
+  );
+  const wanted = messages.flatMap((m) =>
+    m.interfaces.flatMap((e) => {
+      const row = (address: string, kind: LiveAddress['kind']) => ({
+        instance_id: m.instanceId,
+        interface_id: e.interfaceId,
+        address,
+        kind,
+        event_time: m.eventTime,
+      });
+      return [
+        ...e.privateIps.map((a) => row(a, 'private')),
+        ...e.publicIps.map((a) => row(a, 'public')),
+        ...e.ipv6.map((a) => row(a, 'ipv6')),
+      ];
+    }),
+  );
+  // The planner takes any JSON to hold 100 rows; LIMIT tells it how many it does hold, so that a small
+  // round uses the indexes instead of scanning whole tables.
+  const WANTED = `(SELECT * FROM jsonb_to_recordset($2::jsonb) AS w (
+    instance_id text, interface_id text, address inet, kind text, event_time timestamptz) LIMIT $3) AS w`;
+
+  // The device, then the interfaces and addresses its message no longer lists (detached, released) —
+  // before the interfaces and addresses it lists are upserted, so an interface or address that moved to
+  // another instance of the same round ends up on that instance.
+  const released = await tx.query<Returned>(
+    `WITH m AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS m (
+         instance_id text, account text, region text, state text, instance_type text, architecture text,
+         cpu_cores integer, availability_zone text, launch_time timestamptz, name text, tags jsonb,
+         event_time timestamptz, version bigint, enis jsonb)
+       LIMIT $4
+     ),
+     w AS (SELECT * FROM ${WANTED}),
+     device AS (
+       INSERT INTO devices (instance_id, account, region, state, instance_type, architecture, cpu_cores,
+                            availability_zone, launch_time, name, tags, first_seen, last_seen, decommissioned_at, version)
+       SELECT instance_id, account, region, state, instance_type, architecture, cpu_cores, availability_zone,
+              launch_time, name, COALESCE(tags, '{}'::jsonb), event_time, event_time,
+              CASE WHEN state = 'terminated' THEN event_time END, version
+       FROM m ORDER BY instance_id
+       ON CONFLICT (instance_id) DO UPDATE SET
+         state             = EXCLUDED.state,
+         instance_type     = COALESCE(EXCLUDED.instance_type, devices.instance_type),
+         architecture      = COALESCE(EXCLUDED.architecture, devices.architecture),
+         cpu_cores         = COALESCE(EXCLUDED.cpu_cores, devices.cpu_cores),
+         availability_zone = COALESCE(EXCLUDED.availability_zone, devices.availability_zone),
+         launch_time       = COALESCE(EXCLUDED.launch_time, devices.launch_time),
+         name              = CASE WHEN EXCLUDED.instance_type IS NULL THEN devices.name ELSE EXCLUDED.name END,
+         tags              = CASE WHEN EXCLUDED.instance_type IS NULL THEN devices.tags ELSE EXCLUDED.tags END,
+         first_seen        = LEAST(devices.first_seen, EXCLUDED.first_seen),
+         last_seen         = GREATEST(devices.last_seen, EXCLUDED.last_seen),
+         decommissioned_at = CASE WHEN EXCLUDED.state = 'terminated'
+                                  THEN COALESCE(devices.decommissioned_at, EXCLUDED.decommissioned_at) END,
+         version           = EXCLUDED.version
+     ),
+     detached AS (
+       UPDATE interfaces i SET detached_at = m.event_time FROM m
+       WHERE i.instance_id = m.instance_id AND i.detached_at IS NULL AND NOT (m.enis ? i.interface_id)
+     )
+     UPDATE addresses a SET released_at = m.event_time FROM m
+     WHERE a.instance_id = m.instance_id AND a.released_at IS NULL
+       AND NOT EXISTS (SELECT 1 FROM w WHERE w.instance_id = a.instance_id AND w.interface_id = a.interface_id
+                                          AND w.address = a.address AND w.kind = a.kind)
+     RETURNING a.instance_id, a.interface_id, host(a.address) AS address, a.kind`,
+    [JSON.stringify(devices), JSON.stringify(wanted), wanted.length, devices.length],
+  );
+  if (interfaces.length === 0) return { added: [], released };
+
+  const added = await tx.query<Returned>(
+    `WITH e AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS e (
+         interface_id text, instance_id text, subnet_id text, vpc_id text, mac_address text, event_time timestamptz)
+       LIMIT $4
+     ),
+     upserted AS (
+       INSERT INTO interfaces (interface_id, instance_id, subnet_id, vpc_id, network_id, mac_address, first_seen)
+       SELECT e.interface_id, e.instance_id, e.subnet_id, e.vpc_id,
+              (SELECT n.id FROM networks n WHERE n.resource_id = e.subnet_id AND family(n.cidr) = 4
+               ORDER BY n.deleted_at NULLS FIRST LIMIT 1),
+              e.mac_address, e.event_time
+       FROM e ORDER BY e.interface_id
        ON CONFLICT (interface_id) DO UPDATE SET
          instance_id = EXCLUDED.instance_id,
          subnet_id   = EXCLUDED.subnet_id,
          vpc_id      = EXCLUDED.vpc_id,
          network_id  = COALESCE(EXCLUDED.network_id, interfaces.network_id),
          mac_address = COALESCE(EXCLUDED.mac_address, interfaces.mac_address),
-         detached_at = NULL`,
-      [eni.interfaceId, m.instanceId, eni.subnetId, eni.vpcId, eni.macAddress ?? null, m.eventTime],
-    );
-  }
-  await tx.query(
-    `UPDATE interfaces SET detached_at = $2
-     WHERE instance_id = $1 AND detached_at IS NULL
-       AND NOT (interface_id = ANY (SELECT jsonb_array_elements_text($3::jsonb)))`,
-    [m.instanceId, m.eventTime, JSON.stringify(m.interfaces.map((e) => e.interfaceId))],
-  );
-}
-
-async function syncAddresses(tx: Queryable, m: IpamInstanceMessage): Promise<{ added: LiveAddress[]; released: LiveAddress[] }> {
-  const wanted: LiveAddress[] = m.interfaces.flatMap((eni) => [
-    ...eni.privateIps.map((address) => ({ interface_id: eni.interfaceId, address, kind: 'private' as const })),
-    ...eni.publicIps.map((address) => ({ interface_id: eni.interfaceId, address, kind: 'public' as const })),
-    ...eni.ipv6.map((address) => ({ interface_id: eni.interfaceId, address, kind: 'ipv6' as const })),
-  ]);
-  const released = await tx.query<LiveAddress>(
-    `UPDATE addresses a SET released_at = $2
-     WHERE a.instance_id = $1 AND a.released_at IS NULL
-       AND NOT EXISTS (
-         SELECT 1 FROM jsonb_to_recordset($3::jsonb) AS w (interface_id text, address text, kind text)
-         WHERE w.interface_id = a.interface_id AND w.address::inet = a.address AND w.kind = a.kind)
-     RETURNING a.interface_id, host(a.address) AS address, a.kind`,
-    [m.instanceId, m.eventTime, JSON.stringify(wanted)],
-  );
-  const added = await tx.query<LiveAddress>(
-    `INSERT INTO addresses (address, kind, interface_id, instance_id, assigned_at)
-     SELECT w.address::inet, w.kind, w.interface_id, $1, $2
-     FROM jsonb_to_recordset($3::jsonb) AS w (interface_id text, address text, kind text)
+         detached_at = NULL
+     )
+     INSERT INTO addresses (address, kind, interface_id, instance_id, assigned_at)
+     SELECT w.address, w.kind, w.interface_id, w.instance_id, w.event_time FROM ${WANTED}
      ON CONFLICT (interface_id, address, kind) WHERE released_at IS NULL DO NOTHING
-     RETURNING interface_id, host(address) AS address, kind`,
-    [m.instanceId, m.eventTime, JSON.stringify(wanted)],
+     RETURNING instance_id, interface_id, host(address) AS address, kind`,
+    [JSON.stringify(interfaces), JSON.stringify(wanted), wanted.length, interfaces.length],
   );
   return { added, released };
 }

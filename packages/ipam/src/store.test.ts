@@ -104,7 +104,10 @@ describe.each(backends)('IPAM store on $name', (backend) => {
     it('records each applied migration once', async () => {
       const rows = await db.query<{ version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version');
 
-      expect(rows).toEqual([{ version: 1, name: 'init' }]);
+      expect(rows).toEqual([
+        { version: 1, name: 'init' },
+        { version: 2, name: 'network-deletion' },
+      ]);
     });
   });
 

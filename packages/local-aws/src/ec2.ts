@@ -8,17 +8,28 @@ import {
 import { tagList } from '@reflex/lambda-kit';
 
 /**
- * Launches `count` instances in the local AWS from its first Amazon image and tags each with its own tags.
+ * Launches `count` instances in the local AWS from its first Amazon image (in `subnetId`, else the default
+ * subnet) and tags each with its own tags.
  *
  * @example
  * const [protectedId, otherId] = await launchInstances(ec2, [{ 'reflex:protect': 'true' }, {}]);
  */
-export async function launchInstances(ec2: EC2Client, tags: readonly Record<string, string>[]): Promise<string[]> {
+export async function launchInstances(
+  ec2: EC2Client,
+  tags: readonly Record<string, string>[],
+  options: { subnetId?: string } = {},
+): Promise<string[]> {
   const images = await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }));
   const imageId = images.Images?.[0]?.ImageId;
   if (!imageId) throw new Error('the local AWS lists no AMI to launch');
   const run = await ec2.send(
-    new RunInstancesCommand({ ImageId: imageId, InstanceType: 't3.micro', MinCount: tags.length, MaxCount: tags.length }),
+    new RunInstancesCommand({
+      ImageId: imageId,
+      InstanceType: 't3.micro',
+      MinCount: tags.length,
+      MaxCount: tags.length,
+      ...(options.subnetId ? { SubnetId: options.subnetId } : {}),
+    }),
   );
   const ids = (run.Instances ?? []).map((i) => i.InstanceId!);
   if (ids.length !== tags.length) throw new Error(`RunInstances returned ${ids.length} instances, not ${tags.length}`);

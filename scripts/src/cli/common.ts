@@ -100,3 +100,21 @@ export function plural(count: number, one: string, many = `${one}s`): string {
 
 /** Writes a line to stdout. */
 export const out = (line = '') => process.stdout.write(`${line}\n`);
+
+/** Inventories beyond this size get a progress line even when stderr is not a terminal. */
+const LARGE_INVENTORY = 200;
+
+/** A progress line on stderr, rewritten in place on a terminal; quiet for small inventories elsewhere. */
+export function progressLine(stream: NodeJS.WriteStream = process.stderr) {
+  let shown = false;
+  return {
+    update(text: string, count: number) {
+      if (!stream.isTTY && count <= LARGE_INVENTORY) return;
+      shown = true;
+      stream.write(stream.isTTY ? `\r\x1b[K${text}` : `${text}\n`);
+    },
+    done() {
+      if (shown && stream.isTTY) stream.write('\r\x1b[K');
+    },
+  };
+}

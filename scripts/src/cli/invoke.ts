@@ -203,6 +203,15 @@ export const invokeCommand: Command = {
       REFLEX_DRY_RUN: String(dryRun),
       REFLEX_CONFIG: JSON.stringify(target.config ?? {}),
       REFLEX_ACTIONS_SINK: values.emit ? 'eventbridge' : 'log',
+      // The queues it sends to, by their names in that environment (a local AWS serves them under its endpoint).
+      REFLEX_SEND_QUEUES: JSON.stringify(
+        Object.fromEntries(
+          manifest.sendsTo.map((to) => [
+            to,
+            `${endpoint ?? `https://sqs.${target.region}.amazonaws.com`}/${target.account}/${awsName(target.env, to)}`,
+          ]),
+        ),
+      ),
     };
     Object.assign(process.env, environment);
     if (endpoint) Object.assign(process.env, localAwsEnv(endpoint, target.region));
@@ -217,6 +226,7 @@ export const invokeCommand: Command = {
       queueUrl: `https://sqs.${target.region}.amazonaws.com/${target.account}/${queueName}`,
       dlqUrl: `https://sqs.${target.region}.amazonaws.com/${target.account}/${awsName(target.env, manifest.name, 'dlq')}`,
       environment,
+      consumer: 'function',
     };
     const body = JSON.stringify(input.event);
     const now = String(Date.now());

@@ -1,13 +1,14 @@
 // `pnpm reflex <command>`: match events against the manifests, invoke a reflex locally, draw the event paths,
-// preview schedules, audit mandatory tags.
+// preview schedules, audit mandatory tags, query and feed the IPAM.
 import { type Command, EXIT, UsageError } from './common';
 import { graphCommand } from './graph';
 import { invokeCommand } from './invoke';
+import { ipamCommand } from './ipam';
 import { matchCommand } from './match';
 import { scheduleCommand } from './schedule';
 import { tagsCommand } from './tags';
 
-const COMMANDS: readonly Command[] = [matchCommand, invokeCommand, graphCommand, scheduleCommand, tagsCommand];
+const COMMANDS: readonly Command[] = [matchCommand, invokeCommand, graphCommand, scheduleCommand, tagsCommand, ipamCommand];
 
 const USAGE = `reflex <command> [options]
 

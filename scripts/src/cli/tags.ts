@@ -4,7 +4,7 @@ import { localClientConfig } from '@reflex/local-aws';
 import { loadManifests, repoRoot } from '@reflex/manifest';
 import { type AuditRow, auditInventory, Ec2NetworkInventory, Ec2NetworkTags, TaggerConfigSchema } from '@reflex/resource-tagger';
 import { ENVIRONMENTS, resolveEnvironment } from '@reflex/stacks';
-import { type Command, EXIT, out, parseCommandArgs, plural, UsageError } from './common';
+import { type Command, EXIT, out, parseCommandArgs, plural, progressLine, UsageError } from './common';
 
 const HELP = `reflex tags audit [--fix] [--apply] [--env local] [--endpoint URL] [--json]
 
@@ -20,24 +20,6 @@ const HELP = `reflex tags audit [--fix] [--apply] [--env local] [--endpoint URL]
 
   A progress line goes to stderr when it is a terminal or the inventory is large (more than 200 resources).
   Exit codes: 0 printed (and written), 1 an AWS call failed, 2 usage error.`;
-
-/** Inventories beyond this size get a progress line even when stderr is not a terminal. */
-const LARGE_INVENTORY = 200;
-
-/** A progress line on stderr, rewritten in place on a terminal; quiet for small inventories elsewhere. */
-function progressLine(stream: NodeJS.WriteStream = process.stderr) {
-  let shown = false;
-  return {
-    update(text: string, count: number) {
-      if (!stream.isTTY && count <= LARGE_INVENTORY) return;
-      shown = true;
-      stream.write(stream.isTTY ? `\r\x1b[K${text}` : `${text}\n`);
-    },
-    done() {
-      if (shown && stream.isTTY) stream.write('\r\x1b[K');
-    },
-  };
-}
 
 const describeWrite = (row: AuditRow) =>
   Object.entries(row.write)

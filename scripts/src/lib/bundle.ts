@@ -33,7 +33,7 @@ export interface BundleResult {
 
 /**
  * Bundles one reflex's `src/handler.ts` for the Lambda Node.js 22 runtime: one minified ES module,
- * AWS SDK v3 left to the runtime.
+ * AWS SDK v3 left to the runtime, the embedded PostgreSQL left out.
  */
 export async function bundleFunction(root: string, name: string): Promise<BundleResult> {
   const file = bundlePath(root, name);
@@ -47,7 +47,9 @@ export async function bundleFunction(root: string, name: string): Promise<Bundle
     target: 'node22',
     minify: true,
     legalComments: 'none',
-    external: ['@aws-sdk/*'],
+    // PGlite (WebAssembly, loaded only without a database URL) and pg's optional native binding never
+    // run in Lambda: a function reaches the IPAM's PostgreSQL server with the pure-JS client.
+    external: ['@aws-sdk/*', '@electric-sql/pglite', 'pg-native'],
     // Some dependencies still `require()` Node built-ins; give the ES module a require.
     banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
     plugins: [zodEnglishOnly],

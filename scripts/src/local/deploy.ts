@@ -12,6 +12,8 @@ export interface DeployedReflex {
   readonly queueUrl: string;
   readonly dlqUrl: string;
   readonly environment: Record<string, string>;
+  /** Who consumes the queue: the reflex's bundle (the local runner) or an external worker. */
+  readonly consumer: 'function' | 'worker';
 }
 
 /** The `local` environment as applied into a local AWS API. */
@@ -29,7 +31,7 @@ export interface LocalDeployment {
 interface Outputs {
   reflex_bus_name: { value: string };
   actions_queue_url: { value: string };
-  queues: { value: Record<string, { url: string; dlq_url: string }> };
+  queues: { value: Record<string, { url: string; dlq_url: string; consumer: 'function' | 'worker' }> };
   function_environments: { value: Record<string, Record<string, string>> };
 }
 
@@ -90,6 +92,7 @@ export async function deployLocal(options: {
         queueUrl: outputs.queues.value[manifest.name]!.url,
         dlqUrl: outputs.queues.value[manifest.name]!.dlq_url,
         environment: outputs.function_environments.value[manifest.name]!,
+        consumer: outputs.queues.value[manifest.name]!.consumer,
       })),
   };
 }

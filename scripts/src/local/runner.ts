@@ -63,6 +63,10 @@ export class LocalRunner {
   async start(): Promise<void> {
     Object.assign(process.env, localAwsEnv(this.deployment.endpoint, this.deployment.region));
     for (const reflex of this.deployment.reflexes) {
+      if (reflex.consumer === 'worker') {
+        this.log(`runner: ${reflex.manifest.name} ← ${reflex.queueUrl} is left to its worker`);
+        continue;
+      }
       const handler = await this.load(reflex);
       const { Attributes } = await this.sqs.send(
         new GetQueueAttributesCommand({ QueueUrl: reflex.queueUrl, AttributeNames: ['QueueArn'] }),

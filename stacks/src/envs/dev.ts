@@ -14,5 +14,8 @@ export const dev: EnvConfigInput = {
     'instance-guard': { enabled: true },
     'instance-scheduler': { enabled: true, config: { schedules: [OFFICE_HOURS] } },
     'resource-tagger': { enabled: true, config: { mandatoryTags: NETWORK_TAG_POLICY } },
+    'ipam-enricher': { enabled: true },
+    // The IPAM database sits next to the network team's IPAM: a worker there long-polls the queue.
+    'ipam-sync': { enabled: true, consumer: 'worker' },
   },
 };

@@ -27,5 +27,8 @@ export const local: EnvConfigInput = {
       },
     },
     'resource-tagger': { enabled: true, config: { mandatoryTags: NETWORK_TAG_POLICY } },
+    'ipam-enricher': { enabled: true },
+    // `pnpm start` runs the IPAM worker into the embedded store (.reflex/ipam), as on-prem.
+    'ipam-sync': { enabled: true, consumer: 'worker' },
   },
 };

@@ -15,5 +15,8 @@ export const prod: EnvConfigInput = {
     'instance-guard': { enabled: true, memoryMb: 512 },
     'instance-scheduler': { enabled: true, config: { schedules: [OFFICE_HOURS] } },
     'resource-tagger': { enabled: true, config: { mandatoryTags: NETWORK_TAG_POLICY } },
+    'ipam-enricher': { enabled: true },
+    // The IPAM database sits next to the network team's IPAM: a worker there long-polls the queue.
+    'ipam-sync': { enabled: true, consumer: 'worker' },
   },
 };

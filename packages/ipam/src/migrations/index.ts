@@ -1,4 +1,5 @@
 import { init } from './001-init';
+import { networkDeletion } from './002-network-deletion';
 
 /** One schema change; `version` orders them and is never reused. */
 export interface Migration {
@@ -8,4 +9,7 @@ export interface Migration {
 }
 
 /** Every migration, in order. Append; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'init', sql: init }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'init', sql: init },
+  { version: 2, name: 'network-deletion', sql: networkDeletion },
+];

@@ -205,7 +205,7 @@ export class IpamWorker {
 
   private async process(batch: Batch): Promise<void> {
     const started = performance.now();
-    const heartbeat = setInterval(() => void 0, (this.visibility * 1000) / 2);
+    const heartbeat = setInterval(() => void this.extend(batch), (this.visibility * 1000) / 2);
     let outcome;
     try {
       outcome = await applyRecords(this.options.db, batch.messages, { log: this.log });

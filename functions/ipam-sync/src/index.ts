@@ -1,0 +1,1 @@
+export { manifest, SyncConfigSchema, type SyncConfig } from './manifest';

@@ -1,0 +1,30 @@
+import { defineReflex } from '@reflex/manifest';
+import { z } from 'zod';
+
+/** Where the golden records live when the sync runs as a Lambda function. */
+export const SyncConfigSchema = z.object({
+  /**
+   * The PostgreSQL server of the IPAM (`postgres://user:password@host:5432/ipam`). Required when the
+   * function consumes the queue; an environment that leaves the queue to `reflex ipam worker` sets none.
+   */
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'a postgres:// URL')
+    .optional(),
+});
+export type SyncConfig = z.output<typeof SyncConfigSchema>;
+
+export const manifest = defineReflex({
+  name: 'ipam-sync',
+  description: 'Applies IPAM messages to the golden records in PostgreSQL: idempotent, order-safe, terminations decommission.',
+  triggers: [{ kind: 'queue', description: 'IpamInstanceMessage from the enricher (and anything else with credentials)' }],
+  config: SyncConfigSchema,
+  // It calls no AWS API beyond its own queue.
+  permissions: () => [],
+  // The reference design: the queue keeps a message for a day, long enough to outlast an IPAM outage.
+  retentionSeconds: 24 * 3600,
+  batchSize: 10,
+  maxConcurrency: 2,
+  // A write that fails five times (database down for minutes) goes to the dead-letter queue for redrive.
+  maxReceiveCount: 5,
+});

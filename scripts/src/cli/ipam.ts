@@ -1,0 +1,226 @@
+import { join } from 'node:path';
+import {
+  type Db,
+  DEFAULT_DATA_DIR,
+  describeLocation,
+  type NetworkRecord,
+  openStore,
+  overlaps,
+  type ShowResult,
+  show,
+  storeLocation,
+  subnetUsage,
+} from '@reflex/ipam';
+import { localClientConfig } from '@reflex/local-aws';
+import { awsName, loadManifests, repoRoot } from '@reflex/manifest';
+import { type Command, EXIT, out, parseCommandArgs, plural, progressLine, UsageError } from './common';
+
+const HELP = `reflex ipam <show|subnets|overlaps|reconcile|worker> [options]
+
+  The IPAM golden records: VPCs and subnets, instances, interfaces and addresses, with their history.
+  The store is the PostgreSQL server of DATABASE_URL (or --database-url), else the embedded PGlite in
+  IPAM_DATA_DIR (default .reflex/ipam, where \`pnpm start\` keeps it).
+
+  show <ip|cidr|instance-id>   who holds (or held) an address, what is in a block, or one instance
+  subnets                      used and total addresses per subnet, with a bar
+  overlaps                     VPC blocks that overlap across VPCs and accounts
+  reconcile                    list VPCs, subnets and instances in EC2 and correct the store's drift
+      --dry-run                report the drift, write nothing
+  worker                       long-poll the IPAM queue and apply its messages until Ctrl-C
+      --queue-url URL          the queue (default: reflex-<env>-ipam-sync, looked up by name)
+      --concurrency N          messages in flight at once (default 10)
+
+  --env NAME          environment for reconcile and worker: account, region, queue name (default local)
+  --endpoint URL      the AWS API (also REFLEX_AWS_ENDPOINT); without either, the real AWS of the credentials chain
+  --database-url URL  a PostgreSQL server instead of the embedded store
+  --json              print results as JSON
+
+  Exit codes: 0 done, 1 a database or AWS call failed, 2 usage error.`;
+
+const BAR_WIDTH = 20;
+
+/** `[██████░░░░░░░░░░░░░░]`: the used share of a subnet's usable addresses. */
+export function usageBar(used: number, usable: number, width = BAR_WIDTH): string {
+  const filled = usable > 0 ? Math.min(width, Math.round((used / usable) * width)) : 0;
+  return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
+}
+
+/** Prints rows as columns padded to their widest cell. */
+function table(rows: readonly (readonly string[])[]): void {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  for (const row of rows) out(row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
+}
+
+const network = (n: NetworkRecord) => `${n.kind} ${n.resourceId} ${n.cidr} (${n.account}, ${n.region})`;
+
+function printShow(result: ShowResult): void {
+  if (result.devices.length + result.addresses.length + result.networks.length === 0) {
+    out(`nothing in the IPAM for ${result.query}`);
+    return;
+  }
+  for (const d of result.devices) {
+    const what = [d.instanceType, d.architecture, d.cpuCores ? plural(d.cpuCores, 'core') : undefined, d.availabilityZone].filter(Boolean);
+    out(`${d.instanceId}${d.name ? ` "${d.name}"` : ''}: ${d.state}${d.decommissionedAt ? ` (decommissioned ${d.decommissionedAt})` : ''}`);
+    out(`  ${what.join(', ')}; account ${d.account}, ${d.region}; launched ${d.launchTime ?? 'unknown'}; last seen ${d.lastSeen}`);
+  }
+  if (result.addresses.length) {
+    out('addresses:');
+    table(
+      result.addresses.map((a) => [
+        `  ${a.address}`,
+        a.kind,
+        a.instanceId,
+        a.interfaceId,
+        a.subnetId,
+        a.vpcId,
+        a.releasedAt ? `released ${a.releasedAt}` : `held since ${a.assignedAt}`,
+      ]),
+    );
+  }
+  if (result.networks.length) {
+    out('networks:');
+    for (const n of result.networks) out(`  ${network(n)}${n.parentCidr ? ` in ${n.parentCidr}` : ''}`);
+  }
+  if (result.history.length) {
+    out('history:');
+    for (const h of result.history) out(`  ${new Date(h.version).toISOString()} ${h.outcome} ${JSON.stringify(h.change)}`);
+  }
+}
+
+async function withStore<T>(databaseUrl: string | undefined, fn: (db: Db) => Promise<T>): Promise<T> {
+  const location = databaseUrl
+    ? { url: databaseUrl }
+    : storeLocation(process.env, join(repoRoot(), DEFAULT_DATA_DIR));
+  const db = await openStore(location, {
+    onWait: (who) => process.stderr.write(`waiting for ${who} to release ${describeLocation(location)}…\n`),
+  });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+async function environment(name: string) {
+  const { ENVIRONMENTS, resolveEnvironment } = await import('@reflex/stacks');
+  const input = ENVIRONMENTS.find((e) => e.name === name);
+  if (!input) throw new UsageError(`unknown environment "${name}" (known: ${ENVIRONMENTS.map((e) => e.name).join(', ')})`);
+  return resolveEnvironment(input, await loadManifests(repoRoot())).env;
+}
+
+const clientConfig = (endpoint: string | undefined, region: string) => (endpoint ? localClientConfig(endpoint, region) : { region });
+
+async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, {
+    env: { type: 'string', default: 'local' },
+    endpoint: { type: 'string' },
+    'database-url': { type: 'string' },
+    'queue-url': { type: 'string' },
+    concurrency: { type: 'string', default: '10' },
+    'dry-run': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  });
+  const [sub, ...rest] = positionals;
+  const databaseUrl = values['database-url'] ?? process.env.DATABASE_URL;
+  const endpoint = values.endpoint ?? process.env.REFLEX_AWS_ENDPOINT;
+  const print = (value: unknown, text: () => void) => (values.json ? out(JSON.stringify(value, null, 2)) : text());
+  const noMore = () => {
+    if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`, true);
+  };
+
+  switch (sub) {
+    case 'show': {
+      if (rest.length !== 1) throw new UsageError('show takes one IP address, CIDR or instance id', true);
+      const result = await withStore(databaseUrl, (db) => show(db, rest[0]!));
+      print(result, () => printShow(result));
+      return EXIT.ok;
+    }
+    case 'subnets': {
+      noMore();
+      const rows = await withStore(databaseUrl, subnetUsage);
+      print(rows, () => {
+        if (rows.length === 0) return out('no subnets in the IPAM yet');
+        table([
+          ['subnet', 'cidr', 'vpc', 'account', 'usage', 'used/usable'],
+          ...rows.map((s) => [
+            s.subnetId,
+            s.cidr,
+            s.vpcId,
+            s.account,
+            usageBar(s.used, s.usable),
+            `${s.used}/${s.usable} (${s.usable ? ((100 * s.used) / s.usable).toFixed(1) : '0.0'}%)`,
+          ]),
+        ]);
+      });
+      return EXIT.ok;
+    }
+    case 'overlaps': {
+      noMore();
+      const found = await withStore(databaseUrl, overlaps);
+      print(found, () => {
+        out(found.length ? `${plural(found.length, 'overlap')} between VPC blocks:` : 'no overlapping VPC blocks');
+        for (const o of found) out(`  ${network(o.a)}  ⟷  ${network(o.b)}`);
+      });
+      return EXIT.ok;
+    }
+    case 'reconcile': {
+      noMore();
+      const env = await environment(values.env);
+      const { EC2Client } = await import('@aws-sdk/client-ec2');
+      const { Ec2Inventory, reconcile, formatDriftReport } = await import('@reflex/ipam');
+      const progress = progressLine();
+      const inventory = new Ec2Inventory(new EC2Client(clientConfig(endpoint, env.region)));
+      const snapshot = await inventory.snapshot({
+        account: env.account,
+        region: env.region,
+        onProgress: (p) => progress.update(`listing ${p.phase}… ${p.done}`, p.done),
+      });
+      const report = await withStore(databaseUrl, (db) =>
+        reconcile(db, snapshot, {
+          dryRun: values['dry-run'],
+          onProgress: (p) => progress.update(`reconciling ${p.done}/${p.total}`, p.total),
+        }),
+      );
+      progress.done();
+      print(report, () => out(formatDriftReport(report)));
+      return EXIT.ok;
+    }
+    case 'worker': {
+      noMore();
+      const concurrency = Number(values.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency is a positive whole number');
+      const env = await environment(values.env);
+      const { SQSClient, GetQueueUrlCommand } = await import('@aws-sdk/client-sqs');
+      const { IpamWorker, SqsQueueSource } = await import('@reflex/ipam');
+      const sqs = new SQSClient(clientConfig(endpoint, env.region));
+      const queueUrl =
+        values['queue-url'] ?? (await sqs.send(new GetQueueUrlCommand({ QueueName: awsName(env.name, 'ipam-sync') }))).QueueUrl!;
+      const { workerStore, workerLog } = await import('../local/ipam');
+      const location = databaseUrl ? { url: databaseUrl } : storeLocation(process.env, join(repoRoot(), DEFAULT_DATA_DIR));
+      const db = await workerStore(location);
+      const worker = new IpamWorker({
+        db,
+        source: new SqsQueueSource(sqs, queueUrl),
+        concurrency,
+        log: workerLog((line) => process.stderr.write(`${line}\n`)),
+      });
+      out(`ipam worker: ${queueUrl} → ${describeLocation(location)}; Ctrl-C stops after the messages in flight`);
+      const stop = () => void worker.stop({ graceMs: 10_000 });
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      await worker.start();
+      await db.close();
+      out(`ipam worker stopped: ${JSON.stringify(worker.stats)}`);
+      return EXIT.ok;
+    }
+    default:
+      throw new UsageError(sub ? `unknown ipam command "${sub}"` : 'expected show, subnets, overlaps, reconcile or worker', true);
+  }
+}
+
+export const ipamCommand: Command = {
+  name: 'ipam',
+  summary: 'query the IPAM (show, subnets, overlaps), reconcile it with EC2, run its queue worker',
+  help: HELP,
+  run,
+};

@@ -1,0 +1,160 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateSubnetCommand, CreateVpcCommand, DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { EC2_STATE_CHANGE } from '@reflex/events';
+import {
+  type Db,
+  DEFAULT_DATA_DIR,
+  describeLocation,
+  idleClosingStore,
+  IpamWorker,
+  openStore,
+  type Overlap,
+  overlaps,
+  show,
+  type StoreLocation,
+  storeLocation,
+  SqsQueueSource,
+  type WorkerLog,
+} from '@reflex/ipam';
+import { tagList } from '@reflex/lambda-kit';
+import { launchInstances, localClientConfig } from '@reflex/local-aws';
+import type { LocalDeployment } from './deploy';
+
+/** The IPAM worker of the local mode, running in this process. */
+export interface LocalIpam {
+  readonly location: StoreLocation;
+  /** The store the worker writes; shared, so that the demo reads what the worker wrote. */
+  readonly db: Db;
+  readonly worker: IpamWorker;
+  /** Stops the worker (in-flight messages finish or go back to the queue) and closes the store. */
+  stop(): Promise<void>;
+}
+
+/** The store of the local mode: DATABASE_URL, else IPAM_DATA_DIR, else `.reflex/ipam` of the repository. */
+export const localStoreLocation = (root: string) => storeLocation(process.env, join(root, DEFAULT_DATA_DIR));
+
+/**
+ * Opens a store for a long-running worker: a server stays connected; the embedded store is let go while
+ * idle, so that `reflex ipam show` in another terminal can read it meanwhile.
+ */
+export async function workerStore(location: StoreLocation): Promise<Db> {
+  return 'url' in location ? openStore(location) : idleClosingStore(() => openStore(location), { idleMs: 1000 });
+}
+
+/** Structured log lines of the worker, through `log`. */
+export function workerLog(log: (line: string) => void): WorkerLog {
+  const line = (level: string) => (message: string, extra?: Record<string, unknown>) =>
+    log(`ipam worker ${level}: ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}`);
+  return { info: () => {}, warn: line('warn'), error: line('error') };
+}
+
+/**
+ * Starts the IPAM worker on the `ipam-sync` queue when the local environment leaves that queue to a worker,
+ * as the on-prem design does. With `fresh`, the embedded store starts empty (a new moto server knows none of
+ * the old records).
+ */
+export async function startLocalIpam(
+  deployment: LocalDeployment,
+  options: { root: string; log?: (line: string) => void; fresh?: boolean },
+): Promise<LocalIpam | undefined> {
+  const log = options.log ?? (() => {});
+  const sync = deployment.reflexes.find((r) => r.manifest.name === 'ipam-sync' && r.consumer === 'worker');
+  if (!sync) return undefined;
+  const location = localStoreLocation(options.root);
+  if (options.fresh && 'dataDir' in location) rmSync(location.dataDir, { recursive: true, force: true });
+  const db = await workerStore(location);
+  const sqs = new SQSClient(localClientConfig(deployment.endpoint, deployment.region));
+  const worker = new IpamWorker({ db, source: new SqsQueueSource(sqs, sync.queueUrl), waitSeconds: 2, log: workerLog(log) });
+  const running = worker.start();
+  log(`ipam worker: ${sync.queueUrl} → ${describeLocation(location)}`);
+  return {
+    location,
+    db,
+    worker,
+    async stop() {
+      await worker.stop({ graceMs: 5000 });
+      await running;
+      sqs.destroy();
+      await db.close();
+    },
+  };
+}
+
+/** What the IPAM demo ends with. */
+export interface IpamDemoResult {
+  /** The instances it launched, each with the private address the IPAM holds for it (if it got there). */
+  readonly instances: readonly { id: string; privateIp?: string; subnetId?: string; vpcId?: string }[];
+  readonly overlaps: readonly Overlap[];
+}
+
+/**
+ * The IPAM scenario: two VPCs whose blocks overlap (10.42.0.0/16 and 10.42.128.0/17), a subnet and an
+ * instance in each; the `running` state changes AWS would emit go to the reflex bus; the enricher
+ * describes them, the worker applies them, and the golden records show both instances with their
+ * addresses, subnets and VPCs — and the overlap.
+ */
+export async function runIpamDemo(
+  deployment: LocalDeployment,
+  ipam: LocalIpam,
+  options: { log?: (line: string) => void; timeoutMs?: number } = {},
+): Promise<IpamDemoResult> {
+  const log = options.log ?? (() => {});
+  const config = localClientConfig(deployment.endpoint, deployment.region);
+  const ec2 = new EC2Client(config);
+  const events = new EventBridgeClient(config);
+  try {
+    const ids: string[] = [];
+    for (const [name, vpcCidr, subnetCidr] of [
+      ['reflex-demo-a', '10.42.0.0/16', '10.42.1.0/24'],
+      ['reflex-demo-b', '10.42.128.0/17', '10.42.130.0/24'],
+    ] as const) {
+      const tags = (type: 'vpc' | 'subnet') => [{ ResourceType: type, Tags: tagList({ Name: name }) }];
+      const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: vpcCidr, TagSpecifications: tags('vpc') }));
+      const subnet = await ec2.send(
+        new CreateSubnetCommand({ VpcId: vpc.Vpc!.VpcId!, CidrBlock: subnetCidr, TagSpecifications: tags('subnet') }),
+      );
+      ids.push(...(await launchInstances(ec2, [{ Name: `${name}-web` }], { subnetId: subnet.Subnet!.SubnetId! })));
+    }
+    log(`ipam demo: two VPCs with overlapping blocks (10.42.0.0/16, 10.42.128.0/17), an instance in each: ${ids.join(', ')}`);
+
+    const described = await ec2.send(new DescribeInstancesCommand({ InstanceIds: ids }));
+    const launchedAt = (described.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.LaunchTime);
+    const put = await events.send(
+      new PutEventsCommand({
+        Entries: ids.map((id, i) => ({
+          EventBusName: deployment.busName,
+          Source: EC2_STATE_CHANGE.source,
+          DetailType: EC2_STATE_CHANGE.detailType,
+          ...(launchedAt[i] ? { Time: launchedAt[i] } : {}),
+          Detail: JSON.stringify({ 'instance-id': id, state: 'running' }),
+        })),
+      }),
+    );
+    if (put.FailedEntryCount) throw new Error(`PutEvents failed: ${JSON.stringify(put.Entries)}`);
+
+    const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+    let instances: IpamDemoResult['instances'] = ids.map((id) => ({ id }));
+    for (;;) {
+      instances = await Promise.all(
+        ids.map(async (id) => {
+          const held = (await show(ipam.db, id)).addresses.find((a) => a.kind === 'private' && !a.releasedAt);
+          return { id, ...(held ? { privateIp: held.address, subnetId: held.subnetId, vpcId: held.vpcId } : {}) };
+        }),
+      );
+      if (instances.every((i) => i.privateIp) || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const found = await overlaps(ipam.db);
+    for (const i of instances) {
+      log(i.privateIp ? `ipam demo: ${i.id} holds ${i.privateIp} in ${i.subnetId}, ${i.vpcId}` : `ipam demo: ${i.id} did not reach the IPAM`);
+    }
+    log(`ipam demo: ${found.length} overlapping VPC block pair(s) in the IPAM`);
+    return { instances, overlaps: found };
+  } finally {
+    ec2.destroy();
+    events.destroy();
+  }
+}
