@@ -1,5 +1,4 @@
 // The `reflex` CLI, run as a child process from the repository root, as `pnpm reflex …` runs it.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,29 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { instanceStates, launchInstances, type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
 import { repoRoot } from '@reflex/manifest';
+import { type Run, reflexCli } from './reflex-cli';
 
 const root = repoRoot();
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
-const main = join(root, 'scripts', 'src', 'cli', 'main.ts');
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /** Runs `reflex <args>` and resolves with its exit code and output (a non-zero exit is not an error here). */
-function reflex(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    // Without REFLEX_AWS_ENDPOINT from the outer environment: each test says which AWS it means.
-    const { REFLEX_AWS_ENDPOINT: _, ...env } = process.env;
-    execFile(tsx, [main, ...args], { cwd: root, env, timeout: 30_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : undefined) : 0;
-      if (code === undefined) reject(error);
-      else resolve({ code, stdout, stderr });
-    });
-  });
-}
+const reflex = (...args: string[]): Promise<Run> => reflexCli(args, {}, 30_000);
 
 const fixture = (path: string): Record<string, any> =>
   JSON.parse(readFileSync(join(root, 'packages', 'events', 'fixtures', path), 'utf8'));

@@ -1,15 +1,20 @@
 // End to end in local mode: moto server, the `local` environment applied with Terraform, the local
 // runner driving the built bundles — the same path `pnpm start` takes.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   CreateSubnetCommand,
   CreateTagsCommand,
   CreateVpcCommand,
+  DescribeInstancesCommand,
+  DescribeSubnetsCommand,
   DescribeTagsCommand,
+  DescribeVpcsCommand,
   EC2Client,
   StopInstancesCommand,
+  TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -17,13 +22,18 @@ import { instanceStates, launchInstances, type LocalAws, localClientConfig, star
 import { repoRoot } from '@reflex/manifest';
 import { runDemo } from '../src/local/demo';
 import { type DeployedReflex, deployLocal, type LocalDeployment } from '../src/local/deploy';
+import { type LocalIpam, runIpamDemo, startLocalIpam } from '../src/local/ipam';
 import { LocalRunner } from '../src/local/runner';
+import { reflexCli } from './reflex-cli';
 
 const root = repoRoot();
 let aws: LocalAws;
 let deployment: LocalDeployment;
 let runner: LocalRunner;
 let guard: DeployedReflex;
+let ipam: LocalIpam;
+// The IPAM store of this run: a PGlite data directory of its own (what `pnpm start` keeps in .reflex/ipam).
+const ipamDir = join(mkdtempSync(join(tmpdir(), 'reflex-e2e-ipam-')), 'data');
 const logs: string[] = [];
 const streams = [process.stdout, process.stderr] as const;
 const writes = streams.map((s) => s.write);
@@ -42,12 +52,17 @@ beforeAll(async () => {
   // Failed messages come back after 0 s instead of the queue's 180 s, so that retries happen within the test.
   runner = new LocalRunner(deployment, { root, waitSeconds: 1, failureVisibilitySeconds: 0 });
   await runner.start();
+  process.env.IPAM_DATA_DIR = ipamDir;
+  // Failed IPAM messages come back after 1 s instead of 60 s, so that a poison message dead-letters within the test.
+  ipam = (await startLocalIpam(deployment, { root, fresh: true, visibilityTimeoutSeconds: 1 }))!;
 }, 300_000);
 
 afterAll(async () => {
   streams.forEach((stream, i) => (stream.write = writes[i]!));
   await runner?.stop();
+  await ipam?.stop();
   await aws?.stop();
+  rmSync(join(ipamDir, '..'), { recursive: true, force: true });
 });
 
 describe('local mode', () => {
@@ -214,4 +229,124 @@ describe('local mode', () => {
       events.destroy();
     }
   }, 60_000);
+});
+
+describe('local mode: IPAM', () => {
+  /** Polls `check` until it returns something, or fails after `ms`. */
+  async function eventually<T>(check: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const value = await check();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  let demo: Awaited<ReturnType<typeof runIpamDemo>>;
+
+  it('records launched instances with the addresses, subnets and VPCs EC2 reports (the IPAM demo)', async () => {
+    demo = await runIpamDemo(deployment, ipam, { timeoutMs: 30_000 });
+
+    const ec2 = new EC2Client(localClientConfig(aws.endpoint));
+    try {
+      for (const recorded of demo.instances) {
+        const instance = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [recorded.id] }))).Reservations![0]!.Instances![0]!;
+        expect(recorded).toEqual({
+          id: instance.InstanceId,
+          privateIp: instance.PrivateIpAddress,
+          subnetId: instance.SubnetId,
+          vpcId: instance.VpcId,
+        });
+        const [subnet] = (await ec2.send(new DescribeSubnetsCommand({ SubnetIds: [instance.SubnetId!] }))).Subnets!;
+        const [vpc] = (await ec2.send(new DescribeVpcsCommand({ VpcIds: [instance.VpcId!] }))).Vpcs!;
+        const { show } = await import('@reflex/ipam');
+        const found = await show(ipam.db, instance.PrivateIpAddress!);
+        expect(found.devices).toEqual([expect.objectContaining({ instanceId: instance.InstanceId, state: 'running', instanceType: 't3.micro' })]);
+        expect(found.networks.map((n) => [n.kind, n.resourceId, n.cidr])).toEqual(
+          expect.arrayContaining([
+            ['subnet', subnet!.SubnetId, subnet!.CidrBlock],
+            ['vpc', vpc!.VpcId, vpc!.CidrBlock],
+          ]),
+        );
+      }
+    } finally {
+      ec2.destroy();
+    }
+  }, 60_000);
+
+  it('answers `reflex ipam show <ip>` and finds the overlapping VPCs with `reflex ipam overlaps`, while the worker runs', async () => {
+    const recorded = demo.instances[0]!;
+
+    const shown = await reflexCli(['ipam', 'show', recorded.privateIp!], { IPAM_DATA_DIR: ipamDir });
+    const overlapping = await reflexCli(['ipam', 'overlaps', '--json'], { IPAM_DATA_DIR: ipamDir });
+
+    expect(shown.stderr).toBe('');
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(recorded.id);
+    expect(shown.stdout).toContain(recorded.subnetId);
+    expect(overlapping.code).toBe(0);
+    const pairs = (JSON.parse(overlapping.stdout) as { a: { cidr: string }; b: { cidr: string } }[]).map((o) => [o.a.cidr, o.b.cidr].sort());
+    expect(pairs).toContainEqual(['10.42.0.0/16', '10.42.128.0/17']);
+  }, 60_000);
+
+  it('releases the addresses of a terminated instance and keeps it as a decommissioned device', async () => {
+    const { id, privateIp } = demo.instances[1]!;
+    const ec2 = new EC2Client(localClientConfig(aws.endpoint));
+    const events = new EventBridgeClient(localClientConfig(aws.endpoint));
+    const { show } = await import('@reflex/ipam');
+    try {
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
+      await events.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: deployment.busName,
+              Source: 'aws.ec2',
+              DetailType: 'EC2 Instance State-change Notification',
+              Detail: JSON.stringify({ 'instance-id': id, state: 'terminated' }),
+            },
+          ],
+        }),
+      );
+
+      const device = await eventually(async () => {
+        const [d] = (await show(ipam.db, id)).devices;
+        return d?.state === 'terminated' ? d : undefined;
+      });
+      expect(device.decommissionedAt).not.toBeNull();
+      const held = (await show(ipam.db, privateIp!)).addresses.filter((a) => a.instanceId === id);
+      expect(held).toEqual([expect.objectContaining({ address: privateIp, releasedAt: expect.any(String) })]);
+    } finally {
+      ec2.destroy();
+      events.destroy();
+    }
+  }, 60_000);
+
+  it('dead-letters a poison message on the IPAM queue after its receives, and applies the good one beside it', async () => {
+    const sync = deployment.reflexes.find((r) => r.manifest.name === 'ipam-sync')!;
+    const sqs = new SQSClient(localClientConfig(aws.endpoint));
+    const good = JSON.parse(readFileSync(join(root, 'packages', 'ipam', 'fixtures', 'enricher', 'running.json'), 'utf8'));
+    const { show } = await import('@reflex/ipam');
+    try {
+      await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: sync.queueUrl,
+          Entries: [
+            { Id: 'poison', MessageBody: '{"schemaVersion":1,"instanceId":"i-nope"' },
+            { Id: 'good', MessageBody: JSON.stringify(good) },
+          ],
+        }),
+      );
+
+      const dead = await eventually(async () => {
+        const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: sync.dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+        return out.Messages?.length ? out.Messages : undefined;
+      }, 60_000);
+      expect(dead.map((m) => m.Body)).toEqual(['{"schemaVersion":1,"instanceId":"i-nope"']);
+      expect((await show(ipam.db, good.instanceId)).devices).toHaveLength(1);
+    } finally {
+      sqs.destroy();
+    }
+  }, 90_000);
 });

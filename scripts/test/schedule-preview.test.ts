@@ -1,22 +1,16 @@
 // `reflex schedule preview` against moto: a Berlin office-hours schedule across the October 2026 DST change.
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { launchInstances, type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
 import { repoRoot } from '@reflex/manifest';
+import { reflexCli } from './reflex-cli';
 
 const root = repoRoot();
 let aws: LocalAws;
 let ids: string[];
 
-function preview(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(join(root, 'node_modules', '.bin', 'tsx'), ['scripts/src/cli/main.ts', 'schedule', ...args], { cwd: root, timeout: 30_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const preview = (...args: string[]) => reflexCli(['schedule', ...args], {}, 30_000);
 
 beforeAll(async () => {
   aws = await startMoto();

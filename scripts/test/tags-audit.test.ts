@@ -1,10 +1,10 @@
 // `reflex tags audit` against moto: the untagged network resources, the planned backfill, and its application.
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateTagsCommand, CreateVpcCommand, DescribeTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
 import { repoRoot } from '@reflex/manifest';
+import { reflexCli } from './reflex-cli';
 
 const root = repoRoot();
 let aws: LocalAws;
@@ -12,14 +12,7 @@ let ec2: EC2Client;
 let vpcId: string;
 let subnetId: string;
 
-function tags(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { REFLEX_AWS_ENDPOINT: _, ...env } = process.env;
-  return new Promise((resolve) => {
-    execFile(join(root, 'node_modules', '.bin', 'tsx'), ['scripts/src/cli/main.ts', 'tags', ...args], { cwd: root, env, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const tags = (...args: string[]) => reflexCli(['tags', ...args]);
 
 const tagsOf = async (id: string) =>
   Object.fromEntries(

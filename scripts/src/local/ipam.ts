@@ -58,7 +58,13 @@ export function workerLog(log: (line: string) => void): WorkerLog {
  */
 export async function startLocalIpam(
   deployment: LocalDeployment,
-  options: { root: string; log?: (line: string) => void; fresh?: boolean },
+  options: {
+    root: string;
+    log?: (line: string) => void;
+    fresh?: boolean;
+    /** How long a received message stays invisible (extended while in flight). @default the worker's */
+    visibilityTimeoutSeconds?: number;
+  },
 ): Promise<LocalIpam | undefined> {
   const log = options.log ?? (() => {});
   const sync = deployment.reflexes.find((r) => r.manifest.name === 'ipam-sync' && r.consumer === 'worker');
@@ -67,7 +73,13 @@ export async function startLocalIpam(
   if (options.fresh && 'dataDir' in location) rmSync(location.dataDir, { recursive: true, force: true });
   const db = await workerStore(location);
   const sqs = new SQSClient(localClientConfig(deployment.endpoint, deployment.region));
-  const worker = new IpamWorker({ db, source: new SqsQueueSource(sqs, sync.queueUrl), waitSeconds: 2, log: workerLog(log) });
+  const worker = new IpamWorker({
+    db,
+    source: new SqsQueueSource(sqs, sync.queueUrl),
+    waitSeconds: 2,
+    log: workerLog(log),
+    ...(options.visibilityTimeoutSeconds ? { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds } : {}),
+  });
   const running = worker.start();
   log(`ipam worker: ${sync.queueUrl} → ${describeLocation(location)}`);
   return {
