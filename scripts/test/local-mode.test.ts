@@ -323,6 +323,32 @@ describe('local mode: IPAM', () => {
     }
   }, 60_000);
 
+  it('corrects lost events on the scheduled reconciliation: an instance nobody announced appears, a silently terminated one is decommissioned', async () => {
+    const ec2 = new EC2Client(localClientConfig(aws.endpoint));
+    const { show } = await import('@reflex/ipam');
+    try {
+      // No state-change event for either: as if EventBridge had lost them.
+      const [unannounced] = (await launchInstances(ec2, [{ Name: 'never-announced' }])) as [string];
+      const gone = demo.instances[0]!.id;
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [gone] }));
+
+      await runner.tick('ipam-reconciler');
+
+      const found = await eventually(async () => {
+        const [d] = (await show(ipam.db, unannounced)).devices;
+        return d?.state === 'running' ? d : undefined;
+      });
+      expect(found.name).toBe('never-announced');
+      const decommissioned = await eventually(async () => {
+        const [d] = (await show(ipam.db, gone)).devices;
+        return d?.decommissionedAt ? d : undefined;
+      });
+      expect(decommissioned.state).toBe('terminated');
+    } finally {
+      ec2.destroy();
+    }
+  }, 60_000);
+
   it('dead-letters a poison message on the IPAM queue after its receives, and applies the good one beside it', async () => {
     const sync = deployment.reflexes.find((r) => r.manifest.name === 'ipam-sync')!;
     const sqs = new SQSClient(localClientConfig(aws.endpoint));

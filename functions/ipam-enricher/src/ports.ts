@@ -1,13 +1,7 @@
-import type { Ec2InstanceState, IpamInstanceMessage } from '@reflex/events';
+import type { IpamInstanceMessage } from '@reflex/events';
+import type { InstanceChange } from '@reflex/ipam';
 
-/** The state change to describe: which instance, which state, when, where. */
-export interface InstanceChange {
-  readonly instanceId: string;
-  readonly state: Ec2InstanceState;
-  readonly eventTime: string;
-  readonly account: string;
-  readonly region: string;
-}
+export type { InstanceChange };
 
 /** Builds the IPAM message of one state change from the instance's, its subnets' and its VPCs' descriptions. */
 export interface InstanceDescriber {

@@ -195,20 +195,31 @@ async function run(args: string[]): Promise<number> {
       const sqs = new SQSClient(clientConfig(endpoint, env.region));
       const queueUrl =
         values['queue-url'] ?? (await sqs.send(new GetQueueUrlCommand({ QueueName: awsName(env.name, 'ipam-sync') }))).QueueUrl!;
-      const { workerStore, workerLog } = await import('../local/ipam');
+      const { workerStore, workerLog, ReconcileLoop } = await import('../local/ipam');
       const location = databaseUrl ? { url: databaseUrl } : storeLocation(process.env, join(repoRoot(), DEFAULT_DATA_DIR));
       const db = await workerStore(location);
-      const worker = new IpamWorker({
-        db,
-        source: new SqsQueueSource(sqs, queueUrl),
-        concurrency,
-        log: workerLog((line) => process.stderr.write(`${line}\n`)),
-      });
-      out(`ipam worker: ${queueUrl} → ${describeLocation(location)}; Ctrl-C stops after the messages in flight`);
-      const stop = () => void worker.stop({ graceMs: 10_000 });
+      const stderr = (line: string) => process.stderr.write(`${line}\n`);
+      const worker = new IpamWorker({ db, source: new SqsQueueSource(sqs, queueUrl), concurrency, log: workerLog(stderr) });
+      // The scheduled reconciliation, when the environment leaves it to this worker too (its queue exists).
+      let reconciler: InstanceType<typeof ReconcileLoop> | undefined;
+      const scheduledUrl = await sqs
+        .send(new GetQueueUrlCommand({ QueueName: awsName(env.name, 'ipam-reconciler') }))
+        .then((r) => r.QueueUrl, () => undefined);
+      if (scheduledUrl && !values['queue-url']) {
+        const { EC2Client } = await import('@aws-sdk/client-ec2');
+        const { Ec2Inventory } = await import('@reflex/ipam');
+        const inventory = new Ec2Inventory(new EC2Client(clientConfig(endpoint, env.region)));
+        reconciler = new ReconcileLoop({ source: new SqsQueueSource(sqs, scheduledUrl), db, inventory, log: stderr });
+        reconciler.start();
+      }
+      out(
+        `ipam worker: ${queueUrl}${reconciler ? ` and ${scheduledUrl} (scheduled reconciliation)` : ''} → ${describeLocation(location)}; Ctrl-C stops after the messages in flight`,
+      );
+      const stop = () => void Promise.all([worker.stop({ graceMs: 10_000 }), reconciler?.stop()]);
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       await worker.start();
+      await reconciler?.stop();
       await db.close();
       out(`ipam worker stopped: ${JSON.stringify(worker.stats)}`);
       return EXIT.ok;

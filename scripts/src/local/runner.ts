@@ -64,6 +64,8 @@ export class LocalRunner {
     Object.assign(process.env, localAwsEnv(this.deployment.endpoint, this.deployment.region));
     for (const reflex of this.deployment.reflexes) {
       if (reflex.consumer === 'worker') {
+        // EventBridge fires schedules whoever consumes the queue.
+        this.playSchedules(reflex);
         this.log(`runner: ${reflex.manifest.name} ← ${reflex.queueUrl} is left to its worker`);
         continue;
       }

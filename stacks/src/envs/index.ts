@@ -71,7 +71,7 @@ export function resolveEnvironment(
   return { env, reflexes };
 }
 
-/** Send targets must be enabled queue-triggered reflexes; only those may be left to a worker. */
+/** Send targets must be enabled, queue-triggered reflexes that send on to nobody. */
 function checkQueueWiring(envName: string, reflexes: readonly ResolvedReflex[]): void {
   const fail = (message: string): never => {
     throw new InvalidEnvConfigError(`environment "${envName}": ${message}`);
@@ -80,9 +80,6 @@ function checkQueueWiring(envName: string, reflexes: readonly ResolvedReflex[]):
   const queueTriggered = (r: ResolvedReflex) => r.manifest.triggers.some((t) => t.kind === 'queue');
   for (const reflex of reflexes) {
     const { name, sendsTo } = reflex.manifest;
-    if (reflex.consumer === 'worker' && !queueTriggered(reflex)) {
-      fail(`reflexes.${name}.consumer: only a reflex with a queue trigger can be left to a worker`);
-    }
     sendsTo.forEach((target, i) => {
       const to = byName.get(target);
       if (!to) fail(`reflexes.${name}: sendsTo.${i} names "${target}", which is not enabled in this environment`);

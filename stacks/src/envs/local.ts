@@ -30,5 +30,6 @@ export const local: EnvConfigInput = {
     'ipam-enricher': { enabled: true },
     // `pnpm start` runs the IPAM worker into the embedded store (.reflex/ipam), as on-prem.
     'ipam-sync': { enabled: true, consumer: 'worker' },
+    'ipam-reconciler': { enabled: true, consumer: 'worker' },
   },
 };

@@ -18,5 +18,6 @@ export const prod: EnvConfigInput = {
     'ipam-enricher': { enabled: true },
     // The IPAM database sits next to the network team's IPAM: a worker there long-polls the queue.
     'ipam-sync': { enabled: true, consumer: 'worker' },
+    'ipam-reconciler': { enabled: true, consumer: 'worker' },
   },
 };

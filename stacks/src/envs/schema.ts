@@ -15,9 +15,9 @@ export const ReflexSettingsSchema = z.object({
   memoryMb: z.number().int().min(128).max(10240).optional(),
   timeoutSeconds: z.number().int().min(1).max(900).optional(),
   /**
-   * Who consumes a reflex's queue (reflexes with a `queue` trigger only): its `function` (Lambda, or the
-   * local runner), or an external long-running `worker` (e.g. `reflex ipam worker` next to an on-prem IPAM),
-   * for which the stack deploys no function but a managed IAM policy to attach to the worker's principal.
+   * Who consumes a reflex's queue: its `function` (Lambda, or the local runner), or an external long-running
+   * `worker` (`reflex ipam worker` next to an on-prem IPAM consumes `ipam-sync` and `ipam-reconciler`), for
+   * which the stack deploys no function but a managed IAM policy to attach to the worker's principal.
    */
   consumer: z.enum(['function', 'worker']).default('function'),
 });

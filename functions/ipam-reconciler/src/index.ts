@@ -1,0 +1,2 @@
+export { manifest, ReconcilerConfigSchema } from './manifest';
+export { reconcileOnSchedule, type ReconcilerDeps } from './core';
