@@ -31,10 +31,31 @@ function errorOf(act: () => unknown): Error {
 }
 
 describe('resolveEnvironment', () => {
-  it.each(ENVIRONMENTS.map((e) => e.name))('resolves the %s environment with the guard, the scheduler and the tagger enabled', (name) => {
+  it.each(ENVIRONMENTS.map((e) => e.name))('resolves the %s environment with the guard, the scheduler, the tagger and the IPAM enabled', (name) => {
     const { env, reflexes } = resolveEnvironment(environment(name), manifests);
     expect(env.name).toBe(name);
-    expect(reflexes.map((r) => r.manifest.name)).toEqual(['instance-guard', 'instance-scheduler', 'resource-tagger']);
+    expect(reflexes.map((r) => r.manifest.name)).toEqual([
+      'instance-guard',
+      'instance-scheduler',
+      'resource-tagger',
+      'ipam-enricher',
+      'ipam-sync',
+      'ipam-reconciler',
+    ]);
+  });
+
+  it.each(ENVIRONMENTS.map((e) => e.name))('leaves the %s IPAM sync and reconciliation to the on-prem worker', (name) => {
+    const { reflexes } = resolveEnvironment(environment(name), manifests);
+    const consumers = Object.fromEntries(reflexes.map((r) => [r.manifest.name, r.consumer]));
+    expect(consumers).toMatchObject({ 'ipam-enricher': 'function', 'ipam-sync': 'worker', 'ipam-reconciler': 'worker' });
+  });
+
+  it('rejects a reflex that sends to a reflex the environment does not enable, naming both', () => {
+    const input = environment('dev');
+    input.reflexes = { ...input.reflexes, 'ipam-sync': { enabled: false } };
+    const error = errorOf(() => resolveEnvironment(input, manifests));
+    expect(error).toBeInstanceOf(InvalidEnvConfigError);
+    expect(error.message).toBe('environment "dev": reflexes.ipam-enricher: sendsTo.0 names "ipam-sync", which is not enabled in this environment');
   });
 
   it("fills the guard's config with the manifest's default protect tag", () => {

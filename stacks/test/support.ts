@@ -37,6 +37,7 @@ export interface StackJson {
   provider: { aws: Block[] };
   resource: Record<string, Record<string, Block>>;
   data: Record<string, Record<string, Block>>;
+  output?: Record<string, Block>;
 }
 
 /** The IAM statement shape of `aws_iam_policy_document`. */

@@ -8,6 +8,7 @@ import {
   findResource,
   queuePolicyOf,
   readStack,
+  referencedDocument,
   ref,
   resourcesOf,
   rolePermissions,
@@ -284,5 +285,53 @@ describe('the local stack', () => {
     expect(Object.keys(endpoints[0]!)).toEqual(expect.arrayContaining(['events', 'iam', 'logs', 'sqs', 'sts']));
     expect(new Set(Object.values(endpoints[0]!))).toEqual(new Set([env.endpoint]));
     expect(json.terraform.backend.s3!.endpoints).toEqual(expect.objectContaining({ s3: env.endpoint }));
+  });
+});
+
+describe.each(envNames)('the %s IPAM queues', (name) => {
+  const names = () => {
+    const { env } = resolved.get(name)!;
+    return { sync: awsName(env.name, 'ipam-sync'), enricher: awsName(env.name, 'ipam-enricher'), reconciler: awsName(env.name, 'ipam-reconciler') };
+  };
+
+  it('keeps IPAM messages for one day and dead-letters them after 5 receives', () => {
+    const json = stacks.get(name)!;
+    const queue = findResource(json, 'aws_sqs_queue', { name: names().sync });
+    const dlq = findResource(json, 'aws_sqs_queue', { name: `${names().sync}-dlq` });
+    expect(queue.block.message_retention_seconds).toBe(86400);
+    expect(JSON.parse(queue.block.redrive_policy)).toEqual({ deadLetterTargetArn: ref(dlq.address, 'arn'), maxReceiveCount: 5 });
+  });
+
+  it('feeds the sync queue from no rule, and lets no service send to it', () => {
+    const json = stacks.get(name)!;
+    const queue = findResource(json, 'aws_sqs_queue', { name: names().sync });
+    const rules = resourcesOf(json, 'aws_cloudwatch_event_rule').filter((r) => String(r.block.name).startsWith(names().sync));
+    expect(rules).toEqual([]);
+    const { document } = queuePolicyOf(json, queue.address);
+    expect(document.statements.filter((s) => (s.effect ?? 'Allow') === 'Allow')).toEqual([]);
+  });
+
+  it('lets the enricher send to the sync queue, and only there', () => {
+    const json = stacks.get(name)!;
+    const queue = findResource(json, 'aws_sqs_queue', { name: names().sync });
+    const { statements } = rolePermissions(json, names().enricher);
+    const sends = statements.filter((s) => s.actions?.includes('sqs:SendMessage'));
+    expect(sends).toEqual([expect.objectContaining({ sid: 'SendToQueues', resources: [ref(queue.address, 'arn')] })]);
+  });
+
+  it('deploys no function for the sync and the reconciler, but a worker policy that consumes their queues', () => {
+    const json = stacks.get(name)!;
+    const functions = resourcesOf(json, 'aws_lambda_function').map((f) => f.block.function_name);
+    expect(functions).not.toContain(names().sync);
+    expect(functions).not.toContain(names().reconciler);
+    for (const reflex of [names().sync, names().reconciler]) {
+      const policy = findResource(json, 'aws_iam_policy', { name: `${reflex}-worker` });
+      const queue = findResource(json, 'aws_sqs_queue', { name: reflex });
+      const { statements } = referencedDocument(json, policy.block.policy);
+      expect(statements).toContainEqual(
+        expect.objectContaining({ sid: 'ConsumeItsQueue', resources: [ref(queue.address, 'arn')] }),
+      );
+    }
+    expect(json.output?.['worker_policies']).toBeDefined();
   });
 });
