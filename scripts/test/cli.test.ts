@@ -32,15 +32,16 @@ afterAll(() => {
 });
 
 describe('reflex match', () => {
-  it('names instance-guard for an EC2 state change to "stopped" and exits 0', async () => {
+  it('names instance-guard and the IPAM enricher for an EC2 state change to "stopped" and exits 0', async () => {
     const event = structuredClone(fixture('ec2/instance-state-change.json'));
     event.detail.state = 'stopped';
 
     const run = await reflex('match', write('stopped.json', event));
 
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/matches 1 reflex/);
+    expect(run.stdout).toMatch(/matches 2 reflexes/);
     expect(run.stdout).toMatch(/^\s+instance-guard\s+trigger 0/m);
+    expect(run.stdout).toMatch(/^\s+ipam-enricher\s+trigger 0/m);
   });
 
   it('names no reflex for a failed StopInstances CloudTrail call, explains the miss and exits 1', async () => {
@@ -64,7 +65,10 @@ describe('reflex match', () => {
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({
       matched: true,
-      matches: [{ reflex: 'instance-guard', trigger: 0 }],
+      matches: [
+        { reflex: 'instance-guard', trigger: 0 },
+        { reflex: 'ipam-enricher', trigger: 0 },
+      ],
       misses: [{ reflex: 'resource-tagger', trigger: 0 }],
     });
   });
@@ -91,7 +95,7 @@ describe('reflex invoke', () => {
     const run = await reflex('invoke', 'no-such-reflex', write('any.json', fixture('ec2/instance-state-change.json')));
 
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('unknown reflex "no-such-reflex" (known: instance-guard, instance-scheduler, resource-tagger)');
+    expect(run.stderr).toContain('unknown reflex "no-such-reflex" (known: instance-guard, instance-scheduler, ipam-enricher, ipam-reconciler, ipam-sync, resource-tagger)');
   });
 });
 

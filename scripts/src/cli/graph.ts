@@ -18,6 +18,8 @@ export interface GraphOptions {
   readonly actionsTopic?: boolean;
   /** The forwarding rules, by source, as the stacks build them (`forwardingPatterns`). */
   readonly forwarding: ReadonlyMap<string, readonly string[] | undefined>;
+  /** Reflexes whose queue the environment leaves to an external worker instead of their function. */
+  readonly workers?: ReadonlySet<string>;
 }
 
 const MAX_LINE = 60;
@@ -99,10 +101,15 @@ export function renderGraph(manifests: readonly ReflexManifest[], options: Graph
     });
     add(`${queue}[[${label(`queue ${name(manifest.name)}`, 'SSE, TLS-only')}]]`);
     add(`${dlq}[[${label(`dead-letter queue ${name(manifest.name, 'dlq')}`)}]]`);
-    add(`${fn}[${label(`function ${name(manifest.name)}`, `${manifest.memoryMb} MB, ${manifest.timeoutSeconds} s`)}]`);
+    const worker = options.workers?.has(manifest.name) ?? false;
+    add(
+      worker
+        ? `${fn}[${label(`worker for ${name(manifest.name)}`, 'external: reflex ipam worker')}]`
+        : `${fn}[${label(`function ${name(manifest.name)}`, `${manifest.memoryMb} MB, ${manifest.timeoutSeconds} s`)}]`,
+    );
     add(`${queue} -->|${label(`after ${manifest.maxReceiveCount} receives`)}| ${dlq}`);
-    add(`${queue} -->|${label(`batch ${manifest.batchSize}, ReportBatchItemFailures`)}| ${fn}`);
-    add(`${fn} -->|${label('Reflex Action')}| reflexBus`);
+    add(`${queue} -->|${label(worker ? 'long-poll' : `batch ${manifest.batchSize}, ReportBatchItemFailures`)}| ${fn}`);
+    if (!worker) add(`${fn} -->|${label('Reflex Action')}| reflexBus`);
     for (const target of manifest.sendsTo) add(`${fn} -->|${label('messages')}| ${id('queue', target)}`);
   }
 
@@ -129,6 +136,7 @@ export const graphCommand: Command = {
     const { ENVIRONMENTS, forwardingPatterns, resolveEnvironment } = await import('@reflex/stacks');
     let manifests = await loadManifests(repoRoot());
     let actionsTopic = true;
+    const workers = new Set<string>();
     if (values.env !== undefined) {
       const input = ENVIRONMENTS.find((e) => e.name === values.env);
       if (!input) throw new UsageError(`unknown environment "${values.env}" (known: ${ENVIRONMENTS.map((e) => e.name).join(', ')})`);
@@ -136,9 +144,12 @@ export const graphCommand: Command = {
       const enabled = new Set(reflexes.map((r) => r.manifest.name));
       manifests = manifests.filter((m) => enabled.has(m.name));
       actionsTopic = !env.endpoint;
+      for (const r of reflexes) if (r.consumer === 'worker') workers.add(r.manifest.name);
     }
     const forwarding = forwardingPatterns(manifests.flatMap(eventPatterns));
-    process.stdout.write(renderGraph(manifests, { ...(values.env !== undefined ? { env: values.env } : {}), actionsTopic, forwarding }));
+    process.stdout.write(
+      renderGraph(manifests, { ...(values.env !== undefined ? { env: values.env } : {}), actionsTopic, forwarding, workers }),
+    );
     return EXIT.ok;
   },
 };

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import {
   type Db,
@@ -38,6 +39,9 @@ const HELP = `reflex ipam <show|subnets|overlaps|reconcile|worker> [options]
   Exit codes: 0 done, 1 a database or AWS call failed, 2 usage error.`;
 
 const BAR_WIDTH = 20;
+
+/** An IPv4/IPv6 address, a CIDR, or an instance id: what `show` answers for. */
+const isShowQuery = (q: string) => isIP(q.split('/')[0]!) !== 0 || /^i-[0-9a-f]{8,17}$/.test(q);
 
 /** `[██████░░░░░░░░░░░░░░]`: the used share of a subnet's usable addresses. */
 export function usageBar(used: number, usable: number, width = BAR_WIDTH): string {
@@ -130,8 +134,10 @@ async function run(args: string[]): Promise<number> {
 
   switch (sub) {
     case 'show': {
-      if (rest.length !== 1) throw new UsageError('show takes one IP address, CIDR or instance id', true);
-      const result = await withStore(databaseUrl, (db) => show(db, rest[0]!));
+      const query = rest[0];
+      if (rest.length !== 1 || !query) throw new UsageError('show takes one IP address, CIDR or instance id', true);
+      if (!isShowQuery(query)) throw new UsageError(`"${query}" is no IP address, CIDR or instance id`);
+      const result = await withStore(databaseUrl, (db) => show(db, query));
       print(result, () => printShow(result));
       return EXIT.ok;
     }
