@@ -31,7 +31,7 @@ describe('reflex ipam', () => {
 
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(running.instanceId);
-    expect(run.stdout).toMatch(new RegExp(`${ip.replaceAll('.', '\\\\.')}\\\\s+private\\\\s+${running.instanceId}`));
+    expect(run.stdout).toMatch(new RegExp(`${ip.replaceAll('.', '\\.')}\\s+private\\s+${running.instanceId}`));
     expect(run.stdout).toContain(running.interfaces[0]!.subnetId);
   });
 
