@@ -17,7 +17,7 @@ import {
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { instanceStates, launchInstances, type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
 import { repoRoot } from '@reflex/manifest';
 import { runDemo } from '../src/local/demo';
@@ -25,6 +25,7 @@ import { type DeployedReflex, deployLocal, type LocalDeployment } from '../src/l
 import { type LocalIpam, runIpamDemo, startLocalIpam } from '../src/local/ipam';
 import { LocalRunner } from '../src/local/runner';
 import { reflexCli } from './reflex-cli';
+import { type PostgresServer, startPostgres } from '@reflex/ipam/testing';
 
 const root = repoRoot();
 let aws: LocalAws;
@@ -32,7 +33,9 @@ let deployment: LocalDeployment;
 let runner: LocalRunner;
 let guard: DeployedReflex;
 let ipam: LocalIpam;
-// The IPAM store of this run: a PGlite data directory of its own (what `pnpm start` keeps in .reflex/ipam).
+let postgres: PostgresServer;
+// The IPAM stores of this run: a PGlite data directory of its own (what `pnpm start` keeps in .reflex/ipam),
+// and a PostgreSQL server started from the installed binaries.
 const ipamDir = join(mkdtempSync(join(tmpdir(), 'reflex-e2e-ipam-')), 'data');
 const logs: string[] = [];
 const streams = [process.stdout, process.stderr] as const;
@@ -52,16 +55,14 @@ beforeAll(async () => {
   // Failed messages come back after 0 s instead of the queue's 180 s, so that retries happen within the test.
   runner = new LocalRunner(deployment, { root, waitSeconds: 1, failureVisibilitySeconds: 0 });
   await runner.start();
-  process.env.IPAM_DATA_DIR = ipamDir;
-  // Failed IPAM messages come back after 1 s instead of 60 s, so that a poison message dead-letters within the test.
-  ipam = (await startLocalIpam(deployment, { root, fresh: true, visibilityTimeoutSeconds: 1 }))!;
+  postgres = await startPostgres();
 }, 300_000);
 
 afterAll(async () => {
   streams.forEach((stream, i) => (stream.write = writes[i]!));
   await runner?.stop();
-  await ipam?.stop();
   await aws?.stop();
+  await postgres?.stop();
   rmSync(join(ipamDir, '..'), { recursive: true, force: true });
 });
 
@@ -231,7 +232,16 @@ describe('local mode', () => {
   }, 60_000);
 });
 
-describe('local mode: IPAM', () => {
+describe.each([
+  ['PGlite', () => ({ dataDir: ipamDir }), () => ({ IPAM_DATA_DIR: ipamDir })],
+  ['a PostgreSQL server', () => ({ url: postgres.url }), () => ({ DATABASE_URL: postgres.url })],
+] as const)('local mode: IPAM on %s', (_store, location, cliEnv) => {
+  beforeAll(async () => {
+    // Failed IPAM messages come back after 1 s instead of 60 s, so that a poison message dead-letters within the test.
+    ipam = (await startLocalIpam(deployment, { root, location: location(), fresh: true, visibilityTimeoutSeconds: 1 }))!;
+  }, 60_000);
+  afterAll(() => ipam?.stop());
+
   /** Polls `check` until it returns something, or fails after `ms`. */
   async function eventually<T>(check: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
     const deadline = Date.now() + ms;
@@ -278,8 +288,8 @@ describe('local mode: IPAM', () => {
   it('answers `reflex ipam show <ip>` and finds the overlapping VPCs with `reflex ipam overlaps`, while the worker runs', async () => {
     const recorded = demo.instances[0]!;
 
-    const shown = await reflexCli(['ipam', 'show', recorded.privateIp!], { IPAM_DATA_DIR: ipamDir });
-    const overlapping = await reflexCli(['ipam', 'overlaps', '--json'], { IPAM_DATA_DIR: ipamDir });
+    const shown = await reflexCli(['ipam', 'show', recorded.privateIp!], cliEnv());
+    const overlapping = await reflexCli(['ipam', 'overlaps', '--json'], cliEnv());
 
     expect(shown.stderr).toBe('');
     expect(shown.code).toBe(0);
@@ -355,11 +365,12 @@ describe('local mode: IPAM', () => {
     const good = JSON.parse(readFileSync(join(root, 'packages', 'ipam', 'fixtures', 'enricher', 'running.json'), 'utf8'));
     const { show } = await import('@reflex/ipam');
     try {
+      const poison = `{"schemaVersion":1,"instanceId":"i-nope","store":"${_store}"`;
       await sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: sync.queueUrl,
           Entries: [
-            { Id: 'poison', MessageBody: '{"schemaVersion":1,"instanceId":"i-nope"' },
+            { Id: 'poison', MessageBody: poison },
             { Id: 'good', MessageBody: JSON.stringify(good) },
           ],
         }),
@@ -367,9 +378,11 @@ describe('local mode: IPAM', () => {
 
       const dead = await eventually(async () => {
         const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: sync.dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-        return out.Messages?.length ? out.Messages : undefined;
+        const mine = (out.Messages ?? []).filter((m) => m.Body === poison);
+        for (const m of mine) await sqs.send(new DeleteMessageCommand({ QueueUrl: sync.dlqUrl, ReceiptHandle: m.ReceiptHandle }));
+        return mine.length ? mine : undefined;
       }, 60_000);
-      expect(dead.map((m) => m.Body)).toEqual(['{"schemaVersion":1,"instanceId":"i-nope"']);
+      expect(dead).toHaveLength(1);
       expect((await show(ipam.db, good.instanceId)).devices).toHaveLength(1);
     } finally {
       sqs.destroy();

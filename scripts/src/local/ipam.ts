@@ -127,6 +127,8 @@ export async function startLocalIpam(
     root: string;
     log?: (line: string) => void;
     fresh?: boolean;
+    /** Where the store is. @default {@link localStoreLocation} */
+    location?: StoreLocation;
     /** How long a received message stays invisible (extended while in flight). @default the worker's */
     visibilityTimeoutSeconds?: number;
   },
@@ -134,7 +136,7 @@ export async function startLocalIpam(
   const log = options.log ?? (() => {});
   const sync = deployment.reflexes.find((r) => r.manifest.name === 'ipam-sync' && r.consumer === 'worker');
   if (!sync) return undefined;
-  const location = localStoreLocation(options.root);
+  const location = options.location ?? localStoreLocation(options.root);
   if (options.fresh && 'dataDir' in location) rmSync(location.dataDir, { recursive: true, force: true });
   const db = await workerStore(location);
   const sqs = new SQSClient(localClientConfig(deployment.endpoint, deployment.region));
