@@ -86,9 +86,8 @@ async function applyIn(tx: Queryable, messages: readonly IpamInstanceMessage[]):
   // Serialises writers of one instance (two workers, two batches) without a row to lock yet; in hash order,
   // so two batches sharing instances cannot deadlock.
   await tx.query(
-    `SELECT pg_advisory_xact_lock(h) FROM (
-       SELECT DISTINCT hashtext(id) AS h FROM jsonb_array_elements_text($1::jsonb) AS id ORDER BY h) AS ordered`,
-    [JSON.stringify(ids)],
+    'SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtext(id) AS h FROM unnest($1::text[]) AS id ORDER BY h) AS ordered',
+    [ids],
   );
   await upsertNetworks(
     tx,
@@ -97,9 +96,8 @@ async function applyIn(tx: Queryable, messages: readonly IpamInstanceMessage[]):
   const stored = new Map(
     (
       await tx.query<{ instance_id: string; version: number; state: string }>(
-        `SELECT instance_id, version::float8 AS version, state FROM devices
-         WHERE instance_id IN (SELECT jsonb_array_elements_text($1::jsonb))`,
-        [JSON.stringify(ids)],
+        'SELECT instance_id, version::float8 AS version, state FROM devices WHERE instance_id = ANY ($1::text[])',
+        [ids],
       )
     ).map((r) => [r.instance_id, { version: Number(r.version), state: r.state }]),
   );
@@ -144,60 +142,66 @@ function rounds(messages: readonly IpamInstanceMessage[]): number[][] {
  * await db.transaction((tx) => upsertNetworks(tx, [{ account, region, seenAt, vpcs: message.vpcs, subnets: message.subnets }]));
  */
 export async function upsertNetworks(tx: Queryable, sightings: readonly NetworkSighting[]): Promise<void> {
-  const blocks = sightings.flatMap((s) => [
-    ...s.vpcs.flatMap((v) => v.cidrs.map((cidr) => ({ kind: 'vpc', resource_id: v.vpcId, vpc_id: v.vpcId, cidr, ...where(s) }))),
-    ...s.subnets.flatMap((n) =>
-      [n.cidr, ...n.ipv6Cidrs].map((cidr) => ({ kind: 'subnet', resource_id: n.subnetId, vpc_id: n.vpcId, cidr, ...where(s) })),
-    ),
-  ]);
-  if (blocks.length === 0) return;
-  const upsert = `ON CONFLICT (resource_id, cidr) DO UPDATE SET
+  // One row per block, seen from the earliest to the latest sighting.
+  type Row = { kind: string; resource_id: string; vpc_id: string; cidr: string; account: string; region: string };
+  const blocks = new Map<string, Row & { first_seen: string; last_seen: string }>();
+  const see = (s: NetworkSighting, kind: string, resourceId: string, vpcId: string, cidr: string) => {
+    const key = `${resourceId} ${cidr}`;
+    const b = blocks.get(key);
+    if (!b) {
+      const row = { kind, resource_id: resourceId, vpc_id: vpcId, cidr, account: s.account, region: s.region };
+      blocks.set(key, { ...row, first_seen: s.seenAt, last_seen: s.seenAt });
+    } else {
+      if (Date.parse(s.seenAt) < Date.parse(b.first_seen)) b.first_seen = s.seenAt;
+      if (Date.parse(s.seenAt) > Date.parse(b.last_seen)) b.last_seen = s.seenAt;
+    }
+  };
+  for (const s of sightings) {
+    for (const v of s.vpcs) for (const cidr of v.cidrs) see(s, 'vpc', v.vpcId, v.vpcId, cidr);
+    for (const n of s.subnets) for (const cidr of [n.cidr, ...n.ipv6Cidrs]) see(s, 'subnet', n.subnetId, n.vpcId, cidr);
+  }
+  const rows = [...blocks.values()];
+  const vpcs = rows.filter((b) => b.kind === 'vpc');
+  const subnets = rows.filter((b) => b.kind === 'subnet');
+  // GROUP BY the cidr value too: two spellings of one IPv6 block must not be two rows of one upsert.
+  // Rows go in key order so that concurrent writers lock them in the same order.
+  const insert = (parent: string) => `
+    INSERT INTO networks (kind, resource_id, vpc_id, cidr, parent_id, account, region, first_seen, last_seen)
+    SELECT b.kind, b.resource_id, b.vpc_id, b.cidr, ${parent}, b.account, b.region, b.first_seen, b.last_seen
+    FROM (SELECT kind, resource_id, min(vpc_id) AS vpc_id, cidr, min(account) AS account, min(region) AS region,
+                 min(first_seen) AS first_seen, max(last_seen) AS last_seen
+          FROM jsonb_to_recordset($1::jsonb) AS b (kind text, resource_id text, vpc_id text, cidr cidr, account text,
+                                                   region text, first_seen timestamptz, last_seen timestamptz)
+          GROUP BY kind, resource_id, cidr) AS b
+    ORDER BY b.resource_id, b.cidr
+    ON CONFLICT (resource_id, cidr) DO UPDATE SET
       parent_id  = COALESCE(EXCLUDED.parent_id, networks.parent_id),
       first_seen = LEAST(networks.first_seen, EXCLUDED.first_seen),
       last_seen  = GREATEST(networks.last_seen, EXCLUDED.last_seen),
       deleted_at = CASE WHEN EXCLUDED.last_seen > networks.deleted_at THEN NULL ELSE networks.deleted_at END
     WHERE EXCLUDED.first_seen < networks.first_seen OR EXCLUDED.last_seen > networks.last_seen
        OR (EXCLUDED.parent_id IS NOT NULL AND EXCLUDED.parent_id IS DISTINCT FROM networks.parent_id)`;
-  // One statement: the VPC blocks first, then the subnet blocks, whose parent is looked up among the VPC
-  // blocks this statement wrote (RETURNING) and those already stored. Rows go in key order so that
-  // concurrent writers lock them in the same order.
-  await tx.query(
-    `WITH blocks AS (
-       SELECT kind, resource_id, min(vpc_id) AS vpc_id, cidr, min(account) AS account, min(region) AS region,
-              min(seen_at) AS first_seen, max(seen_at) AS last_seen
-       FROM jsonb_to_recordset($1::jsonb) AS b (kind text, resource_id text, vpc_id text, cidr cidr, account text, region text, seen_at timestamptz)
-       GROUP BY kind, resource_id, cidr
-     ),
-     vpcs AS (
-       INSERT INTO networks (kind, resource_id, vpc_id, cidr, parent_id, account, region, first_seen, last_seen)
-       SELECT kind, resource_id, vpc_id, cidr, NULL, account, region, first_seen, last_seen
-       FROM blocks WHERE kind = 'vpc' ORDER BY resource_id, cidr
-       ${upsert}
-       RETURNING id, resource_id, cidr
-     )
-     INSERT INTO networks (kind, resource_id, vpc_id, cidr, parent_id, account, region, first_seen, last_seen)
-     SELECT s.kind, s.resource_id, s.vpc_id, s.cidr,
-            (SELECT p.id FROM (SELECT id, resource_id, cidr FROM vpcs
-                               UNION ALL SELECT id, resource_id, cidr FROM networks WHERE kind = 'vpc') AS p
-             WHERE p.resource_id = s.vpc_id AND p.cidr >>= s.cidr ORDER BY masklen(p.cidr) DESC LIMIT 1),
-            s.account, s.region, s.first_seen, s.last_seen
-     FROM blocks s WHERE s.kind = 'subnet' ORDER BY s.resource_id, s.cidr
-     ${upsert}`,
-    [JSON.stringify(blocks)],
-  );
+  if (vpcs.length > 0) await tx.query(insert('NULL::bigint'), [JSON.stringify(vpcs)]);
+  // A subnet block's parent is the VPC block that contains it (none for IPv6: the message has no VPC IPv6
+  // blocks). The blocks of one VPC never overlap, so a parent once found never changes: look only for
+  // blocks that have none yet.
+  const parent = `CASE WHEN NOT EXISTS (SELECT 1 FROM networks x WHERE x.resource_id = b.resource_id AND x.cidr = b.cidr
+                                             AND x.parent_id IS NOT NULL)
+                  THEN (SELECT p.id FROM networks p WHERE p.kind = 'vpc' AND p.resource_id = b.vpc_id AND p.cidr >>= b.cidr
+                        ORDER BY masklen(p.cidr) DESC LIMIT 1) END`;
+  if (subnets.length > 0) await tx.query(insert(parent), [JSON.stringify(subnets)]);
 }
-
-const where = (s: NetworkSighting) => ({ account: s.account, region: s.region, seen_at: s.seenAt });
 
 async function applyRound(
   tx: Queryable,
   applied: readonly { m: IpamInstanceMessage; from: string | null }[],
   ignored: readonly { m: IpamInstanceMessage; storedVersion: number }[],
 ): Promise<void> {
-  const history = ignored.map(({ m, storedVersion }) => ({
+  type HistoryRow = { instance_id: string; version: number; outcome: 'applied' | 'ignored'; change: object };
+  const history: HistoryRow[] = ignored.map(({ m, storedVersion }) => ({
     instance_id: m.instanceId,
     version: m.version,
-    outcome: 'ignored',
+    outcome: 'ignored' as const,
     change: { reason: 'older than stored', storedVersion, state: m.state },
   }));
   if (applied.length > 0) {
@@ -227,7 +231,10 @@ async function applyRound(
 type Returned = LiveAddress & { instance_id: string };
 
 /** Devices, interfaces and addresses of one round: at most one message per instance and per interface. */
-async function writeDevices(tx: Queryable, messages: readonly IpamInstanceMessage[]): Promise<{ added: Returned[]; released: Returned[] }> {
+async function writeDevices(
+  tx: Queryable,
+  messages: readonly IpamInstanceMessage[],
+): Promise<{ added: Returned[]; released: Returned[] }> {
   const devices = messages.map((m) => {
     const i = m.instance;
     return {
@@ -274,21 +281,20 @@ async function writeDevices(tx: Queryable, messages: readonly IpamInstanceMessag
       ];
     }),
   );
-  // The planner takes any JSON to hold 100 rows; LIMIT tells it how many it does hold, so that a small
-  // round uses the indexes instead of scanning whole tables.
-  const WANTED = `(SELECT * FROM jsonb_to_recordset($2::jsonb) AS w (
-    instance_id text, interface_id text, address inet, kind text, event_time timestamptz) LIMIT $3) AS w`;
+  const WANTED = `jsonb_to_recordset($2::jsonb)
+    AS w (instance_id text, interface_id text, address inet, kind text, event_time timestamptz)`;
+  const ids = messages.map((m) => m.instanceId);
 
   // The device, then the interfaces and addresses its message no longer lists (detached, released) —
   // before the interfaces and addresses it lists are upserted, so an interface or address that moved to
-  // another instance of the same round ends up on that instance.
+  // another instance of the same round ends up on that instance. `= ANY ($3)` on the stored rows lets the
+  // planner use the instance indexes instead of joining whole tables.
   const released = await tx.query<Returned>(
     `WITH m AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS m (
          instance_id text, account text, region text, state text, instance_type text, architecture text,
          cpu_cores integer, availability_zone text, launch_time timestamptz, name text, tags jsonb,
          event_time timestamptz, version bigint, enis jsonb)
-       LIMIT $4
      ),
      w AS (SELECT * FROM ${WANTED}),
      device AS (
@@ -315,14 +321,15 @@ async function writeDevices(tx: Queryable, messages: readonly IpamInstanceMessag
      ),
      detached AS (
        UPDATE interfaces i SET detached_at = m.event_time FROM m
-       WHERE i.instance_id = m.instance_id AND i.detached_at IS NULL AND NOT (m.enis ? i.interface_id)
+       WHERE i.instance_id = ANY ($3::text[]) AND i.instance_id = m.instance_id AND i.detached_at IS NULL
+         AND NOT (m.enis ? i.interface_id)
      )
      UPDATE addresses a SET released_at = m.event_time FROM m
-     WHERE a.instance_id = m.instance_id AND a.released_at IS NULL
+     WHERE a.instance_id = ANY ($3::text[]) AND a.instance_id = m.instance_id AND a.released_at IS NULL
        AND NOT EXISTS (SELECT 1 FROM w WHERE w.instance_id = a.instance_id AND w.interface_id = a.interface_id
                                           AND w.address = a.address AND w.kind = a.kind)
      RETURNING a.instance_id, a.interface_id, host(a.address) AS address, a.kind`,
-    [JSON.stringify(devices), JSON.stringify(wanted), wanted.length, devices.length],
+    [JSON.stringify(devices), JSON.stringify(wanted), ids],
   );
   if (interfaces.length === 0) return { added: [], released };
 
@@ -330,7 +337,6 @@ async function writeDevices(tx: Queryable, messages: readonly IpamInstanceMessag
     `WITH e AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS e (
          interface_id text, instance_id text, subnet_id text, vpc_id text, mac_address text, event_time timestamptz)
-       LIMIT $4
      ),
      upserted AS (
        INSERT INTO interfaces (interface_id, instance_id, subnet_id, vpc_id, network_id, mac_address, first_seen)
@@ -346,12 +352,16 @@ async function writeDevices(tx: Queryable, messages: readonly IpamInstanceMessag
          network_id  = COALESCE(EXCLUDED.network_id, interfaces.network_id),
          mac_address = COALESCE(EXCLUDED.mac_address, interfaces.mac_address),
          detached_at = NULL
+       WHERE (interfaces.instance_id, interfaces.subnet_id, interfaces.vpc_id, interfaces.detached_at)
+               IS DISTINCT FROM (EXCLUDED.instance_id, EXCLUDED.subnet_id, EXCLUDED.vpc_id, NULL)
+          OR (interfaces.network_id IS NULL AND EXCLUDED.network_id IS NOT NULL)
+          OR (EXCLUDED.mac_address IS NOT NULL AND interfaces.mac_address IS DISTINCT FROM EXCLUDED.mac_address)
      )
      INSERT INTO addresses (address, kind, interface_id, instance_id, assigned_at)
      SELECT w.address, w.kind, w.interface_id, w.instance_id, w.event_time FROM ${WANTED}
      ON CONFLICT (interface_id, address, kind) WHERE released_at IS NULL DO NOTHING
      RETURNING instance_id, interface_id, host(address) AS address, kind`,
-    [JSON.stringify(interfaces), JSON.stringify(wanted), wanted.length, interfaces.length],
+    [JSON.stringify(interfaces), JSON.stringify(wanted)],
   );
   return { added, released };
 }

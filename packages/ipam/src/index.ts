@@ -3,7 +3,7 @@ export { openPglite } from './adapters/pglite';
 export { openPostgres } from './adapters/postgres';
 export { migrate } from './migrate';
 export { MIGRATIONS, type Migration } from './migrations/index';
-export { applyMessage, type ApplyResult } from './apply';
+export { applyMessage, applyMessages, type ApplyResult, type ApplyFailure } from './apply';
 export {
   show,
   subnetUsage,

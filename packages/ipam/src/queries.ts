@@ -1,6 +1,6 @@
 import { type Db, IpamError } from './db';
 
-/** A VPC or subnet block. */
+/** A VPC or subnet block; `deletedAt` is set once reconciliation found it gone from EC2. */
 export interface NetworkRecord {
   kind: 'vpc' | 'subnet';
   resourceId: string;
@@ -9,6 +9,7 @@ export interface NetworkRecord {
   parentCidr: string | null;
   account: string;
   region: string;
+  deletedAt: string | null;
 }
 
 /** An instance, live or decommissioned. */
@@ -59,7 +60,7 @@ export interface ShowResult {
   history: HistoryRecord[];
 }
 
-/** Used and total addresses of one IPv4 subnet. */
+/** Used and total addresses of one live IPv4 subnet. */
 export interface SubnetUsage {
   subnetId: string;
   vpcId: string;
@@ -74,7 +75,7 @@ export interface SubnetUsage {
   usable: number;
 }
 
-/** Two VPC blocks, in different VPCs, that share addresses. */
+/** Two live VPC blocks, in different VPCs, that share addresses. */
 export interface Overlap {
   a: NetworkRecord;
   b: NetworkRecord;
@@ -82,7 +83,8 @@ export interface Overlap {
 
 const iso = (v: unknown): string | null => (v == null ? null : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
 
-const NETWORK_COLUMNS = `n.kind, n.resource_id, n.vpc_id, n.cidr::text AS cidr, p.cidr::text AS parent_cidr, n.account, n.region`;
+const NETWORK_COLUMNS = `n.kind, n.resource_id, n.vpc_id, n.cidr::text AS cidr, p.cidr::text AS parent_cidr, n.account, n.region,
+  n.deleted_at`;
 const toNetwork = (r: Record<string, unknown>, prefix = ''): NetworkRecord => ({
   kind: r[`${prefix}kind`] as NetworkRecord['kind'],
   resourceId: r[`${prefix}resource_id`] as string,
@@ -91,6 +93,7 @@ const toNetwork = (r: Record<string, unknown>, prefix = ''): NetworkRecord => ({
   parentCidr: (r[`${prefix}parent_cidr`] as string | null) ?? null,
   account: r[`${prefix}account`] as string,
   region: r[`${prefix}region`] as string,
+  deletedAt: iso(r[`${prefix}deleted_at`]),
 });
 
 const DEVICE_COLUMNS = `d.instance_id, d.account, d.region, d.state, d.name, d.instance_type, d.architecture, d.cpu_cores,
@@ -163,7 +166,7 @@ async function showInstance(db: Db, instanceId: string): Promise<ShowResult> {
       `SELECT ${NETWORK_COLUMNS} FROM networks n LEFT JOIN networks p ON p.id = n.parent_id
        WHERE n.resource_id IN (SELECT subnet_id FROM interfaces WHERE instance_id = $1
                                UNION SELECT vpc_id FROM interfaces WHERE instance_id = $1)
-       ORDER BY n.kind DESC, n.cidr`,
+       ORDER BY n.kind DESC, n.deleted_at NULLS FIRST, n.cidr`,
       [instanceId],
     )
   ).map((r) => toNetwork(r));
@@ -188,7 +191,7 @@ async function showIp(db: Db, query: string, ip: string): Promise<ShowResult> {
   const networks = (
     await db.query(
       `SELECT ${NETWORK_COLUMNS} FROM networks n LEFT JOIN networks p ON p.id = n.parent_id
-       WHERE n.cidr >>= $1::inet ORDER BY masklen(n.cidr) DESC, n.account, n.vpc_id`,
+       WHERE n.cidr >>= $1::inet ORDER BY n.deleted_at NULLS FIRST, masklen(n.cidr) DESC, n.account, n.vpc_id`,
       [ip],
     )
   ).map((r) => toNetwork(r));
@@ -199,7 +202,7 @@ async function showCidr(db: Db, query: string, cidr: string): Promise<ShowResult
   const networks = (
     await db.query(
       `SELECT ${NETWORK_COLUMNS} FROM networks n LEFT JOIN networks p ON p.id = n.parent_id
-       WHERE n.cidr && $1::cidr ORDER BY masklen(n.cidr), n.account, n.vpc_id, n.resource_id`,
+       WHERE n.cidr && $1::cidr ORDER BY n.deleted_at NULLS FIRST, masklen(n.cidr), n.account, n.vpc_id, n.resource_id`,
       [cidr],
     )
   ).map((r) => toNetwork(r));
@@ -227,7 +230,7 @@ async function devicesOf(db: Db, addresses: AddressRecord[]): Promise<DeviceReco
 }
 
 /**
- * Used and total addresses of every IPv4 subnet, fullest first.
+ * Used and total addresses of every live IPv4 subnet (not marked deleted), fullest first.
  *
  * @example
  * for (const s of await subnetUsage(db)) console.log(s.subnetId, `${s.used}/${s.usable}`);
@@ -240,7 +243,7 @@ export async function subnetUsage(db: Db): Promise<SubnetUsage[]> {
               WHERE i.subnet_id = n.resource_id AND a.kind = 'private' AND a.released_at IS NULL
                 AND a.address <<= n.cidr) AS used
      FROM networks n
-     WHERE n.kind = 'subnet' AND family(n.cidr) = 4`,
+     WHERE n.kind = 'subnet' AND family(n.cidr) = 4 AND n.deleted_at IS NULL`,
   );
   return rows
     .map((r) => {
@@ -260,8 +263,8 @@ export async function subnetUsage(db: Db): Promise<SubnetUsage[]> {
 }
 
 /**
- * Pairs of VPC blocks in different VPCs (in any accounts and regions) whose CIDRs overlap: the ones that
- * cannot be peered or routed to each other as they are.
+ * Pairs of live VPC blocks in different VPCs (in any accounts and regions) whose CIDRs overlap: the ones
+ * that cannot be peered or routed to each other as they are. Blocks marked deleted are left out.
  *
  * @example
  * for (const { a, b } of await overlaps(db)) console.log(`${a.vpcId} ${a.cidr} ∩ ${b.vpcId} ${b.cidr}`);
@@ -270,12 +273,12 @@ export async function overlaps(db: Db): Promise<Overlap[]> {
   const cols = (alias: string) =>
     `${alias}.kind AS ${alias}_kind, ${alias}.resource_id AS ${alias}_resource_id, ${alias}.vpc_id AS ${alias}_vpc_id,
      ${alias}.cidr::text AS ${alias}_cidr, NULL::text AS ${alias}_parent_cidr, ${alias}.account AS ${alias}_account,
-     ${alias}.region AS ${alias}_region`;
+     ${alias}.region AS ${alias}_region, ${alias}.deleted_at AS ${alias}_deleted_at`;
   const rows = await db.query<Record<string, unknown>>(
     `SELECT ${cols('a')}, ${cols('b')}
      FROM networks a JOIN networks b
-       ON a.cidr && b.cidr AND (a.account, a.region, a.vpc_id) < (b.account, b.region, b.vpc_id)
-     WHERE a.kind = 'vpc' AND b.kind = 'vpc'
+       ON a.cidr && b.cidr AND a.vpc_id <> b.vpc_id AND (a.account, a.region, a.vpc_id) < (b.account, b.region, b.vpc_id)
+     WHERE a.kind = 'vpc' AND b.kind = 'vpc' AND a.deleted_at IS NULL AND b.deleted_at IS NULL
      ORDER BY a.cidr, a.account, a.vpc_id, b.account, b.vpc_id`,
   );
   return rows.map((r) => ({ a: toNetwork(r, 'a_'), b: toNetwork(r, 'b_') }));

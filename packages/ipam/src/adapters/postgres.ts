@@ -10,6 +10,9 @@ import { type Db, IpamError, type Queryable } from '../db';
  */
 export async function openPostgres(url: string, options: { max?: number } = {}): Promise<Db> {
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 4 });
+  // An idle client that loses its connection (server restart, shutdown) errors on the pool; without a
+  // listener that error would end the process. The pool drops the client and the next query reconnects.
+  pool.on('error', () => {});
   const wrap = (q: pg.Pool | pg.PoolClient): Queryable => ({
     query: async <T>(sql: string, params: readonly unknown[] = []) =>
       (await q.query(sql, [...params])).rows as T[],
@@ -22,7 +25,7 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
     await pool.query('SELECT 1');
   } catch (cause) {
     await pool.end().catch(() => {});
-    throw new IpamError(`cannot reach PostgreSQL at ${redact(url)}`, { cause });
+    throw new IpamError(`cannot reach PostgreSQL at ${redactUrl(url)}`, { cause });
   }
   return {
     kind: 'postgres',
@@ -45,8 +48,8 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
   };
 }
 
-/** The URL without its password, for error messages. */
-function redact(url: string): string {
+/** A database URL without its password, for messages. */
+export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';

@@ -2,9 +2,12 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import { IpamError } from '../db';
 import { describeLocation, idleClosingStore, openStore, storeLocation } from './store';
+
+// Each PGlite open loads the WASM PostgreSQL and runs migrations: seconds, not milliseconds, on a busy 2-core machine.
+jest.setTimeout(60_000);
 
 const root = mkdtempSync(join(tmpdir(), 'reflex-ipam-store-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { type Db, IpamError, type Queryable } from '../db';
 import { migrate } from '../migrate';
 import { openPglite } from './pglite';
-import { openPostgres } from './postgres';
+import { openPostgres, redactUrl } from './postgres';
 
 /** Where the IPAM store lives: a PostgreSQL server, or the data directory of the embedded PGlite. */
 export type StoreLocation = { readonly url: string } | { readonly dataDir: string };
@@ -25,7 +25,7 @@ export function storeLocation(env: Record<string, string | undefined> = process.
 
 /** A readable name of a location, without a password. */
 export function describeLocation(location: StoreLocation): string {
-  return 'url' in location ? location.url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@') : `PGlite at ${location.dataDir}`;
+  return 'url' in location ? redactUrl(location.url) : `PGlite at ${location.dataDir}`;
 }
 
 export interface OpenStoreOptions {

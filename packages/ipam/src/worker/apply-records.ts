@@ -1,5 +1,5 @@
 import { type IpamInstanceMessage, IpamInstanceMessageSchema } from '@reflex/events';
-import { type ApplyResult, applyMessage } from '../apply';
+import { type ApplyResult, applyMessages } from '../apply';
 import type { Db } from '../db';
 
 /** One queued message body: an SQS record in Lambda, or a message the worker received. */
@@ -87,11 +87,14 @@ export async function applyRecords(
 }
 
 /**
- * One result per message, in order; a failure fails only its own message. When a batch `applyMessages`
- * lands, this is the one place to switch to it.
+ * One result per message, in order; a failure fails only its own message. The batch goes to the store in one
+ * transaction (`applyMessages`: a few set-wise statements for the whole batch instead of ~14 per message).
  */
-function applyAll(db: Db, messages: readonly IpamInstanceMessage[]): Promise<PromiseSettledResult<ApplyResult>[]> {
-  return Promise.allSettled(messages.map((m) => applyMessage(db, m)));
+async function applyAll(db: Db, messages: readonly IpamInstanceMessage[]): Promise<PromiseSettledResult<ApplyResult>[]> {
+  const outcomes = await applyMessages(db, messages);
+  return outcomes.map((o) =>
+    o.outcome === 'failed' ? { status: 'rejected', reason: o.error } : { status: 'fulfilled', value: o },
+  );
 }
 
 function parse(record: QueueRecord): Parsed {
@@ -107,6 +110,8 @@ function parse(record: QueueRecord): Parsed {
   return { record, reason: `not an IPAM instance message: ${issues.join('; ')}` };
 }
 
+/** The error's message, with its causes': `cannot apply i-… version …: connection reset`. */
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (!(error instanceof Error)) return String(error);
+  return error.cause === undefined ? error.message : `${error.message}: ${describe(error.cause)}`;
 }

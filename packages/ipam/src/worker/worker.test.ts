@@ -5,7 +5,7 @@ import type { Db } from '../db';
 import { migrate } from '../migrate';
 import { show } from '../queries';
 import { type QueueSource, SqsQueueSource } from './queue-source';
-import { IpamWorker, type IpamWorkerOptions } from './worker';
+import { type BatchStats, IpamWorker, type IpamWorkerOptions } from './worker';
 import { TRUNCATE, backends, createQueues, instanceMessage, memoryLog, sendAll, slowDb, throttled, waitFor } from './test-helpers';
 
 jest.setTimeout(60_000);
@@ -37,6 +37,14 @@ async function bodiesIn(url: string): Promise<string[]> {
   const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
   return (out.Messages ?? []).map((m) => m.Body!).sort();
 }
+
+describe('IpamWorker options', () => {
+  it('refuses a visibility timeout SQS would reject', () => {
+    const create = () => new IpamWorker({ db: {} as Db, source: {} as QueueSource, visibilityTimeoutSeconds: 0 });
+
+    expect(create).toThrow('visibilityTimeoutSeconds must be 1–43200');
+  });
+});
 
 describe.each(backends())('IpamWorker on moto SQS and $name', (backend) => {
   let db: Db;
@@ -80,11 +88,14 @@ describe.each(backends())('IpamWorker on moto SQS and $name', (backend) => {
     const { url } = await createQueues(sqs);
     await sendAll(sqs, url, Array.from({ length: 25 }, (_, n) => instanceMessage(n)));
 
-    const { worker } = startWorker({ source: new SqsQueueSource(sqs, url) });
+    const batches: BatchStats[] = [];
+
+    const { worker } = startWorker({ source: new SqsQueueSource(sqs, url), onBatch: (b) => batches.push(b) });
     await waitFor('25 deletes', () => worker.stats.deleted === 25);
     const report = await worker.stop();
 
     expect(report).toMatchObject({ received: 25, applied: 25, failed: 0, deleted: 25, released: 0 });
+    expect(batches.reduce((sum, b) => sum + b.deleted, 0)).toBe(25);
     expect(await count('devices')).toBe(25);
     expect(await queueDepth(url)).toBe(0);
   });

@@ -1,6 +1,6 @@
 import type { Db } from '../db';
 import { applyRecords, type WorkerLog } from './apply-records';
-import type { QueueMessage, QueueSource } from './queue-source';
+import { QueueDeleteError, type QueueMessage, type QueueSource } from './queue-source';
 
 /** Counts since the worker started. */
 export interface WorkerStats {
@@ -52,6 +52,8 @@ export interface IpamWorkerOptions {
 interface Batch {
   readonly messages: QueueMessage[];
   state: 'applying' | 'deleting' | 'done' | 'released';
+  /** The visibility extension under way, if any. */
+  extending?: Promise<void>;
 }
 
 const MAX_PER_RECEIVE = 10;
@@ -98,9 +100,15 @@ export class IpamWorker {
 
   constructor(private readonly options: IpamWorkerOptions) {
     this.log = options.log ?? silent;
-    this.concurrency = Math.max(1, options.concurrency ?? 10);
+    this.concurrency = options.concurrency ?? 10;
     this.waitSeconds = options.waitSeconds ?? 20;
     this.visibility = options.visibilityTimeoutSeconds ?? 60;
+    const whole = (n: number, min: number, max: number) => Number.isInteger(n) && n >= min && n <= max;
+    if (!whole(this.concurrency, 1, 10_000)) throw new RangeError(`concurrency must be a whole number ≥ 1, not ${this.concurrency}`);
+    if (!whole(this.waitSeconds, 0, 20)) throw new RangeError(`waitSeconds must be 0–20 (the SQS long-poll limit), not ${this.waitSeconds}`);
+    if (!whole(this.visibility, 1, 43_200)) {
+      throw new RangeError(`visibilityTimeoutSeconds must be 1–43200 (the SQS limits), not ${this.visibility}`);
+    }
   }
 
   /** A snapshot of the counts. */
@@ -143,7 +151,9 @@ export class IpamWorker {
     clearTimeout(timer);
     const unfinished = [...this.batches.keys()].filter((b) => b.state === 'applying');
     await Promise.all(unfinished.map((b) => this.release(b)));
-    if (unfinished.length > 0) this.log.warn('IPAM worker stopped before some messages were applied; released them', { released: this.counts.released });
+    if (unfinished.length > 0) {
+      this.log.warn('IPAM worker stopped before some messages were applied; released them', { released: this.counts.released });
+    }
     this.log.info('IPAM worker stopped', { ...this.counts });
     return this.stats;
   }
@@ -165,7 +175,12 @@ export class IpamWorker {
       } catch (error) {
         this.counts.receiveErrors++;
         const delay = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** failures++) * (0.5 + Math.random() / 2);
-        this.log.warn('receive failed; backing off', { error: describe(error), errorName: nameOf(error), attempt: failures, delayMs: Math.round(delay) });
+        this.log.warn('receive failed; backing off', {
+          error: describe(error),
+          errorName: nameOf(error),
+          attempt: failures,
+          delayMs: Math.round(delay),
+        });
         await sleep(delay, signal);
       } finally {
         this.reserved -= room - messages.length;
@@ -205,7 +220,10 @@ export class IpamWorker {
 
   private async process(batch: Batch): Promise<void> {
     const started = performance.now();
-    const heartbeat = setInterval(() => void this.extend(batch), (this.visibility * 1000) / 2);
+    const heartbeat = setInterval(() => {
+      if (batch.state !== 'applying' || batch.extending) return;
+      batch.extending = this.extend(batch).finally(() => (batch.extending = undefined));
+    }, (this.visibility * 1000) / 2);
     let outcome;
     try {
       outcome = await applyRecords(this.options.db, batch.messages, { log: this.log });
@@ -221,8 +239,7 @@ export class IpamWorker {
       await this.options.source.delete(done);
       deleted = done.length;
     } catch (error) {
-      const failed = (error as { failed?: unknown[] }).failed?.length ?? done.length;
-      deleted = done.length - failed;
+      deleted = error instanceof QueueDeleteError ? done.length - error.failed.length : 0;
       this.log.warn('applied messages not deleted; they will be redelivered as duplicates', { error: describe(error) });
     }
     batch.state = 'done';
@@ -264,6 +281,7 @@ export class IpamWorker {
     if (batch.state !== 'applying') return;
     batch.state = 'released';
     this.counts.released += batch.messages.length;
+    await batch.extending; // so that a late extension does not hide them again
     await Promise.all(
       batch.messages.map((m) =>
         this.options.source.changeVisibility(m, 0).catch((error) => {
