@@ -8,12 +8,12 @@
 //   pnpm --filter @reflex/ipam bench     # BENCH_N=5000 BENCH_QUEUES=250 BENCH_CONCURRENCY=10
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { localClientConfig, startMoto } from '@reflex/local-aws';
-import { type Db, IpamWorker, type QueueMessage, type QueueSource, SqsQueueSource, applyRecords, migrate, openPglite } from '../src/index';
+import { type Db, IpamWorker, type QueueMessage, type QueueSource, SqsQueueSource, migrate, openPglite } from '../src/index';
 import { createQueues, instanceMessage, sendAll } from '../src/worker/test-helpers';
 
 const N = Number(process.env.BENCH_N ?? 5000);
 const QUEUES = Number(process.env.BENCH_QUEUES ?? 250);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const TARGET = 500;
 
 const aws = await startMoto();
@@ -116,18 +116,6 @@ try {
   await memoryRun;
   await memoryDb.close();
   console.log(`worker without a queue server (in-memory queue → IpamWorker → PGlite): ${memoryRate.toFixed(0)} msgs/s`);
-
-  // Store alone: batches of 10 straight into PGlite, no queue.
-  const storeOnly = await openPglite();
-  await migrate(storeOnly);
-  const sample = Math.min(N, 2000);
-  const storeStarted = performance.now();
-  for (let i = 0; i < sample; i += 10) {
-    await applyRecords(storeOnly, bodies.slice(i, i + 10).map((b, j) => ({ id: String(i + j), body: JSON.stringify(b) })));
-  }
-  const storeRate = rate(sample, performance.now() - storeStarted);
-  await storeOnly.close();
-  console.log(`store alone (applyRecords into PGlite, ${sample} msgs): ${storeRate.toFixed(0)} msgs/s`);
 
   process.exitCode = met ? 0 : 1;
 } finally {

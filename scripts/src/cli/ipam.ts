@@ -29,7 +29,7 @@ const HELP = `reflex ipam <show|subnets|overlaps|reconcile|worker> [options]
       --dry-run                report the drift, write nothing
   worker                       long-poll the IPAM queue and apply its messages until Ctrl-C
       --queue-url URL          the queue (default: reflex-<env>-ipam-sync, looked up by name)
-      --concurrency N          messages in flight at once (default 10)
+      --concurrency N          messages in flight at once (default 50)
 
   --env NAME          environment for reconcile and worker: account, region, queue name (default local)
   --endpoint URL      the AWS API (also REFLEX_AWS_ENDPOINT); without either, the real AWS of the credentials chain
@@ -120,7 +120,7 @@ async function run(args: string[]): Promise<number> {
     endpoint: { type: 'string' },
     'database-url': { type: 'string' },
     'queue-url': { type: 'string' },
-    concurrency: { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '50' },
     'dry-run': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   });

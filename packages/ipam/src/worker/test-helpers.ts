@@ -85,6 +85,21 @@ export function slowDb(db: Db, ms: number): Db {
   };
 }
 
+/** The database, counting the transactions started on it. */
+export function countingDb(db: Db): Db & { transactions: number } {
+  const counted = {
+    ...db,
+    transactions: 0,
+    query: (sql: string, params?: unknown[]) => db.query(sql, params),
+    exec: (sql: string) => db.exec(sql),
+    transaction: ((fn) => {
+      counted.transactions++;
+      return db.transaction(fn);
+    }) as Db['transaction'],
+  };
+  return counted as Db & { transactions: number };
+}
+
 /** A queue and its dead-letter queue, moving a message there after `maxReceiveCount` receives. */
 export async function createQueues(sqs: SQSClient, maxReceiveCount = 2): Promise<{ url: string; dlqUrl: string }> {
   const name = `ipam-${randomUUID().slice(0, 8)}`;

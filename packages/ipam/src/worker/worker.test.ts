@@ -4,9 +4,9 @@ import { type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
 import type { Db } from '../db';
 import { migrate } from '../migrate';
 import { show } from '../queries';
-import { type QueueSource, SqsQueueSource } from './queue-source';
+import { type QueueMessage, type QueueSource, SqsQueueSource } from './queue-source';
 import { type BatchStats, IpamWorker, type IpamWorkerOptions } from './worker';
-import { TRUNCATE, backends, createQueues, instanceMessage, memoryLog, sendAll, slowDb, throttled, waitFor } from './test-helpers';
+import { TRUNCATE, backends, countingDb, createQueues, instanceMessage, memoryLog, sendAll, slowDb, throttled, waitFor } from './test-helpers';
 
 jest.setTimeout(60_000);
 
@@ -191,5 +191,50 @@ describe.each(backends())('IpamWorker on moto SQS and $name', (backend) => {
     expect(source.throws).toBe(2);
     expect(worker.stats).toMatchObject({ receiveErrors: 2, applied: 3 });
     expect(log.entries.filter((e) => e.extra?.errorName === 'ThrottlingException')).toHaveLength(2);
+  });
+  it('writes the batches that arrive during a write together, in one transaction (group commit)', async () => {
+    const { url } = await createQueues(sqs);
+    await sendAll(sqs, url, Array.from({ length: 60 }, (_, n) => instanceMessage(n)));
+    const counted = countingDb(slowDb(db, 1000));
+    const sizes: number[] = [];
+    const { worker } = startWorker({ db: counted, source: new SqsQueueSource(sqs, url), concurrency: 60, onBatch: (b) => sizes.push(b.size) });
+    await waitFor('60 deletes', () => worker.stats.deleted === 60, 60_000);
+
+    expect(await count('devices')).toBe(60);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(60);
+    expect(sizes.length).toBeGreaterThan(1);
+    expect(counted.transactions).toBeLessThan(sizes.length);
+    expect(worker.stats).toMatchObject({ applied: 60, duplicate: 0, failed: 0 });
+  }, 120_000);
+
+  it('writes a message delivered twice at once only once, and counts the second delivery as a duplicate', async () => {
+    const { url } = await createQueues(sqs);
+    const real = new SqsQueueSource(sqs, url);
+    // SQS redelivers a message whose visibility lapsed while it is still in flight: the same message id in
+    // two batches at once. Here the next receive after one that got messages returns them again.
+    let again: QueueMessage[] = [];
+    const source: QueueSource = {
+      async receive(max, wait, visibility, signal) {
+        if (again.length > 0) return again.splice(0);
+        const got = await real.receive(max, wait, visibility, signal);
+        if (got.some((m) => m.body.includes('i-00000000000010002'))) again = got.map((m) => ({ ...m }));
+        return got;
+      },
+      delete: (messages) => real.delete(messages),
+      changeVisibility: (message, seconds) => real.changeVisibility(message, seconds),
+    };
+    await sendAll(sqs, url, [instanceMessage(1)]);
+    // The first write is slow, so both deliveries of the next message arrive while it runs and go in one write.
+    const { worker } = startWorker({ db: slowDb(db, 1500), source });
+    await waitFor('the first message received', () => worker.stats.received === 1);
+    await sendAll(sqs, url, [instanceMessage(2)]);
+    await waitFor('both deliveries finished', () => worker.stats.applied + worker.stats.duplicate === 3);
+
+    expect(worker.stats).toMatchObject({ received: 3, applied: 2, duplicate: 1, failed: 0 });
+    expect(await db.query('SELECT instance_id, outcome FROM history ORDER BY instance_id')).toEqual([
+      { instance_id: 'i-00000000000010001', outcome: 'applied' },
+      { instance_id: 'i-00000000000010002', outcome: 'applied' },
+    ]);
+    expect(await queueDepth(url)).toBe(0);
   });
 });

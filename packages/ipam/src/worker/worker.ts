@@ -1,5 +1,5 @@
 import type { Db } from '../db';
-import { applyRecords, type WorkerLog } from './apply-records';
+import { type BatchOutcome, type RecordResult, type WorkerLog, applyRecords } from './apply-records';
 import { QueueDeleteError, type QueueMessage, type QueueSource } from './queue-source';
 
 /** Counts since the worker started. */
@@ -38,8 +38,14 @@ export type WorkerStopReport = Readonly<WorkerStats>;
 export interface IpamWorkerOptions {
   readonly db: Db;
   readonly source: QueueSource;
-  /** Most messages received and not yet finished. @default 10 */
+  /** Most messages received and not yet finished; above 10, several receives run at once. @default 50 */
   readonly concurrency?: number;
+  /**
+   * Most messages written in one transaction. Batches that arrive while a write runs wait for it and then
+   * go to the store together (group commit): a set-wise write of 100 costs far less than ten of 10.
+   * @default 100
+   */
+  readonly maxApplyBatch?: number;
   /** Long-poll wait per receive. @default 20 */
   readonly waitSeconds?: number;
   /** How long a received message stays hidden; extended every half of it while the message is in flight. @default 60 */
@@ -92,6 +98,7 @@ export class IpamWorker {
   private readonly concurrency: number;
   private readonly waitSeconds: number;
   private readonly visibility: number;
+  private readonly applier: GroupApplier;
   /** Messages in flight plus those a pending receive may return. */
   private reserved = 0;
   private waiting: (() => void)[] = [];
@@ -100,7 +107,7 @@ export class IpamWorker {
 
   constructor(private readonly options: IpamWorkerOptions) {
     this.log = options.log ?? silent;
-    this.concurrency = options.concurrency ?? 10;
+    this.concurrency = options.concurrency ?? 50;
     this.waitSeconds = options.waitSeconds ?? 20;
     this.visibility = options.visibilityTimeoutSeconds ?? 60;
     const whole = (n: number, min: number, max: number) => Number.isInteger(n) && n >= min && n <= max;
@@ -109,6 +116,9 @@ export class IpamWorker {
     if (!whole(this.visibility, 1, 43_200)) {
       throw new RangeError(`visibilityTimeoutSeconds must be 1–43200 (the SQS limits), not ${this.visibility}`);
     }
+    const maxApplyBatch = options.maxApplyBatch ?? 100;
+    if (!whole(maxApplyBatch, 1, 10_000)) throw new RangeError(`maxApplyBatch must be a whole number ≥ 1, not ${maxApplyBatch}`);
+    this.applier = new GroupApplier(options.db, this.log, maxApplyBatch);
   }
 
   /** A snapshot of the counts. */
@@ -226,7 +236,7 @@ export class IpamWorker {
     }, (this.visibility * 1000) / 2);
     let outcome;
     try {
-      outcome = await applyRecords(this.options.db, batch.messages, { log: this.log });
+      outcome = await this.applier.apply(batch.messages);
     } finally {
       clearInterval(heartbeat);
     }
@@ -289,6 +299,63 @@ export class IpamWorker {
         }),
       ),
     );
+  }
+}
+
+/**
+ * Writes the messages of concurrent batches together. A batch that finds no write running goes at once;
+ * those that arrive meanwhile wait for it and then go as one `applyRecords` call of up to `max` messages
+ * (whole batches), so the store sees few large transactions however many receives run at once.
+ */
+class GroupApplier {
+  private waiting: { messages: readonly QueueMessage[]; resolve(o: BatchOutcome): void; reject(e: unknown): void }[] = [];
+  private writing = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly log: WorkerLog,
+    private readonly max: number,
+  ) {}
+
+  apply(messages: readonly QueueMessage[]): Promise<BatchOutcome> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ messages, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    while (this.waiting.length > 0) {
+      let size = 0;
+      let take = 0;
+      while (take < this.waiting.length && (take === 0 || size + this.waiting[take]!.messages.length <= this.max)) {
+        size += this.waiting[take++]!.messages.length;
+      }
+      const group = this.waiting.splice(0, take);
+      // A message redelivered while its first delivery is in flight is in two batches: write it once.
+      const unique = new Map<string, QueueMessage>();
+      for (const { messages } of group) for (const m of messages) if (!unique.has(m.id)) unique.set(m.id, m);
+      try {
+        const outcome = await applyRecords(this.db, [...unique.values()], { log: this.log });
+        const result = new Map(outcome.results.map((r) => [r.id, r]));
+        const failure = new Map(outcome.failures.map((f) => [f.id, f]));
+        // The second delivery of a message written once here is a duplicate, as it would be in a later write.
+        const reported = new Set<string>();
+        for (const { messages, resolve } of group) {
+          const results: RecordResult[] = [];
+          for (const m of messages) {
+            const r = result.get(m.id);
+            if (r) results.push(reported.has(m.id) ? { ...r, outcome: 'duplicate' } : r);
+            reported.add(m.id);
+          }
+          resolve({ results, failures: messages.flatMap((m) => (failure.has(m.id) ? [failure.get(m.id)!] : [])) });
+        }
+      } catch (error) {
+        for (const { reject } of group) reject(error);
+      }
+    }
+    this.writing = false;
   }
 }
 
