@@ -1,11 +1,26 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { basename, delimiter, isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** A local AWS API that this process started (or was pointed at). */
 export interface LocalAws {
   readonly endpoint: string;
   /** Stops the server if this process started it. */
   stop(): Promise<void>;
+}
+
+/**
+ * How moto was started: `patched` is `python/moto_server_fast.py` (moto with a cheap clock, several
+ * times faster on SQS receives; should a moto version lack what it patches, it runs moto as is and
+ * says so in one line on stderr), `moto_server` the plain entry point.
+ */
+export type MotoLauncher = 'patched' | 'moto_server';
+
+/** A moto server this process started. */
+export interface StartedMoto extends LocalAws {
+  readonly launcher: MotoLauncher;
 }
 
 /** The moto server is not installed. */
@@ -40,12 +55,85 @@ export async function waitForEndpoint(endpoint: string, timeoutMs = 20_000, chil
   }
 }
 
+/** `python/moto_server_fast.py`: the package runs from source (tsx, jest), so it sits next to `src/`. */
+export const MOTO_FAST_LAUNCHER = fileURLToPath(new URL('../python/moto_server_fast.py', import.meta.url));
+
+/** An executable `name` on PATH, like `which`. */
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const file = join(dir, name);
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
 /**
- * Starts `moto_server` on a free loopback port and waits until it answers.
- *
- * @throws MotoNotFoundError with install instructions when `moto_server` is not on PATH.
+ * The interpreter a Python script names in its first lines: `#!/abs/python3`, `#!/usr/bin/env python3`,
+ * or pip's `#!/bin/sh` + `'''exec' /long/path/python "$0" "$@"` for paths too long for a shebang.
+ * Anything else (a pyenv or asdf shim is a bash script, a binary) gives undefined.
  */
-export async function startMoto(options: { log?: (line: string) => void } = {}): Promise<LocalAws> {
+export function scriptInterpreter(head: string): string | undefined {
+  const lines = head.split('\n');
+  const shebang = lines[0]?.startsWith('#!') ? lines[0].slice(2).trim() : '';
+  const words = shebang.split(/\s+/).filter(Boolean);
+  let interpreter: string | undefined;
+  if (words[0] && basename(words[0]) === 'env') interpreter = words.slice(1).find((w) => !w.startsWith('-') && !w.includes('='));
+  else if (words[0] === '/bin/sh') interpreter = /^'''exec' (?:"([^"]+)"|(\S+))/.exec(lines[1] ?? '')?.slice(1).find(Boolean);
+  else interpreter = words[0];
+  return interpreter && /^(python|pypy)/.test(basename(interpreter)) ? interpreter : undefined;
+}
+
+/** findMotoPython()'s answer: probing costs a second (it imports moto), so once per process. */
+let motoPythonCache: { python: string | undefined } | undefined;
+
+/**
+ * A Python that can `import moto.server`: the interpreter `moto_server` runs on when it is a Python
+ * script, else `python3` on PATH (pyenv's `moto_server` is a bash shim). Undefined when neither can.
+ * Gives the interpreter's real path (`sys.executable`), so a shim is resolved once.
+ */
+export function findMotoPython(): string | undefined {
+  if (motoPythonCache) return motoPythonCache.python;
+  const candidates: string[] = [];
+  const motoServer = onPath('moto_server');
+  if (motoServer) {
+    try {
+      const fromShebang = scriptInterpreter(readFileSync(motoServer, 'latin1').slice(0, 1024));
+      if (fromShebang) candidates.push(fromShebang);
+    } catch {
+      // unreadable: try python3
+    }
+  }
+  if (!candidates.includes('python3')) candidates.push('python3');
+  let python: string | undefined;
+  for (const candidate of candidates) {
+    if (isAbsolute(candidate) && !existsSync(candidate)) continue;
+    const probe = spawnSync(candidate, ['-c', 'import sys, moto.server; print(sys.executable)'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 20_000,
+    });
+    if (probe.status === 0) {
+      const executable = probe.stdout.trim();
+      python = executable && isAbsolute(executable) ? executable : candidate;
+      break;
+    }
+  }
+  motoPythonCache = { python };
+  return python;
+}
+
+/** How `startMoto()` starts moto here: command, arguments before the moto options, launcher. */
+function motoCommand(): { command: string; args: string[]; launcher: MotoLauncher } {
+  if (process.env.REFLEX_MOTO_PLAIN !== '1' && existsSync(MOTO_FAST_LAUNCHER)) {
+    const python = findMotoPython();
+    if (python) return { command: python, args: [MOTO_FAST_LAUNCHER], launcher: 'patched' };
+  }
   const probe = spawnSync('moto_server', ['--help'], { stdio: 'ignore' });
   if (probe.error) {
     throw new MotoNotFoundError(
@@ -53,8 +141,21 @@ export async function startMoto(options: { log?: (line: string) => void } = {}):
         'or point Reflex at another local AWS API (LocalStack…) with REFLEX_AWS_ENDPOINT=http://127.0.0.1:4566.',
     );
   }
+  return { command: 'moto_server', args: [], launcher: 'moto_server' };
+}
+
+/**
+ * Starts moto server on a free loopback port and waits until it answers.
+ *
+ * Runs `python/moto_server_fast.py` (moto with a cheap clock, see there) with the Python that has moto,
+ * or the plain `moto_server` when there is none or REFLEX_MOTO_PLAIN=1.
+ *
+ * @throws MotoNotFoundError with install instructions when `moto_server` is not on PATH.
+ */
+export async function startMoto(options: { log?: (line: string) => void } = {}): Promise<StartedMoto> {
+  const { command, args, launcher } = motoCommand();
   const port = await freePort();
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, [...args, '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
   const forward = (d: Buffer) => options.log?.(d.toString().trimEnd());
   child.stdout?.on('data', forward);
   child.stderr?.on('data', forward);
@@ -72,7 +173,7 @@ export async function startMoto(options: { log?: (line: string) => void } = {}):
     await stop();
     throw error;
   }
-  return { endpoint, stop };
+  return { endpoint, stop, launcher };
 }
 
 /** An AWS API someone else runs (LocalStack, a shared moto): nothing to stop. */
