@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { type IpamInstanceMessage, IpamInstanceMessageSchema } from '@reflex/events';
-import { type Db, IpamError, applyMessage, applyMessages, migrate, openPglite, openPostgres, overlaps, show, subnetUsage } from './index';
-import { type PostgresServer, startPostgres } from './testing/postgres-server';
+import { type Db, IpamError, applyMessage, applyMessages, migrate, openPglite, overlaps, show, subnetUsage } from './index';
+import { backends, useStore } from './test-store';
 
 const running: IpamInstanceMessage = IpamInstanceMessageSchema.parse(
   JSON.parse(readFileSync(new URL('../fixtures/enricher/running.json', import.meta.url), 'utf8')),
@@ -64,45 +64,10 @@ async function snapshot(db: Db, options: { ids?: boolean } = {}): Promise<Record
   return out;
 }
 
-interface Backend {
-  name: string;
-  open(): Promise<Db>;
-  teardown(): Promise<void>;
-}
-
-let server: PostgresServer | undefined;
-const backends: Backend[] = [
-  { name: 'PGlite (in memory)', open: () => openPglite(), teardown: async () => {} },
-  {
-    name: 'PostgreSQL 15 server',
-    async open() {
-      server = await startPostgres();
-      return openPostgres(server.url);
-    },
-    async teardown() {
-      // The pool's sockets may still be closing: a server shutting down under them is an error.
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      await server?.stop();
-    },
-  },
-];
-
-describe.each(backends)('IPAM store on $name', (backend) => {
+describe.each(backends())('IPAM store on $name', (backend) => {
   let db: Db;
 
-  beforeAll(async () => {
-    db = await backend.open();
-    await migrate(db);
-  }, 60_000);
-
-  afterAll(async () => {
-    await db?.close();
-    await backend.teardown();
-  });
-
-  beforeEach(async () => {
-    await db.exec('TRUNCATE networks, devices, interfaces, addresses, history RESTART IDENTITY CASCADE');
-  });
+  useStore(backend, (opened) => (db = opened));
 
   describe('migrate', () => {
     it('applies nothing when the schema is current', async () => {

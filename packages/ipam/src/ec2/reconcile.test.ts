@@ -1,15 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { type IpamInstanceMessage, IpamInstanceMessageSchema, type IpamSubnet, type IpamVpc } from '@reflex/events';
 import { launchInstances, type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
 import { applyMessage } from '../apply';
 import type { Db } from '../db';
 import { openPglite } from '../adapters/pglite';
-import { openPostgres } from '../adapters/postgres';
 import { migrate } from '../migrate';
 import { overlaps, show, subnetUsage } from '../queries';
-import { type PostgresServer, startPostgres } from '../testing/postgres-server';
+import { backends, useStore } from '../test-store';
 import { Ec2Inventory, type Ec2Snapshot } from './inventory';
 import { formatDriftReport, reconcile } from './reconcile';
 
@@ -72,39 +71,10 @@ async function dump(db: Db): Promise<string> {
   return out.join('\n');
 }
 
-let server: PostgresServer | undefined;
-const backends = [
-  { name: 'PGlite (in memory)', open: () => openPglite(), teardown: async () => {} },
-  {
-    name: 'PostgreSQL 15 server',
-    async open() {
-      server = await startPostgres();
-      return openPostgres(server.url);
-    },
-    async teardown() {
-      // The pool's sockets may still be closing: a server shutting down under them is an error.
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      await server?.stop();
-    },
-  },
-];
-
-describe.each(backends)('reconcile on $name', (backend) => {
+describe.each(backends())('reconcile on $name', (backend) => {
   let db: Db;
 
-  beforeAll(async () => {
-    db = await backend.open();
-    await migrate(db);
-  }, 60_000);
-
-  afterAll(async () => {
-    await db?.close();
-    await backend.teardown();
-  });
-
-  beforeEach(async () => {
-    await db.exec('TRUNCATE networks, devices, interfaces, addresses, history RESTART IDENTITY CASCADE');
-  });
+  useStore(backend, (opened) => (db = opened));
 
   it('records the instances and networks the store is missing, a VPC without instances included', async () => {
     const snapshot = snapshotAt(60, [running], { vpcs: [emptyVpc], subnets: [emptySubnet] });

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { Db } from '../db';
-import { migrate } from '../migrate';
 import { show } from '../queries';
 import { applyRecords } from './apply-records';
-import { TRUNCATE, backends, instanceMessage, memoryLog } from './test-helpers';
+import { instanceMessage, memoryLog } from './test-helpers';
+import { backends, useStore } from '../test-store';
 
 const record = (id: string, body: unknown, receiveCount?: number) => ({
   id,
@@ -14,19 +14,7 @@ const record = (id: string, body: unknown, receiveCount?: number) => ({
 describe.each(backends())('applyRecords on $name', (backend) => {
   let db: Db;
 
-  beforeAll(async () => {
-    db = await backend.open();
-    await migrate(db);
-  }, 60_000);
-
-  afterAll(async () => {
-    await db?.close();
-    await backend.teardown();
-  });
-
-  beforeEach(async () => {
-    await db.exec(TRUNCATE);
-  });
+  useStore(backend, (opened) => (db = opened));
 
   it('applies every valid record and reports its outcome', async () => {
     const outcome = await applyRecords(db, [record('a', instanceMessage(1)), record('b', instanceMessage(2))]);

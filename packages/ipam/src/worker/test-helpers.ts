@@ -3,11 +3,7 @@ import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { type IpamInstanceMessage, IpamInstanceMessageSchema } from '@reflex/events';
-import pg from 'pg';
 import type { Db } from '../db';
-import { openPglite } from '../adapters/pglite';
-import { openPostgres } from '../adapters/postgres';
-import { type PostgresServer, startPostgres } from '../testing/postgres-server';
 import type { WorkerLog } from './apply-records';
 import type { QueueSource } from './queue-source';
 
@@ -29,48 +25,6 @@ export function instanceMessage(n: number, seconds = 0): IpamInstanceMessage {
   return m;
 }
 
-/** A database to run the same tests on. */
-export interface Backend {
-  name: string;
-  open(): Promise<Db>;
-  teardown(): Promise<void>;
-}
-
-export function backends(): Backend[] {
-  let server: PostgresServer | undefined;
-  return [
-    { name: 'PGlite (in memory)', open: () => openPglite(), teardown: async () => {} },
-    {
-      name: 'PostgreSQL 15 server',
-      async open() {
-        server = await startPostgres();
-        return openPostgres(server.url);
-      },
-      async teardown() {
-        if (!server) return;
-        await untilDisconnected(server.url);
-        await server.stop();
-      },
-    },
-  ];
-}
-
-/**
- * Waits until no other client is connected. `pool.end()` resolves before its sockets close, and a server
- * stopped meanwhile sends them a FATAL that the ended pool re-emits as an unhandled 'error'.
- */
-async function untilDisconnected(url: string): Promise<void> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    const others = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`;
-    await waitFor('clients to disconnect', async () => (await client.query<{ n: number }>(others)).rows[0]!.n === 0, 10_000);
-  } finally {
-    await client.end();
-  }
-}
-
-export const TRUNCATE = 'TRUNCATE networks, devices, interfaces, addresses, history RESTART IDENTITY CASCADE';
 
 /** The database, with each transaction starting `ms` late: a slow write. */
 export function slowDb(db: Db, ms: number): Db {

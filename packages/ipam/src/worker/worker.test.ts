@@ -1,12 +1,12 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
 import type { Db } from '../db';
-import { migrate } from '../migrate';
 import { show } from '../queries';
 import { type QueueMessage, type QueueSource, SqsQueueSource } from './queue-source';
 import { type BatchStats, IpamWorker, type IpamWorkerOptions } from './worker';
-import { TRUNCATE, backends, countingDb, createQueues, instanceMessage, memoryLog, sendAll, slowDb, throttled, waitFor } from './test-helpers';
+import { backends, useStore } from '../test-store';
+import { countingDb, createQueues, instanceMessage, memoryLog, sendAll, slowDb, throttled, waitFor } from './test-helpers';
 
 jest.setTimeout(60_000);
 
@@ -63,19 +63,7 @@ describe.each(backends())('IpamWorker on moto SQS and $name', (backend) => {
     return row!.n;
   }
 
-  beforeAll(async () => {
-    db = await backend.open();
-    await migrate(db);
-  }, 60_000);
-
-  afterAll(async () => {
-    await db?.close();
-    await backend.teardown();
-  });
-
-  beforeEach(async () => {
-    await db.exec(TRUNCATE);
-  });
+  useStore(backend, (opened) => (db = opened));
 
   afterEach(async () => {
     for (const { worker, running } of started.splice(0)) {
