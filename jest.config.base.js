@@ -13,4 +13,8 @@ export const base = {
     ],
   },
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  // Tests talk to real local services (moto, PostgreSQL, PGlite) on a 2-core machine: the first request
+  // that loads a moto service, or a PGlite open, takes seconds there. A timeout guards against hangs; it
+  // is not a speed check (benchmarks are).
+  testTimeout: 30_000,
 };

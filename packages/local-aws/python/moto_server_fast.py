@@ -32,8 +32,14 @@ The values are the same: both read the system's real-time clock, the datetime pa
 the microsecond. moto takes the datetime path so that Python tests can freeze its clock with
 freezegun; the local mode runs moto as a standalone server and never freezes time.
 
+Second, `SQSBackend.is_message_valid_based_on_retention_period` (called for every message a receive
+hands out) reads the queue's MessageRetentionPeriod directly. moto's own asks get_queue_attributes for it,
+which builds `Queue.attributes` three times, and each build counts the queue's delayed, hidden and visible
+messages: a dozen scans of the whole queue per received message. Same answer: the retention period (an
+int that `_set_attributes` keeps on the queue) plus the sent time, against the clock.
+
 Best effort: when another moto version lacks these functions, does not import them by name in
-moto.sqs.models, or they do not behave as expected, moto starts unpatched and one line on stderr says so.
+moto.sqs.models, or they do not behave as expected, moto starts without that patch and one line on stderr says so.
 """
 
 import sys
@@ -83,10 +89,31 @@ def patch_moto_clock():
     return None
 
 
+def patch_retention_check():
+    """Lets receives check retention without building every queue attribute; returns None, or why not."""
+    try:
+        import moto.sqs.models as sqs_models
+
+        backend = sqs_models.SQSBackend
+        original = backend.is_message_valid_based_on_retention_period
+    except Exception as error:  # noqa: BLE001 - best effort, as above
+        return f"{type(error).__name__}: {error}"
+
+    def is_message_valid_based_on_retention_period(self, queue_name, message):
+        period = getattr(self.get_queue(queue_name), "message_retention_period", None)
+        if not isinstance(period, int) or not isinstance(getattr(message, "sent_timestamp", None), (int, float)):
+            return original(self, queue_name, message)
+        return period + message.sent_timestamp / 1000 > sqs_models.unix_time()
+
+    backend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period
+    return None
+
+
 if __name__ == "__main__":
-    why_not = patch_moto_clock()
-    if why_not is not None:
-        print(f"moto_server_fast: starting moto unpatched ({why_not})", file=sys.stderr, flush=True)
+    for patch in (patch_moto_clock, patch_retention_check):
+        why_not = patch()
+        if why_not is not None:
+            print(f"moto_server_fast: starting moto without {patch.__name__} ({why_not})", file=sys.stderr, flush=True)
     from moto.server import main
 
     main(sys.argv[1:])

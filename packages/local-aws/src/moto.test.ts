@@ -77,7 +77,28 @@ print("ok")
     expect(result.stdout.trim()).toBe('ok');
   });
 
-  it('starts moto unpatched, saying so in one line, when moto lacks what it patches', () => {
+  it('checks retention from the queue, as moto does, without building every attribute', () => {
+    const result = run(`
+import runpy, sys, time
+launcher = runpy.run_path(sys.argv[1])
+from moto.sqs.models import SQSBackend
+original = SQSBackend.is_message_valid_based_on_retention_period
+assert launcher["patch_retention_check"]() is None
+patched = SQSBackend.is_message_valid_based_on_retention_period
+assert patched is not original
+backend = SQSBackend("us-east-1", "123456789012")
+queue = backend.create_queue("q", MessageRetentionPeriod="60")
+class Sent:  # a message sent age seconds ago
+    def __init__(self, age): self.sent_timestamp = (time.time() - age) * 1000
+for age in (0, 30, 59, 61, 3600):
+    assert patched(backend, "q", Sent(age)) == original(backend, "q", Sent(age)) == (age < 60), age
+print("ok")
+`);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('ok');
+  });
+
+  it('starts moto without the patches, saying so in a line each, when moto lacks what they patch', () => {
     const result = run(`
 import runpy, sys
 import moto.core.utils as u
@@ -88,7 +109,9 @@ runpy.run_path(sys.argv[0], run_name="__main__")
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/usage:.*--port/s);
     expect(result.stderr.trimEnd().split('\n')).toEqual([
-      expect.stringMatching(/^moto_server_fast: starting moto unpatched \(.*unix_time_millis/),
+      expect.stringMatching(/^moto_server_fast: starting moto without patch_moto_clock \(.*unix_time_millis/),
+      // moto.sqs.models itself cannot load without it, so neither can the retention patch.
+      expect.stringMatching(/^moto_server_fast: starting moto without patch_retention_check \(ImportError: .*unix_time_millis/),
     ]);
   });
 });
