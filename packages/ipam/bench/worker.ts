@@ -6,16 +6,19 @@
 // hold sockets (the SDK's 50 per client) and moto threads. For where the time goes it also measures the
 // queue alone (the workers into a database that does nothing) and the worker without a queue server (an
 // in-memory queue into PGlite, group commit included).
-//   pnpm bench:ipam     # BENCH_N=5000 BENCH_QUEUES=25 BENCH_CONCURRENCY=50
+//   pnpm bench:ipam     # BENCH_N=5000 BENCH_QUEUES=25 BENCH_CONCURRENCY=50 BENCH_POSTGRES=1 (also into a server)
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { localClientConfig, startMoto } from '@reflex/local-aws';
-import { type Db, IpamWorker, type QueueMessage, type QueueSource, SqsQueueSource, migrate, openPglite } from '../src/index';
+import { type Db, IpamWorker, type QueueMessage, type QueueSource, SqsQueueSource, migrate, openPglite, openPostgres } from '../src/index';
+import { startPostgres } from '../src/testing/postgres-server';
 import { createQueues, instanceMessage, sendAll } from '../src/worker/test-helpers';
 
 const N = Number(process.env.BENCH_N ?? 5000);
 const QUEUES = Number(process.env.BENCH_QUEUES ?? 25);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const TARGET = 500;
+/** Also end to end into a PostgreSQL 15 server started from the installed binaries: BENCH_POSTGRES=1. */
+const POSTGRES = process.env.BENCH_POSTGRES === '1';
 
 const aws = await startMoto();
 const sqs = new SQSClient(localClientConfig(aws.endpoint));
@@ -48,6 +51,14 @@ async function drain(db: Db, urls: string[]): Promise<{ perSecond: number; ms: n
   await Promise.all(workers.map((w) => w.stop()));
   await Promise.all(running);
   return { perSecond: rate(N, ms), ms, cpuMs, applied: total('applied'), failed: total('failed') };
+}
+
+function report(path: string, run: Awaited<ReturnType<typeof drain>>, stored: number, verdict: string): void {
+  console.log(
+    `end to end (${path}): ${N} msgs in ${(run.ms / 1000).toFixed(2)} s = ${run.perSecond.toFixed(0)} msgs/s; ` +
+      `${stored} devices stored; applied ${run.applied}, failed ${run.failed}; ` +
+      `this process busy ${((run.cpuMs / run.ms) * 100).toFixed(0)}% of the time — ${verdict}`,
+  );
 }
 
 /** A queue in this process: what the worker and the store do without a queue server's cost. */
@@ -98,11 +109,21 @@ try {
   const [row] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM devices');
   await db.close();
   const met = e2e.perSecond >= TARGET && row!.n === N;
-  console.log(
-    `end to end (moto SQS → IpamWorker → PGlite): ${N} msgs in ${(e2e.ms / 1000).toFixed(2)} s = ${e2e.perSecond.toFixed(0)} msgs/s; ` +
-      `${row!.n} devices stored; applied ${e2e.applied}, failed ${e2e.failed}; ` +
-      `this process busy ${((e2e.cpuMs / e2e.ms) * 100).toFixed(0)}% of the time — target ≥ ${TARGET}: ${met ? 'met' : 'MISSED'}`,
-  );
+  report('moto SQS → IpamWorker → PGlite', e2e, row!.n, `target ≥ ${TARGET}: ${met ? 'met' : 'MISSED'}`);
+
+  if (POSTGRES) {
+    const server = await startPostgres();
+    const pgDb = await openPostgres(server.url);
+    try {
+      await migrate(pgDb);
+      const run = await drain(pgDb, await filledQueues());
+      const [stored] = await pgDb.query<{ n: number }>('SELECT count(*)::int AS n FROM devices');
+      report('moto SQS → IpamWorker → PostgreSQL 15 server', run, stored!.n, 'for comparison');
+    } finally {
+      await pgDb.close();
+      await server.stop();
+    }
+  }
 
   // The worker without a queue server: an in-memory queue into PGlite.
   const memoryDb = await openPglite();
