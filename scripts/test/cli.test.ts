@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
-import { instanceStates, launchInstances, type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
+import { instanceStates, launchInstances, type LocalAws, localClientConfig } from '@reflex/local-aws';
 import { repoRoot } from '@reflex/manifest';
 import { type Run, reflexCli } from './reflex-cli';
+import { useMoto } from '@reflex/local-aws/testing';
 
 const root = repoRoot();
 
@@ -103,14 +104,10 @@ describe('reflex invoke against moto', () => {
   let aws: LocalAws;
   let ec2: EC2Client;
 
-  beforeAll(async () => {
-    aws = await startMoto();
+  useMoto(async (started) => {
+    aws = started;
     ec2 = new EC2Client(localClientConfig(aws.endpoint));
-  }, 30_000);
-
-  afterAll(async () => {
-    ec2?.destroy();
-    await aws?.stop();
+    return ec2;
   });
 
   /** A protected instance, stopped, and the state-change event AWS would send for it, in a file. */

@@ -1,19 +1,17 @@
 // `reflex schedule preview` against moto: a Berlin office-hours schedule across the October 2026 DST change.
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { launchInstances, type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
-import { repoRoot } from '@reflex/manifest';
+import { launchInstances, type LocalAws, localClientConfig } from '@reflex/local-aws';
 import { reflexCli } from './reflex-cli';
+import { useMoto } from '@reflex/local-aws/testing';
 
-const root = repoRoot();
 let aws: LocalAws;
 let ids: string[];
 
 const preview = (...args: string[]) => reflexCli(['schedule', ...args], {}, 30_000);
 
-beforeAll(async () => {
-  aws = await startMoto();
+useMoto(async (started) => {
+  aws = started;
   const ec2 = new EC2Client(localClientConfig(aws.endpoint));
   // office-hours: Europe/Berlin, Monday to Friday 07:00–19:00 (stacks/src/envs/schedules.ts).
   ids = await launchInstances(ec2, [
@@ -22,10 +20,6 @@ beforeAll(async () => {
     { 'reflex:schedule': 'office-hours', 'reflex:override-until': '2026-10-26T12:00:00Z', Name: 'batch-1' },
   ]);
   ec2.destroy();
-}, 30_000);
-
-afterAll(async () => {
-  await aws?.stop();
 });
 
 describe('reflex schedule preview', () => {

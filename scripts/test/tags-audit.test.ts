@@ -1,12 +1,10 @@
 // `reflex tags audit` against moto: the untagged network resources, the planned backfill, and its application.
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateTagsCommand, CreateVpcCommand, DescribeTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
-import { repoRoot } from '@reflex/manifest';
+import { type LocalAws, localClientConfig } from '@reflex/local-aws';
 import { reflexCli } from './reflex-cli';
+import { useMoto } from '@reflex/local-aws/testing';
 
-const root = repoRoot();
 let aws: LocalAws;
 let ec2: EC2Client;
 let vpcId: string;
@@ -20,18 +18,14 @@ const tagsOf = async (id: string) =>
   );
 const lineOf = (stdout: string, id: string) => stdout.split('\n').find((l) => l.startsWith(id));
 
-beforeAll(async () => {
-  aws = await startMoto();
+useMoto(async (started) => {
+  aws = started;
   ec2 = new EC2Client(localClientConfig(aws.endpoint));
   // The local environment's policy: CostCenter inherited (default Unassigned), Owner default network-team.
   vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.30.0.0/16' }))).Vpc!.VpcId!;
   await ec2.send(new CreateTagsCommand({ Resources: [vpcId], Tags: [{ Key: 'CostCenter', Value: 'R&D' }, { Key: 'Owner', Value: 'alice' }] }));
   subnetId = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.30.1.0/24' }))).Subnet!.SubnetId!;
-}, 30_000);
-
-afterAll(async () => {
-  ec2?.destroy();
-  await aws?.stop();
+  return ec2;
 });
 
 describe('reflex tags audit', () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -17,6 +17,7 @@ import {
   startMoto,
   waitForEndpoint,
 } from './moto';
+import { useMoto } from './testing';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -130,13 +131,10 @@ describe('scriptInterpreter', () => {
 describe('SQS time semantics on the patched moto server', () => {
   let aws: StartedMoto;
   let sqs: SQSClient;
-  beforeAll(async () => {
-    aws = await startMoto();
+  useMoto(async (started) => {
+    aws = started;
     sqs = new SQSClient(localClientConfig(aws.endpoint));
-  }, 30_000);
-  afterAll(async () => {
-    sqs?.destroy();
-    await aws?.stop();
+    return sqs;
   });
 
   const queue = async (name: string, attributes?: Record<string, string>) =>

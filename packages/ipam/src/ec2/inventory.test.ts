@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import {
   AssociateVpcCidrBlockCommand,
   CreateSubnetCommand,
@@ -9,9 +9,10 @@ import {
   RunInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { freePort, type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
+import { freePort, type LocalAws, localClientConfig } from '@reflex/local-aws';
 import { IpamError } from '../db';
 import { Ec2Inventory } from './inventory';
+import { useMoto } from '@reflex/local-aws/testing';
 
 let aws: LocalAws;
 let ec2: EC2Client;
@@ -56,19 +57,15 @@ async function launch(subnetId: string, name: string): Promise<string> {
   return run.Instances![0]!.InstanceId!;
 }
 
-beforeAll(async () => {
-  aws = await startMoto();
+useMoto(async (started) => {
+  aws = started;
   ec2 = new EC2Client(localClientConfig(aws.endpoint));
   vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.30.0.0/16' }))).Vpc!.VpcId!;
   await ec2.send(new AssociateVpcCidrBlockCommand({ VpcId: vpcId, CidrBlock: '10.31.0.0/16' }));
   subnetA = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.30.1.0/24' }))).Subnet!.SubnetId!;
   subnetB = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.31.2.0/24' }))).Subnet!.SubnetId!;
   instances = [await launch(subnetA, 'web-1'), await launch(subnetA, 'web-2'), await launch(subnetB, 'db-1')];
-}, 60_000);
-
-afterAll(async () => {
-  ec2?.destroy();
-  await aws?.stop();
+  return ec2;
 });
 
 describe('Ec2Inventory.instanceMessage (against moto)', () => {

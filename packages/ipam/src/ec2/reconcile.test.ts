@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { type IpamInstanceMessage, IpamInstanceMessageSchema, type IpamSubnet, type IpamVpc } from '@reflex/events';
-import { launchInstances, type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
+import { launchInstances, type LocalAws, localClientConfig } from '@reflex/local-aws';
 import { applyMessage } from '../apply';
 import type { Db } from '../db';
 import { openPglite } from '../adapters/pglite';
@@ -11,6 +11,7 @@ import { overlaps, show, subnetUsage } from '../queries';
 import { backends, useStore } from '../test-store';
 import { Ec2Inventory, type Ec2Snapshot } from './inventory';
 import { formatDriftReport, reconcile } from './reconcile';
+import { useMoto } from '@reflex/local-aws/testing';
 
 const running: IpamInstanceMessage = IpamInstanceMessageSchema.parse(
   JSON.parse(readFileSync(new URL('../../fixtures/enricher/running.json', import.meta.url), 'utf8')),
@@ -272,17 +273,16 @@ describe('reconcile with a moto snapshot', () => {
   let ec2: EC2Client;
   let db: Db;
 
-  beforeAll(async () => {
-    aws = await startMoto();
+  useMoto(async (started) => {
+    aws = started;
     ec2 = new EC2Client(localClientConfig(aws.endpoint));
     db = await openPglite();
     await migrate(db);
-  }, 60_000);
+    return ec2;
+  });
 
   afterAll(async () => {
-    ec2?.destroy();
     await db?.close();
-    await aws?.stop();
   });
 
   it('fills an empty store with what EC2 lists, VPCs without instances included, then finds no drift', async () => {

@@ -1,21 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
+import { localClientConfig } from '@reflex/local-aws';
+import { useMoto } from '@reflex/local-aws/testing';
 import { QueueDeleteError, SqsQueueSource } from './queue-source';
 import { createQueues, sendAll } from './test-helpers';
 
-let aws: LocalAws;
 let sqs: SQSClient;
-
-beforeAll(async () => {
-  aws = await startMoto();
-  sqs = new SQSClient(localClientConfig(aws.endpoint));
-}, 30_000);
-
-afterAll(async () => {
-  sqs?.destroy();
-  await aws?.stop();
-});
+useMoto((aws) => (sqs = new SQSClient(localClientConfig(aws.endpoint))));
 
 async function visibleAndHidden(url: string): Promise<[number, number]> {
   const { Attributes } = await sqs.send(

@@ -1,6 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
+import { localClientConfig } from '@reflex/local-aws';
+import { useMoto } from '@reflex/local-aws/testing';
 import type { Db } from '../db';
 import { show } from '../queries';
 import { type QueueMessage, type QueueSource, SqsQueueSource } from './queue-source';
@@ -10,18 +11,8 @@ import { countingDb, createQueues, instanceMessage, memoryLog, sendAll, slowDb, 
 
 jest.setTimeout(60_000);
 
-let aws: LocalAws;
 let sqs: SQSClient;
-
-beforeAll(async () => {
-  aws = await startMoto();
-  sqs = new SQSClient(localClientConfig(aws.endpoint));
-}, 30_000);
-
-afterAll(async () => {
-  sqs?.destroy();
-  await aws?.stop();
-});
+useMoto((aws) => (sqs = new SQSClient(localClientConfig(aws.endpoint))));
 
 async function queueDepth(url: string): Promise<number> {
   const { Attributes } = await sqs.send(

@@ -1,0 +1,29 @@
+// Jest hooks for tests against a local moto server. Tests only: it imports @jest/globals.
+import { afterAll, beforeAll } from '@jest/globals';
+import { type StartedMoto, startMoto } from './moto';
+
+/** What `useMoto`'s setup hands back to be released after the tests: an SDK client, say. */
+export interface Destroyable {
+  destroy(): void;
+}
+
+/**
+ * Starts moto before the tests of the enclosing describe (or file) and stops it after them. `setup` runs
+ * once moto answers (create clients, seed resources); what it returns is destroyed before moto stops.
+ *
+ * @example
+ * let sqs: SQSClient;
+ * useMoto((aws) => (sqs = new SQSClient(localClientConfig(aws.endpoint))));
+ */
+export function useMoto(setup: (aws: StartedMoto) => Destroyable | void | Promise<Destroyable | void>, timeoutMs = 60_000): void {
+  let aws: StartedMoto | undefined;
+  let held: Destroyable | void;
+  beforeAll(async () => {
+    aws = await startMoto();
+    held = await setup(aws);
+  }, timeoutMs);
+  afterAll(async () => {
+    held?.destroy();
+    await aws?.stop();
+  });
+}
