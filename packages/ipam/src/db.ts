@@ -25,3 +25,12 @@ export interface Db extends Queryable {
 export class IpamError extends Error {
   override readonly name = 'IpamError';
 }
+
+/**
+ * An error's message followed by its causes' (`cannot apply i-… version …: connection reset`), for failure
+ * reasons and logs.
+ */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.cause === undefined ? error.message : `${error.message}: ${describeError(error.cause)}`;
+}

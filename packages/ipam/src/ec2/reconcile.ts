@@ -1,6 +1,6 @@
 import type { IpamInstanceMessage } from '@reflex/events';
 import { applyMessages, upsertNetworks } from '../apply';
-import type { Db } from '../db';
+import { type Db, describeError } from '../db';
 import type { Ec2Snapshot } from './inventory';
 
 /** What kind of difference between the store and EC2. */
@@ -137,7 +137,7 @@ export async function reconcile(
       const raced = outcome && outcome.outcome !== 'applied' && outcome.outcome !== 'failed';
       if (d.newer || raced) items.push({ ...d.item, action: 'skipped' });
       else if (!outcome) items.push({ ...d.item, action: 'pending' });
-      else if (outcome.outcome === 'failed') items.push({ ...d.item, action: 'failed', error: describe(outcome.error) });
+      else if (outcome.outcome === 'failed') items.push({ ...d.item, action: 'failed', error: describeError(outcome.error) });
       else items.push({ ...d.item, action: 'corrected' });
     }
     options.onProgress?.({ done: Math.min(total, start + CHUNK), total });
@@ -388,7 +388,3 @@ function groupBy<T>(items: readonly T[], by: (item: T) => string): Map<string, T
   return out;
 }
 
-function describe(error: unknown): string {
-  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return error instanceof Error ? `${error.message}${cause}` : String(error);
-}

@@ -1,6 +1,6 @@
 import { type IpamInstanceMessage, IpamInstanceMessageSchema } from '@reflex/events';
 import { type ApplyResult, applyMessages } from '../apply';
-import type { Db } from '../db';
+import { type Db, describeError } from '../db';
 
 /** One queued message body: an SQS record in Lambda, or a message the worker received. */
 export interface QueueRecord {
@@ -69,15 +69,16 @@ export async function applyRecords(
   const log = options.log ?? silent;
   const parsed = records.map(parse);
   const valid = parsed.filter((p) => 'message' in p);
-  const settled = await applyAll(db, valid.map((p) => p.message));
+  // One transaction for the batch; a message that fails fails alone (one outcome per message, in order).
+  const outcomes = await applyMessages(db, valid.map((p) => p.message));
 
   const results: RecordResult[] = [];
   const failures: BatchOutcome['failures'] = [];
   for (const p of parsed) if ('reason' in p) failures.push({ id: p.record.id, reason: p.reason });
-  for (const [i, outcome] of settled.entries()) {
+  for (const [i, outcome] of outcomes.entries()) {
     const { record } = valid[i]!;
-    if (outcome.status === 'fulfilled') results.push({ id: record.id, ...outcome.value });
-    else failures.push({ id: record.id, reason: `apply failed: ${describe(outcome.reason)}` });
+    if (outcome.outcome === 'failed') failures.push({ id: record.id, reason: `apply failed: ${describeError(outcome.error)}` });
+    else results.push({ id: record.id, ...outcome });
   }
   for (const f of failures) {
     const receiveCount = records.find((r) => r.id === f.id)?.receiveCount;
@@ -86,32 +87,15 @@ export async function applyRecords(
   return { results, failures };
 }
 
-/**
- * One result per message, in order; a failure fails only its own message. The batch goes to the store in one
- * transaction (`applyMessages`: a few set-wise statements for the whole batch instead of ~14 per message).
- */
-async function applyAll(db: Db, messages: readonly IpamInstanceMessage[]): Promise<PromiseSettledResult<ApplyResult>[]> {
-  const outcomes = await applyMessages(db, messages);
-  return outcomes.map((o) =>
-    o.outcome === 'failed' ? { status: 'rejected', reason: o.error } : { status: 'fulfilled', value: o },
-  );
-}
-
 function parse(record: QueueRecord): Parsed {
   let json: unknown;
   try {
     json = JSON.parse(record.body);
   } catch (error) {
-    return { record, reason: `body is not JSON: ${describe(error)}` };
+    return { record, reason: `body is not JSON: ${describeError(error)}` };
   }
   const result = IpamInstanceMessageSchema.safeParse(json);
   if (result.success) return { record, message: result.data };
   const issues = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`);
   return { record, reason: `not an IPAM instance message: ${issues.join('; ')}` };
-}
-
-/** The error's message, with its causes': `cannot apply i-… version …: connection reset`. */
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  return error.cause === undefined ? error.message : `${error.message}: ${describe(error.cause)}`;
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../db';
+import { type Db, describeError } from '../db';
 import { type BatchOutcome, type RecordResult, type WorkerLog, applyRecords } from './apply-records';
 import { QueueDeleteError, type QueueMessage, type QueueSource } from './queue-source';
 
@@ -186,7 +186,7 @@ export class IpamWorker {
         this.counts.receiveErrors++;
         const delay = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** failures++) * (0.5 + Math.random() / 2);
         this.log.warn('receive failed; backing off', {
-          error: describe(error),
+          error: describeError(error),
           errorName: nameOf(error),
           attempt: failures,
           delayMs: Math.round(delay),
@@ -212,7 +212,7 @@ export class IpamWorker {
     const { messages } = batch;
     this.counts.inFlight += messages.length;
     const done = this.process(batch)
-      .catch((error) => this.log.error('IPAM batch failed', { error: describe(error), messageIds: messages.map((m) => m.id) }))
+      .catch((error) => this.log.error('IPAM batch failed', { error: describeError(error), messageIds: messages.map((m) => m.id) }))
       .finally(() => {
         this.batches.delete(batch);
         this.counts.inFlight -= messages.length;
@@ -250,7 +250,7 @@ export class IpamWorker {
       deleted = done.length;
     } catch (error) {
       deleted = error instanceof QueueDeleteError ? done.length - error.failed.length : 0;
-      this.log.warn('applied messages not deleted; they will be redelivered as duplicates', { error: describe(error) });
+      this.log.warn('applied messages not deleted; they will be redelivered as duplicates', { error: describeError(error) });
     }
     batch.state = 'done';
     const count = (o: string) => outcome.results.filter((r) => r.outcome === o).length;
@@ -280,7 +280,7 @@ export class IpamWorker {
           this.log.warn('could not extend visibility; the message may be redelivered meanwhile', {
             messageId: m.id,
             receiveCount: m.receiveCount,
-            error: describe(error),
+            error: describeError(error),
           });
         }),
       ),
@@ -295,7 +295,7 @@ export class IpamWorker {
     await Promise.all(
       batch.messages.map((m) =>
         this.options.source.changeVisibility(m, 0).catch((error) => {
-          this.log.warn('could not release message; it reappears after its visibility timeout', { messageId: m.id, error: describe(error) });
+          this.log.warn('could not release message; it reappears after its visibility timeout', { messageId: m.id, error: describeError(error) });
         }),
       ),
     );
@@ -371,9 +371,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function nameOf(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
