@@ -44,7 +44,7 @@ interface LiveAddress {
  * // { instanceId: 'i-0abc…', version: 1772359200000, outcome: 'applied' }
  */
 export async function applyMessage(db: Db, message: IpamInstanceMessage): Promise<ApplyResult> {
-  const [result] = await db.transaction((tx) => applyIn(tx, [message]));
+  const [result] = await db.transaction((tx) => applyIn(tx, [message], db.kind));
   return result!;
 }
 
@@ -63,7 +63,7 @@ export async function applyMessages(
 ): Promise<(ApplyResult | ApplyFailure)[]> {
   if (messages.length === 0) return [];
   try {
-    return await db.transaction((tx) => applyIn(tx, messages));
+    return await db.transaction((tx) => applyIn(tx, messages, db.kind));
   } catch {
     const outcomes: (ApplyResult | ApplyFailure)[] = [];
     for (const m of messages) {
@@ -81,14 +81,17 @@ export async function applyMessages(
 // A batch is applied set-wise in rounds: a round holds at most one message per instance and per interface,
 // so one statement per table gives the same result as applying its messages one by one; a later message
 // for the same instance or interface goes to a later round.
-async function applyIn(tx: Queryable, messages: readonly IpamInstanceMessage[]): Promise<ApplyResult[]> {
+async function applyIn(tx: Queryable, messages: readonly IpamInstanceMessage[], kind: Db['kind']): Promise<ApplyResult[]> {
   const ids = [...new Set(messages.map((m) => m.instanceId))];
-  // Serialises writers of one instance (two workers, two batches) without a row to lock yet; in hash order,
-  // so two batches sharing instances cannot deadlock.
-  await tx.query(
-    'SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtext(id) AS h FROM unnest($1::text[]) AS id ORDER BY h) AS ordered',
-    [ids],
-  );
+  // Serialises writers of one instance (two workers, two batches) on a server without a row to lock yet;
+  // in hash order, so two batches sharing instances cannot deadlock. PGlite is one connection whose
+  // transactions run one at a time: nothing to serialise.
+  if (kind === 'postgres') {
+    await tx.query(
+      'SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtext(id) AS h FROM unnest($1::text[]) AS id ORDER BY h) AS ordered',
+      [ids],
+    );
+  }
   await upsertNetworks(
     tx,
     messages.map((m) => ({ account: m.account, region: m.region, seenAt: m.eventTime, vpcs: m.vpcs, subnets: m.subnets })),
@@ -205,7 +208,8 @@ async function applyRound(
     change: { reason: 'older than stored', storedVersion, state: m.state },
   }));
   if (applied.length > 0) {
-    const { added, released } = await writeDevices(tx, applied.map(({ m }) => m));
+    const known = applied.filter(({ from }) => from !== null).map(({ m }) => m.instanceId);
+    const { added, released } = await writeDevices(tx, applied.map(({ m }) => m), known);
     const of = (rows: (LiveAddress & { instance_id: string })[], id: string): LiveAddress[] =>
       rows.filter((r) => r.instance_id === id).map(({ interface_id, address, kind }) => ({ interface_id, address, kind }));
     for (const { m, from } of applied) {
@@ -230,10 +234,47 @@ async function applyRound(
 
 type Returned = LiveAddress & { instance_id: string };
 
-/** Devices, interfaces and addresses of one round: at most one message per instance and per interface. */
+/** The addresses a round's messages list (parameter $2). */
+const WANTED = `jsonb_to_recordset($2::jsonb)
+    AS w (instance_id text, interface_id text, address inet, kind text, event_time timestamptz)`;
+/** The round's devices (parameter $1), as the CTE `m`. */
+const M = `m AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS m (
+         instance_id text, account text, region text, state text, instance_type text, architecture text,
+         cpu_cores integer, availability_zone text, launch_time timestamptz, name text, tags jsonb,
+         event_time timestamptz, version bigint, enis jsonb)
+     )`;
+/** Inserts or updates the devices of `m`; stored metadata stays where a message has none (terminated). */
+const UPSERT_DEVICES = `INSERT INTO devices (instance_id, account, region, state, instance_type, architecture, cpu_cores,
+                            availability_zone, launch_time, name, tags, first_seen, last_seen, decommissioned_at, version)
+       SELECT instance_id, account, region, state, instance_type, architecture, cpu_cores, availability_zone,
+              launch_time, name, COALESCE(tags, '{}'::jsonb), event_time, event_time,
+              CASE WHEN state = 'terminated' THEN event_time END, version
+       FROM m ORDER BY instance_id
+       ON CONFLICT (instance_id) DO UPDATE SET
+         state             = EXCLUDED.state,
+         instance_type     = COALESCE(EXCLUDED.instance_type, devices.instance_type),
+         architecture      = COALESCE(EXCLUDED.architecture, devices.architecture),
+         cpu_cores         = COALESCE(EXCLUDED.cpu_cores, devices.cpu_cores),
+         availability_zone = COALESCE(EXCLUDED.availability_zone, devices.availability_zone),
+         launch_time       = COALESCE(EXCLUDED.launch_time, devices.launch_time),
+         name              = CASE WHEN EXCLUDED.instance_type IS NULL THEN devices.name ELSE EXCLUDED.name END,
+         tags              = CASE WHEN EXCLUDED.instance_type IS NULL THEN devices.tags ELSE EXCLUDED.tags END,
+         first_seen        = LEAST(devices.first_seen, EXCLUDED.first_seen),
+         last_seen         = GREATEST(devices.last_seen, EXCLUDED.last_seen),
+         decommissioned_at = CASE WHEN EXCLUDED.state = 'terminated'
+                                  THEN COALESCE(devices.decommissioned_at, EXCLUDED.decommissioned_at) END,
+         version           = EXCLUDED.version`;
+
+/**
+ * Devices, interfaces and addresses of one round: at most one message per instance and per interface.
+ * `known`: the instances that have a device row already (only they can have interfaces or addresses to
+ * detach or release).
+ */
 async function writeDevices(
   tx: Queryable,
   messages: readonly IpamInstanceMessage[],
+  known: readonly string[],
 ): Promise<{ added: Returned[]; released: Returned[] }> {
   const devices = messages.map((m) => {
     const i = m.instance;
@@ -281,56 +322,33 @@ async function writeDevices(
       ];
     }),
   );
-  const WANTED = `jsonb_to_recordset($2::jsonb)
-    AS w (instance_id text, interface_id text, address inet, kind text, event_time timestamptz)`;
-  const ids = messages.map((m) => m.instanceId);
 
-  // The device, then the interfaces and addresses its message no longer lists (detached, released) —
-  // before the interfaces and addresses it lists are upserted, so an interface or address that moved to
-  // another instance of the same round ends up on that instance. `= ANY ($3)` on the stored rows lets the
-  // planner use the instance indexes instead of joining whole tables.
-  const released = await tx.query<Returned>(
-    `WITH m AS (
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS m (
-         instance_id text, account text, region text, state text, instance_type text, architecture text,
-         cpu_cores integer, availability_zone text, launch_time timestamptz, name text, tags jsonb,
-         event_time timestamptz, version bigint, enis jsonb)
-     ),
-     w AS (SELECT * FROM ${WANTED}),
-     device AS (
-       INSERT INTO devices (instance_id, account, region, state, instance_type, architecture, cpu_cores,
-                            availability_zone, launch_time, name, tags, first_seen, last_seen, decommissioned_at, version)
-       SELECT instance_id, account, region, state, instance_type, architecture, cpu_cores, availability_zone,
-              launch_time, name, COALESCE(tags, '{}'::jsonb), event_time, event_time,
-              CASE WHEN state = 'terminated' THEN event_time END, version
-       FROM m ORDER BY instance_id
-       ON CONFLICT (instance_id) DO UPDATE SET
-         state             = EXCLUDED.state,
-         instance_type     = COALESCE(EXCLUDED.instance_type, devices.instance_type),
-         architecture      = COALESCE(EXCLUDED.architecture, devices.architecture),
-         cpu_cores         = COALESCE(EXCLUDED.cpu_cores, devices.cpu_cores),
-         availability_zone = COALESCE(EXCLUDED.availability_zone, devices.availability_zone),
-         launch_time       = COALESCE(EXCLUDED.launch_time, devices.launch_time),
-         name              = CASE WHEN EXCLUDED.instance_type IS NULL THEN devices.name ELSE EXCLUDED.name END,
-         tags              = CASE WHEN EXCLUDED.instance_type IS NULL THEN devices.tags ELSE EXCLUDED.tags END,
-         first_seen        = LEAST(devices.first_seen, EXCLUDED.first_seen),
-         last_seen         = GREATEST(devices.last_seen, EXCLUDED.last_seen),
-         decommissioned_at = CASE WHEN EXCLUDED.state = 'terminated'
-                                  THEN COALESCE(devices.decommissioned_at, EXCLUDED.decommissioned_at) END,
-         version           = EXCLUDED.version
-     ),
-     detached AS (
-       UPDATE interfaces i SET detached_at = m.event_time FROM m
-       WHERE i.instance_id = ANY ($3::text[]) AND i.instance_id = m.instance_id AND i.detached_at IS NULL
-         AND NOT (m.enis ? i.interface_id)
-     )
-     UPDATE addresses a SET released_at = m.event_time FROM m
-     WHERE a.instance_id = ANY ($3::text[]) AND a.instance_id = m.instance_id AND a.released_at IS NULL
-       AND NOT EXISTS (SELECT 1 FROM w WHERE w.instance_id = a.instance_id AND w.interface_id = a.interface_id
-                                          AND w.address = a.address AND w.kind = a.kind)
-     RETURNING a.instance_id, a.interface_id, host(a.address) AS address, a.kind`,
-    [JSON.stringify(devices), JSON.stringify(wanted), ids],
-  );
+  // The devices; then, for those already stored, the interfaces and addresses their messages no longer
+  // list (detached, released) — before the interfaces and addresses they list are upserted, so an
+  // interface or address that moved to another instance of the same round ends up on that instance.
+  // `= ANY ($3)` on the stored rows lets the planner use the instance indexes instead of joining whole
+  // tables. A round of new instances only (launches) has nothing to detach or release.
+  let released: Returned[] = [];
+  if (known.length === 0) {
+    await tx.query(`WITH ${M} ${UPSERT_DEVICES}`, [JSON.stringify(devices)]);
+  } else {
+    released = await tx.query<Returned>(
+      `WITH ${M},
+       w AS (SELECT * FROM ${WANTED}),
+       device AS (${UPSERT_DEVICES}),
+       detached AS (
+         UPDATE interfaces i SET detached_at = m.event_time FROM m
+         WHERE i.instance_id = ANY ($3::text[]) AND i.instance_id = m.instance_id AND i.detached_at IS NULL
+           AND NOT (m.enis ? i.interface_id)
+       )
+       UPDATE addresses a SET released_at = m.event_time FROM m
+       WHERE a.instance_id = ANY ($3::text[]) AND a.instance_id = m.instance_id AND a.released_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM w WHERE w.instance_id = a.instance_id AND w.interface_id = a.interface_id
+                                            AND w.address = a.address AND w.kind = a.kind)
+       RETURNING a.instance_id, a.interface_id, host(a.address) AS address, a.kind`,
+      [JSON.stringify(devices), JSON.stringify(wanted), known],
+    );
+  }
   if (interfaces.length === 0) return { added: [], released };
 
   const added = await tx.query<Returned>(

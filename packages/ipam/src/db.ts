@@ -15,6 +15,10 @@ export interface Queryable {
  * await db.transaction(async (tx) => tx.query('SELECT 1'));
  */
 export interface Db extends Queryable {
+  /**
+   * `pglite`: one connection whose transactions run one after another, so writers need no locks among
+   * themselves; `postgres`: a server that other connections write to at the same time.
+   */
   readonly kind: 'pglite' | 'postgres';
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;

@@ -1,5 +1,5 @@
 export { type Db, type Queryable, IpamError } from './db';
-export { openPglite } from './adapters/pglite';
+export { openPglite, maintainTables, type PgliteOptions, type Maintenance } from './adapters/pglite';
 export { openPostgres } from './adapters/postgres';
 export { migrate } from './migrate';
 export { MIGRATIONS, type Migration } from './migrations/index';

@@ -80,6 +80,7 @@ describe.each(backends())('IPAM store on $name', (backend) => {
       expect(rows).toEqual([
         { version: 1, name: 'init' },
         { version: 2, name: 'network-deletion' },
+        { version: 3, name: 'write-path' },
       ]);
     });
   });

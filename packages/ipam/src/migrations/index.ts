@@ -1,5 +1,6 @@
 import { init } from './001-init';
 import { networkDeletion } from './002-network-deletion';
+import { writePath } from './003-write-path';
 
 /** One schema change; `version` orders them and is never reused. */
 export interface Migration {
@@ -12,4 +13,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'init', sql: init },
   { version: 2, name: 'network-deletion', sql: networkDeletion },
+  { version: 3, name: 'write-path', sql: writePath },
 ];
