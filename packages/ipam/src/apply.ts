@@ -163,36 +163,59 @@ export async function upsertNetworks(tx: Queryable, sightings: readonly NetworkS
     for (const v of s.vpcs) for (const cidr of v.cidrs) see(s, 'vpc', v.vpcId, v.vpcId, cidr);
     for (const n of s.subnets) for (const cidr of [n.cidr, ...n.ipv6Cidrs]) see(s, 'subnet', n.subnetId, n.vpcId, cidr);
   }
-  const rows = [...blocks.values()];
-  const vpcs = rows.filter((b) => b.kind === 'vpc');
-  const subnets = rows.filter((b) => b.kind === 'subnet');
-  // GROUP BY the cidr value too: two spellings of one IPv6 block must not be two rows of one upsert.
-  // Rows go in key order so that concurrent writers lock them in the same order.
+  if (blocks.size === 0) return;
+  // GROUP BY the cidr value too: two spellings of one IPv6 block must not be two rows of one statement.
+  const BLOCKS = `SELECT kind, resource_id, min(vpc_id) AS vpc_id, cidr, min(account) AS account, min(region) AS region,
+                         min(first_seen) AS first_seen, max(last_seen) AS last_seen
+                  FROM jsonb_to_recordset($1::jsonb) AS b (kind text, resource_id text, vpc_id text, cidr cidr,
+                                                           account text, region text, first_seen timestamptz,
+                                                           last_seen timestamptz)
+                  GROUP BY kind, resource_id, cidr`;
+  // A subnet block's parent is the VPC block that contains it (none for IPv6: the message has no VPC IPv6
+  // blocks). The blocks of one VPC never overlap, so a parent once found never changes: look only for
+  // blocks that have none yet.
+  const parentOf = (b: string) => `(SELECT p.id FROM networks p WHERE ${b}.kind = 'subnet' AND p.kind = 'vpc'
+                                      AND p.resource_id = ${b}.vpc_id AND p.cidr >>= ${b}.cidr
+                                    ORDER BY masklen(p.cidr) DESC LIMIT 1)`;
+  // Known blocks first, widened in place (most batches only move their last_seen); the statement returns
+  // the blocks not stored yet. The update's join needs no order: both sides are read in one order by
+  // every writer, so concurrent writers lock the rows in the same order.
+  const missing = await tx.query<Record<string, unknown>>(
+    `WITH b AS (${BLOCKS}),
+     widened AS (
+       UPDATE networks n SET
+         first_seen = LEAST(n.first_seen, b.first_seen),
+         last_seen  = GREATEST(n.last_seen, b.last_seen),
+         deleted_at = CASE WHEN b.last_seen > n.deleted_at THEN NULL ELSE n.deleted_at END,
+         parent_id  = COALESCE(n.parent_id, ${parentOf('b')})
+       FROM b
+       WHERE n.resource_id = b.resource_id AND n.cidr = b.cidr
+         AND (b.first_seen < n.first_seen OR b.last_seen > n.last_seen
+              OR (n.parent_id IS NULL AND b.kind = 'subnet' AND ${parentOf('b')} IS NOT NULL))
+     )
+     SELECT b.kind, b.resource_id, b.vpc_id, b.cidr::text AS cidr, b.account, b.region, b.first_seen, b.last_seen
+     FROM b WHERE NOT EXISTS (SELECT 1 FROM networks n WHERE n.resource_id = b.resource_id AND n.cidr = b.cidr)`,
+    [JSON.stringify([...blocks.values()])],
+  );
+  if (missing.length === 0) return;
+  // New blocks: VPCs before subnets (a subnet's parent must be there). ON CONFLICT for a writer that
+  // inserted the same block meanwhile; rows in key order, so that concurrent writers lock them in one order.
   const insert = (parent: string) => `
     INSERT INTO networks (kind, resource_id, vpc_id, cidr, parent_id, account, region, first_seen, last_seen)
     SELECT b.kind, b.resource_id, b.vpc_id, b.cidr, ${parent}, b.account, b.region, b.first_seen, b.last_seen
-    FROM (SELECT kind, resource_id, min(vpc_id) AS vpc_id, cidr, min(account) AS account, min(region) AS region,
-                 min(first_seen) AS first_seen, max(last_seen) AS last_seen
-          FROM jsonb_to_recordset($1::jsonb) AS b (kind text, resource_id text, vpc_id text, cidr cidr, account text,
-                                                   region text, first_seen timestamptz, last_seen timestamptz)
-          GROUP BY kind, resource_id, cidr) AS b
+    FROM (${BLOCKS}) AS b
     ORDER BY b.resource_id, b.cidr
     ON CONFLICT (resource_id, cidr) DO UPDATE SET
-      parent_id  = COALESCE(EXCLUDED.parent_id, networks.parent_id),
+      parent_id  = COALESCE(networks.parent_id, EXCLUDED.parent_id),
       first_seen = LEAST(networks.first_seen, EXCLUDED.first_seen),
       last_seen  = GREATEST(networks.last_seen, EXCLUDED.last_seen),
       deleted_at = CASE WHEN EXCLUDED.last_seen > networks.deleted_at THEN NULL ELSE networks.deleted_at END
     WHERE EXCLUDED.first_seen < networks.first_seen OR EXCLUDED.last_seen > networks.last_seen
-       OR (EXCLUDED.parent_id IS NOT NULL AND EXCLUDED.parent_id IS DISTINCT FROM networks.parent_id)`;
+       OR (networks.parent_id IS NULL AND EXCLUDED.parent_id IS NOT NULL)`;
+  const vpcs = missing.filter((b) => b.kind === 'vpc');
+  const subnets = missing.filter((b) => b.kind === 'subnet');
   if (vpcs.length > 0) await tx.query(insert('NULL::bigint'), [JSON.stringify(vpcs)]);
-  // A subnet block's parent is the VPC block that contains it (none for IPv6: the message has no VPC IPv6
-  // blocks). The blocks of one VPC never overlap, so a parent once found never changes: look only for
-  // blocks that have none yet.
-  const parent = `CASE WHEN NOT EXISTS (SELECT 1 FROM networks x WHERE x.resource_id = b.resource_id AND x.cidr = b.cidr
-                                             AND x.parent_id IS NOT NULL)
-                  THEN (SELECT p.id FROM networks p WHERE p.kind = 'vpc' AND p.resource_id = b.vpc_id AND p.cidr >>= b.cidr
-                        ORDER BY masklen(p.cidr) DESC LIMIT 1) END`;
-  if (subnets.length > 0) await tx.query(insert(parent), [JSON.stringify(subnets)]);
+  if (subnets.length > 0) await tx.query(insert(parentOf('b')), [JSON.stringify(subnets)]);
 }
 
 async function applyRound(

@@ -85,6 +85,35 @@ describe.each(backends())('IPAM store on $name', (backend) => {
     });
   });
 
+  describe('integrity', () => {
+    it('never deletes golden records: they are decommissioned, detached, released or marked deleted', async () => {
+      await applyMessage(db, running);
+
+      for (const table of ['devices', 'interfaces', 'addresses', 'networks']) {
+        await expect(db.exec(`DELETE FROM ${table}`)).rejects.toThrow(`IPAM ${table} are never deleted`);
+      }
+      expect((await show(db, running.instanceId)).devices).toHaveLength(1);
+    });
+
+    it('refuses an interface of no stored device and an address of no stored interface', async () => {
+      await applyMessage(db, running);
+      const eni = running.interfaces[0]!.interfaceId;
+
+      await expect(
+        db.exec(`INSERT INTO interfaces (interface_id, instance_id, subnet_id, vpc_id, first_seen)
+                 VALUES ('eni-0ffffffffffffffff', 'i-0ffffffffffffffff', 'subnet-1', 'vpc-1', now())`),
+      ).rejects.toThrow('interface eni-0ffffffffffffffff names instance i-0ffffffffffffffff, which is not a stored device');
+      await expect(db.exec(`UPDATE interfaces SET instance_id = 'i-0ffffffffffffffff' WHERE interface_id = '${eni}'`)).rejects.toThrow(
+        'which is not a stored device',
+      );
+      await expect(
+        db.exec(`INSERT INTO addresses (address, kind, interface_id, instance_id, assigned_at)
+                 VALUES ('10.9.9.9', 'private', 'eni-0ffffffffffffffff', '${running.instanceId}', now())`),
+      ).rejects.toThrow('address 10.9.9.9 names interface eni-0ffffffffffffffff, which is not stored');
+      expect((await show(db, running.instanceId)).addresses.map((a) => a.interfaceId)).not.toContain('eni-0ffffffffffffffff');
+    });
+  });
+
   describe('applyMessage', () => {
     it('stores the device, its interface, its addresses and its networks', async () => {
       const result = await applyMessage(db, running);
