@@ -178,7 +178,8 @@ export async function upsertNetworks(tx: Queryable, sightings: readonly NetworkS
                                       AND p.resource_id = ${b}.vpc_id AND p.cidr >>= ${b}.cidr
                                     ORDER BY masklen(p.cidr) DESC LIMIT 1)`;
   // Known blocks first, widened in place (most batches only move their last_seen); the statement returns
-  // the blocks not stored yet. The update's join needs no order: both sides are read in one order by
+  // the blocks not stored yet. `= ANY ($2)` lets the planner look the blocks up by index rather than join
+  // every network (it cannot count the rows of jsonb_to_recordset). The update's join needs no order: both sides are read in one order by
   // every writer, so concurrent writers lock the rows in the same order.
   const missing = await tx.query<Record<string, unknown>>(
     `WITH b AS (${BLOCKS}),
@@ -189,13 +190,14 @@ export async function upsertNetworks(tx: Queryable, sightings: readonly NetworkS
          deleted_at = CASE WHEN b.last_seen > n.deleted_at THEN NULL ELSE n.deleted_at END,
          parent_id  = COALESCE(n.parent_id, ${parentOf('b')})
        FROM b
-       WHERE n.resource_id = b.resource_id AND n.cidr = b.cidr
+       WHERE n.resource_id = ANY ($2::text[]) AND n.resource_id = b.resource_id AND n.cidr = b.cidr
          AND (b.first_seen < n.first_seen OR b.last_seen > n.last_seen
               OR (n.parent_id IS NULL AND b.kind = 'subnet' AND ${parentOf('b')} IS NOT NULL))
      )
      SELECT b.kind, b.resource_id, b.vpc_id, b.cidr::text AS cidr, b.account, b.region, b.first_seen, b.last_seen
-     FROM b WHERE NOT EXISTS (SELECT 1 FROM networks n WHERE n.resource_id = b.resource_id AND n.cidr = b.cidr)`,
-    [JSON.stringify([...blocks.values()])],
+     FROM b WHERE NOT EXISTS (SELECT 1 FROM networks n WHERE n.resource_id = ANY ($2::text[])
+                                                     AND n.resource_id = b.resource_id AND n.cidr = b.cidr)`,
+    [JSON.stringify([...blocks.values()]), [...new Set([...blocks.values()].map((b) => b.resource_id))]],
   );
   if (missing.length === 0) return;
   // New blocks: VPCs before subnets (a subnet's parent must be there). ON CONFLICT for a writer that
