@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { type IpamInstanceMessage, IpamInstanceMessageSchema } from '@reflex/events';
+import { hostText } from './apply';
 import { type Db, IpamError, applyMessage, applyMessages, migrate, openPglite, overlaps, show, subnetUsage } from './index';
 import { backends, useStore } from './test-store';
 
@@ -250,6 +251,59 @@ describe.each(backends())('IPAM store on $name', (backend) => {
 
       expect(await show(db, running.instanceId)).toEqual(expect.objectContaining({ devices: [], history: [] }));
       expect((await snapshot(db)).networks).toBe('[]');
+    });
+  });
+
+  describe('history of addresses', () => {
+    /** What the history says a message added, as (interface, address, kind), sorted. */
+    const addedBy = (change: Record<string, unknown>) =>
+      (change.added as { interface_id: string; address: string; kind: string }[]).map((a) => [a.interface_id, a.address, a.kind]).sort();
+
+    it('records the addresses a launch added as the store spells them, each once', async () => {
+      const launch = structuredClone(running);
+      const eni = launch.interfaces[0]!;
+      eni.privateIps = [...eni.privateIps, eni.privateIps[0]!]; // listed twice
+      eni.ipv6 = ['2001:DB8:0:1:0:0:0:10', '2001:0db8:0000:0001:0000:0000:0000:0010']; // one address, two spellings
+
+      await applyMessage(db, launch);
+
+      const seen = await show(db, running.instanceId);
+      const live = seen.addresses.map((a) => [a.interfaceId, a.address, a.kind]).sort();
+      expect(live).toContainEqual([eni.interfaceId, '2001:db8:0:1::10', 'ipv6']);
+      expect(addedBy(seen.history[0]!.change)).toEqual(live);
+    });
+
+    it('records what a message added to interfaces that already had addresses', async () => {
+      await applyMessage(db, running);
+      const moreIps = later(60, {});
+      moreIps.interfaces[0]!.privateIps = [...moreIps.interfaces[0]!.privateIps, '10.0.1.77'];
+      moreIps.interfaces[0]!.ipv6 = ['2001:0DB8:0:1::10', '2001:db8:0:1::77'];
+
+      await applyMessage(db, moreIps);
+
+      const { history } = await show(db, running.instanceId);
+      const eni = running.interfaces[0]!.interfaceId;
+      expect(addedBy(history[1]!.change)).toEqual([
+        [eni, '10.0.1.77', 'private'],
+        [eni, '2001:db8:0:1::77', 'ipv6'],
+      ]);
+    });
+
+    it('spells addresses as PostgreSQL does, or leaves them to it', async () => {
+      const samples = [
+        '10.0.1.10', '255.255.255.255', '0.0.0.0', '2001:db8::1', '2001:DB8:0:0:1:0:0:1', '2001:db8:0:1:1:1:1:1',
+        '::1', '::', 'fe80::', '1::', '1:0:0:2:0:0:0:3', '2600:1f18:4e2:c100:0:0:0:a', '::ffff:1.2.3.4',
+        '::ffff:102:304', '::1.2.3.4', '::102:304', '::1:2', '10.0.01.1', '2001:db8::1%eth0',
+      ];
+      for (const address of samples) {
+        const spelled = hostText(address);
+        if (spelled === undefined) continue; // left to PostgreSQL
+        const [row] = await db.query<{ host: string }>('SELECT host($1::inet) AS host', [address]);
+        expect([address, spelled]).toEqual([address, row!.host]);
+      }
+      expect(samples.filter((a) => hostText(a) === undefined)).toEqual([
+        '::ffff:1.2.3.4', '::ffff:102:304', '::1.2.3.4', '::102:304', '::1:2', '10.0.01.1', '2001:db8::1%eth0',
+      ]);
     });
   });
 
