@@ -2,8 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from '@jest/globals';
 import {
   CreateQueueCommand,
+  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
+  SendMessageBatchCommand,
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -99,6 +101,264 @@ print("ok")
     expect(result.stdout.trim()).toBe('ok');
   });
 
+  it("remembers which backend serves a host instead of scanning moto's package directory per request", () => {
+    const result = run(`
+import runpy, sys
+launcher = runpy.run_path(sys.argv[1])
+import moto.backends as backends
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+hosts = ["sqs.us-east-1.amazonaws.com", "ec2.eu-west-1.amazonaws.com", "moto_api", "sqs", None, "nothing.example"]
+expected = [DomainDispatcherApplication(create_backend_app).get_backend_for_host(h) for h in hosts]
+assert launcher["patch_backend_lookup"]() is None
+app = DomainDispatcherApplication(create_backend_app)
+assert [app.get_backend_for_host(h) for h in hosts] == expected == ["sqs", "ec2", "moto_api", "sqs", None, None], expected
+# Known hosts are answered from memory: moto's scan of its package directory is not consulted again.
+def scan():
+    raise AssertionError("scanned moto's modules")
+backends.list_of_moto_modules = scan
+assert [app.get_backend_for_host(h) for h in hosts[:4]] == expected[:4]
+print("ok")
+`);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('ok');
+  });
+
+  it('caches camelcase_to_underscores, with the same answers, in every module that imported it', () => {
+    const result = run(`
+import runpy, sys
+launcher = runpy.run_path(sys.argv[1])
+import moto.core.responses as r, moto.core.utils as u, moto.sqs.models as m
+original = u.camelcase_to_underscores
+assert launcher["patch_camelcase_cache"]() is None
+assert u.camelcase_to_underscores is not original
+assert r.camelcase_to_underscores is u.camelcase_to_underscores and m.camelcase_to_underscores is u.camelcase_to_underscores
+for _ in range(2):  # computed, then cached
+    for s in ("ApproximateNumberOfMessagesNotVisible", "ReceiveMessage", "SqsManagedSseEnabled", "KMSKeyId", "a B", ""):
+        assert u.camelcase_to_underscores(s) == original(s), s
+print("ok")
+`);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('ok');
+  });
+
+  it("draws receipt handles of 185 lowercase letters from moto's (seedable) random generator", () => {
+    const result = run(`
+import runpy, string, sys
+launcher = runpy.run_path(sys.argv[1])
+import moto.sqs.models as m, moto.sqs.utils as su
+from moto.moto_api._internal import mock_random
+assert launcher["patch_receipt_handles"]() is None
+assert m.generate_receipt_handle is su.generate_receipt_handle
+handles = [m.generate_receipt_handle() for _ in range(2000)]
+assert all(len(h) == 185 and set(h) <= set(string.ascii_lowercase) for h in handles)
+assert len(set(handles)) == len(handles) and set("".join(handles)) == set(string.ascii_lowercase)
+# Drawn from moto's random generator: seeding moto (POST /moto-api/seed) still makes them reproducible.
+mock_random.seed(42); first = m.generate_receipt_handle()
+mock_random.seed(42); assert m.generate_receipt_handle() == first
+print("ok")
+`);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('ok');
+  });
+
+  it('copies a received message as deepcopy does: an equal, independent copy that moto tracks', () => {
+    const result = run(`
+import copy, runpy, sys
+launcher = runpy.run_path(sys.argv[1])
+import moto.sqs.models as m
+assert launcher["patch_message_copy"]() is None
+assert m.deepcopy is not copy.deepcopy
+message = m.Message("id-1", "body", system_attributes={"AWSTraceHeader": {"DataType": "String", "StringValue": "Root=1"}})
+message.message_attributes = {
+    "a": {"DataType": "String", "StringValue": "x"},
+    "b": {"DataType": "Binary", "BinaryValue": bytes([0, 1])},
+    "c": {"DataType": "String", "StringListValues": ["p", "q"]},
+}
+message.mark_sent()
+message.mark_received(visibility_timeout=30)
+message.mark_received(visibility_timeout=30)
+fast, slow = m.deepcopy(message), copy.deepcopy(message)
+assert type(fast) is m.Message and vars(fast) == vars(slow) == vars(message)
+assert any(tracked is fast for tracked in m.Message.instances_tracked)  # moto lists copies, as it does deepcopy's
+for name in ("message_attributes", "system_attributes", "_old_receipt_handles"):
+    assert getattr(fast, name) is not getattr(message, name), name
+assert fast.message_attributes["c"]["StringListValues"] is not message.message_attributes["c"]["StringListValues"]
+m._filter_message_attributes(fast, ["a"])
+assert list(fast.message_attributes) == ["a"] and list(message.message_attributes) == ["a", "b", "c"]
+pending = {"g1", "g2"}
+assert m.deepcopy(pending) == pending and m.deepcopy(pending) is not pending  # anything else: copy.deepcopy
+print("ok")
+`);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('ok');
+  });
+
+  it('reads pending message groups from a snapshot, with the same answer', () => {
+    const result = run(`
+import runpy, sys
+launcher = runpy.run_path(sys.argv[1])
+import moto.sqs.models as m
+original = m.Queue.pending_message_groups
+assert launcher["patch_pending_groups_snapshot"]() is None
+backend = m.sqs_backends["123456789012"]["us-east-1"]
+queue = backend.create_queue("q.fifo", FifoQueue="true", ContentBasedDeduplication="true")
+assert queue.pending_message_groups == original.fget(queue) == set()
+for i, group in enumerate(["g1", "g1", "g2", None]):
+    message = m.Message(str(i), "body")
+    message.group_id = group
+    queue.pending_messages.add(message)
+assert queue.pending_message_groups == original.fget(queue) == {"g1", "g2"}
+print("ok")
+`);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('ok');
+  });
+
+  it('deletes by receipt handle with the same outcomes as moto, through an index', () => {
+    const result = run(`
+import json, runpy, sys
+launcher = runpy.run_path(sys.argv[1])
+import moto.sqs.models as m
+from moto.sqs.exceptions import ReceiptHandleIsInvalid
+
+def scenario(region):
+    """What deletes do, as a list of outcomes: the same before and after the patch."""
+    backend = m.sqs_backends["123456789012"][region]  # the registry: dead-letter queues are looked up there
+    queue = backend.create_queue("q")
+    backend.create_queue("other")
+    dlq = backend.create_queue("dlq")
+    backend.create_queue("src", RedrivePolicy=json.dumps({"deadLetterTargetArn": dlq.queue_arn, "maxReceiveCount": 1}))
+    for body in ("a", "b", "c", "d"):
+        backend.send_message("q", body)
+    backend.send_message("src", "poison")
+    first = backend.receive_message("q", 10, 0, 0)  # visibility 0: received again at once, with new handles
+    second = backend.receive_message("q", 10, 0, 30)
+    [moved] = backend.receive_message("src", 1, 0, 0)
+    assert backend.receive_message("src", 1, 0, 0) == []  # received once already: now in the dead-letter queue
+
+    def delete(queue_name, handle):
+        try:
+            backend.delete_message(queue_name, handle)
+            return "deleted"
+        except ReceiptHandleIsInvalid:
+            return "invalid"
+
+    outcomes = [
+        delete("q", first[0].receipt_handle),  # an earlier handle of the message
+        delete("q", second[1].receipt_handle),
+        delete("q", second[1].receipt_handle),  # again
+        delete("other", second[2].receipt_handle),  # another queue's
+        delete("q", "x" * 185),
+        delete("src", moved.receipt_handle),  # moved on
+        delete("dlq", moved.receipt_handle),  # deleted where it is now
+        backend.delete_message_batch("q", [{"Id": "1", "ReceiptHandle": second[2].receipt_handle}, {"Id": "2", "ReceiptHandle": "nope"}]),
+    ]
+    state = ([x.body for x in queue._messages], sorted(x.body for x in queue.pending_messages), len(dlq._messages), len(queue.deleted_messages))
+    return outcomes[:7] + [(outcomes[7][0], [e["Id"] for e in outcomes[7][1]])], state
+
+before = scenario("us-east-1")
+assert launcher["patch_delete_by_handle"]() is None
+after = scenario("eu-west-1")
+assert before == after, (before, after)
+assert after[0] == ["deleted", "deleted", "deleted", "invalid", "invalid", "invalid", "deleted", (["1"], ["2"])], after
+assert after[1][:3] == (["d"], ["d"], 0), after
+print("ok")
+`);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('ok');
+  });
+
+  it('counts visible, hidden and delayed messages as moto does, reading the clock once per scan', () => {
+    const result = run(`
+import runpy, sys
+launcher = runpy.run_path(sys.argv[1])
+import moto.sqs.models as m
+names = ("messages", "approximate_number_of_messages_delayed", "approximate_number_of_messages_not_visible", "approximate_number_of_messages")
+original = {name: getattr(m.Queue, name).fget for name in names}
+assert launcher["patch_queue_scans"]() is None
+backend = m.sqs_backends["123456789012"]["us-east-1"]
+queue = backend.create_queue("q")
+for body in ("a", "b", "c", "d"):
+    backend.send_message("q", body)
+backend.send_message("q", "later", delay_seconds=60)
+assert [x.body for x in backend.receive_message("q", 1, 0, 60)] == ["a"]  # in flight for a minute
+expected = {"messages": ["b", "c", "d"], "approximate_number_of_messages_delayed": 1, "approximate_number_of_messages_not_visible": 1, "approximate_number_of_messages": 3}
+for name in names:
+    patched, unpatched = getattr(queue, name), original[name](queue)
+    if name == "messages":
+        patched, unpatched = [x.body for x in patched], [x.body for x in unpatched]
+    assert patched == unpatched == expected[name], (name, patched, unpatched)
+attributes = backend.get_queue_attributes("q", ["All"])
+assert [attributes[k] for k in ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed")] == [3, 1, 1]
+print("ok")
+`);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('ok');
+  });
+
+  it("lists a response class's methods once, handing each caller its own list", () => {
+    const result = run(`
+import runpy, sys
+launcher = runpy.run_path(sys.argv[1])
+import moto.core.responses as r, moto.core.utils as u
+from moto.sqs.responses import SQSResponse
+original = u.method_names_from_class(SQSResponse)
+assert launcher["patch_method_names_cache"]() is None
+assert r.method_names_from_class is u.method_names_from_class
+names = r.method_names_from_class(SQSResponse)
+assert names == original and "receive_message" in names and "delete_message_batch" in names
+names.clear()  # each caller gets its own list
+assert r.method_names_from_class(SQSResponse) == original
+print("ok")
+`);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('ok');
+  });
+
+  it('hands each message to one of many concurrent receives, lets sends in while a receive waits, still receives on dead-letter cycles', () => {
+    const result = run(`
+import json, runpy, sys, threading, time
+launcher = runpy.run_path(sys.argv[1])
+import moto.sqs.models as m
+for patch in launcher["PATCHES"]:  # all of them: moto as the launcher runs it (and fast enough to test)
+    assert patch() is None, patch.__name__
+# Switch threads often, so races show: without patch_receive_lock, moto hands some messages to two receives.
+sys.setswitchinterval(1e-5)
+backend = m.sqs_backends["123456789012"]["us-east-1"]
+backend.create_queue("q")
+for i in range(300):
+    backend.send_message("q", str(i))
+received = []
+def drain():
+    while batch := backend.receive_message("q", 10, 0, 60):
+        received.extend(x.body for x in batch)
+threads = [threading.Thread(target=drain) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+assert sorted(received, key=int) == [str(i) for i in range(300)], f"{len(received)} receives of 300 messages"
+# A receive waiting for messages lets a send in (it waits without the lock).
+backend.create_queue("w")
+waited = []
+waiter = threading.Thread(target=lambda: waited.extend(backend.receive_message("w", 1, 10, 30)))
+waiter.start()
+time.sleep(0.3)
+backend.send_message("w", "hello")
+waiter.join()
+assert [x.body for x in waited] == ["hello"]
+# Queues that are each other's dead-letter queue: receives on them still work (without the lock).
+a = backend.create_queue("a")
+b = backend.create_queue("b", RedrivePolicy=json.dumps({"deadLetterTargetArn": a.queue_arn, "maxReceiveCount": 5}))
+backend.set_queue_attributes("a", {"RedrivePolicy": json.dumps({"deadLetterTargetArn": b.queue_arn, "maxReceiveCount": 1})})
+backend.send_message("a", "poison")
+assert [x.body for x in backend.receive_message("a", 1, 0, 0)] == ["poison"]
+assert backend.receive_message("a", 1, 0, 0) == []
+assert [x.body for x in backend.receive_message("b", 1, 0, 0)] == ["poison"]
+print("ok")
+`);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('ok');
+  });
+
   it('starts moto without the patches, saying so in a line each, when moto lacks what they patch', () => {
     const result = run(`
 import runpy, sys
@@ -111,8 +371,16 @@ runpy.run_path(sys.argv[0], run_name="__main__")
     expect(result.stdout).toMatch(/usage:.*--port/s);
     expect(result.stderr.trimEnd().split('\n')).toEqual([
       expect.stringMatching(/^moto_server_fast: starting moto without patch_moto_clock \(.*unix_time_millis/),
-      // moto.sqs.models itself cannot load without it, so neither can the retention patch.
-      expect.stringMatching(/^moto_server_fast: starting moto without patch_retention_check \(ImportError: .*unix_time_millis/),
+      // moto.sqs.models itself cannot load without it, so neither can the patches of SQS; the others apply.
+      ...[
+        'patch_retention_check',
+        'patch_receipt_handles',
+        'patch_message_copy',
+        'patch_pending_groups_snapshot',
+        'patch_delete_by_handle',
+        'patch_receive_lock',
+        'patch_queue_scans',
+      ].map((patch) => expect.stringMatching(new RegExp(`^moto_server_fast: starting moto without ${patch} \\(ImportError: .*unix_time_millis`))),
     ]);
   });
 });
@@ -128,7 +396,7 @@ describe('scriptInterpreter', () => {
   });
 });
 
-describe('SQS time semantics on the patched moto server', () => {
+describe('SQS semantics on the patched moto server', () => {
   let aws: StartedMoto;
   let sqs: SQSClient;
   useMoto(async (started) => {
@@ -139,7 +407,10 @@ describe('SQS time semantics on the patched moto server', () => {
 
   const queue = async (name: string, attributes?: Record<string, string>) =>
     (await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl!;
-  const receive = async (QueueUrl: string, options: { VisibilityTimeout?: number; WaitTimeSeconds?: number } = {}) =>
+  const receive = async (
+    QueueUrl: string,
+    options: { VisibilityTimeout?: number; WaitTimeSeconds?: number; MaxNumberOfMessages?: number; MessageAttributeNames?: string[] } = {},
+  ) =>
     (
       await sqs.send(
         new ReceiveMessageCommand({
@@ -188,6 +459,128 @@ describe('SQS time semantics on the patched moto server', () => {
     expect((await receive(dlqUrl)).map((m) => m.Body)).toEqual(['poison']);
     expect(await receive(url)).toEqual([]);
   }, 20_000);
+
+  const counts = async (QueueUrl: string) => {
+    const names = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] as const;
+    const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: [...names] }));
+    return { visible: Attributes[names[0]], inFlight: Attributes[names[1]], delayed: Attributes[names[2]] };
+  };
+  const deleteBatch = async (QueueUrl: string, handles: Record<string, string>) => {
+    const out = await sqs.send(
+      new DeleteMessageBatchCommand({ QueueUrl, Entries: Object.entries(handles).map(([Id, ReceiptHandle]) => ({ Id, ReceiptHandle })) }),
+    );
+    return {
+      deleted: (out.Successful ?? []).map((e) => e.Id).sort(),
+      failed: (out.Failed ?? []).map((e) => [e.Id, e.Code]).sort(),
+    };
+  };
+
+  it('hands out the message attributes each receive asks for, leaving the stored message whole', async () => {
+    const url = await queue('attributes');
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: url,
+        MessageBody: 'tagged',
+        MessageAttributes: {
+          'a.x': { DataType: 'String', StringValue: 'x' },
+          'a.y': { DataType: 'Number', StringValue: '1' },
+          b: { DataType: 'Binary', BinaryValue: new Uint8Array([1, 2]) },
+        },
+      }),
+    );
+    // Visibility 0: each receive gets the message again.
+    const names = async (MessageAttributeNames?: string[]) => {
+      const [message] = await receive(url, { VisibilityTimeout: 0, ...(MessageAttributeNames ? { MessageAttributeNames } : {}) });
+      return Object.keys(message?.MessageAttributes ?? {}).sort();
+    };
+    expect(await names(['a.*'])).toEqual(['a.x', 'a.y']);
+    expect(await names(['b'])).toEqual(['b']);
+    expect(await names()).toEqual([]);
+    expect(await names(['All'])).toEqual(['a.x', 'a.y', 'b']);
+    const [all] = await receive(url, { VisibilityTimeout: 0, MessageAttributeNames: ['All'] });
+    expect(all?.MessageAttributes?.b?.BinaryValue).toEqual(new Uint8Array([1, 2]));
+    expect(all?.Attributes?.ApproximateReceiveCount).toBe('5');
+  });
+
+  it("deletes by a current or earlier receipt handle, once; rejects unknown and other queues' handles", async () => {
+    const url = await queue('deletes');
+    const otherUrl = await queue('deletes-other');
+    await sqs.send(
+      new SendMessageBatchCommand({ QueueUrl: url, Entries: ['a', 'b', 'c'].map((body) => ({ Id: body, MessageBody: body })) }),
+    );
+    await sqs.send(new SendMessageCommand({ QueueUrl: otherUrl, MessageBody: 'other' }));
+    const first = await receive(url, { VisibilityTimeout: 0 });
+    const second = await receive(url, { VisibilityTimeout: 60 });
+    const [other] = await receive(otherUrl, { VisibilityTimeout: 60 });
+    const handle = (messages: typeof first, body: string) => messages.find((m) => m.Body === body)!.ReceiptHandle!;
+    expect(second.map((m) => m.Body).sort()).toEqual(['a', 'b', 'c']);
+
+    expect(
+      await deleteBatch(url, { earlier: handle(first, 'a'), current: handle(second, 'b'), unknown: 'x'.repeat(185), foreign: other!.ReceiptHandle! }),
+    ).toEqual({ deleted: ['current', 'earlier'], failed: [['foreign', 'ReceiptHandleIsInvalid'], ['unknown', 'ReceiptHandleIsInvalid']] });
+    expect(await deleteBatch(url, { again: handle(second, 'a') })).toEqual({ deleted: ['again'], failed: [] });
+    expect(await counts(url)).toEqual({ visible: '0', inFlight: '1', delayed: '0' });
+    expect(await counts(otherUrl)).toEqual({ visible: '0', inFlight: '1', delayed: '0' });
+  });
+
+  it('counts visible, in-flight and delayed messages', async () => {
+    const url = await queue('counts');
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: url,
+        Entries: [
+          { Id: 'a', MessageBody: 'a' },
+          { Id: 'b', MessageBody: 'b' },
+          { Id: 'c', MessageBody: 'c' },
+          { Id: 'later', MessageBody: 'later', DelaySeconds: 60 },
+        ],
+      }),
+    );
+    expect((await receive(url, { MaxNumberOfMessages: 1, VisibilityTimeout: 60 })).map((m) => m.Body)).toEqual(['a']);
+    expect(await counts(url)).toEqual({ visible: '2', inFlight: '1', delayed: '1' });
+  });
+
+  it('holds a FIFO message group while one of its messages is in flight, and drops a deduplicated send', async () => {
+    const url = await queue('groups.fifo', { FifoQueue: 'true' });
+    const send = (body: string, group: string, dedup: string) =>
+      sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body, MessageGroupId: group, MessageDeduplicationId: dedup }));
+    await send('a1', 'a', 'a1');
+    await send('a2', 'a', 'a2');
+    await send('b1', 'b', 'b1');
+    await send('a1 again', 'a', 'a1'); // the same deduplication id within 5 minutes: dropped
+
+    const [a1] = await receive(url, { MaxNumberOfMessages: 1, VisibilityTimeout: 60 });
+    expect(a1?.Body).toBe('a1');
+    // Group a is held while a1 is in flight: only b's message.
+    expect((await receive(url, { VisibilityTimeout: 60 })).map((m) => m.Body)).toEqual(['b1']);
+    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: '1', ReceiptHandle: a1!.ReceiptHandle! }] }));
+    expect((await receive(url, { VisibilityTimeout: 60 })).map((m) => m.Body)).toEqual(['a2']);
+    expect(await counts(url)).toEqual({ visible: '0', inFlight: '2', delayed: '0' });
+  });
+
+  it('hands each message to one of many concurrent receives; deleted messages stay deleted', async () => {
+    const url = await queue('concurrent');
+    const bodies = Array.from({ length: 200 }, (_, i) => String(i));
+    for (let i = 0; i < bodies.length; i += 10) {
+      await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: bodies.slice(i, i + 10).map((b) => ({ Id: b, MessageBody: b })) }));
+    }
+    const received: string[] = [];
+    const failed: unknown[] = [];
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        for (;;) {
+          const messages = await receive(url, { VisibilityTimeout: 60 });
+          if (messages.length === 0) return;
+          received.push(...messages.map((m) => m.Body!));
+          const out = await deleteBatch(url, Object.fromEntries(messages.map((m, i) => [String(i), m.ReceiptHandle!])));
+          failed.push(...out.failed);
+        }
+      }),
+    );
+    expect(received.sort((x, y) => Number(x) - Number(y))).toEqual(bodies);
+    expect(failed).toEqual([]);
+    expect(await counts(url)).toEqual({ visible: '0', inFlight: '0', delayed: '0' });
+  });
 });
 
 describe('waitForEndpoint', () => {

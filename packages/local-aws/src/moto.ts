@@ -12,15 +12,17 @@ export interface LocalAws {
 }
 
 /**
- * How moto was started: `patched` is `python/moto_server_fast.py` (moto with a cheap clock, several
- * times faster on SQS receives; should a moto version lack what it patches, it runs moto as is and
- * says so in one line on stderr), `moto_server` the plain entry point.
+ * How moto was started: `patched` is `python/moto_server_fast.py` (moto with cheaper SQS sends, receives
+ * and deletes, same behaviour; should a moto version lack what a patch changes, it runs moto without that
+ * patch and says so in one line on stderr), `moto_server` the plain entry point.
  */
 export type MotoLauncher = 'patched' | 'moto_server';
 
 /** A moto server this process started. */
 export interface StartedMoto extends LocalAws {
   readonly launcher: MotoLauncher;
+  /** The server's process id (moto's own: the `moto_server` shim execs it), e.g. to read its CPU time. */
+  readonly pid: number | undefined;
 }
 
 /** The moto server is not installed. */
@@ -147,7 +149,7 @@ function motoCommand(): { command: string; args: string[]; launcher: MotoLaunche
 /**
  * Starts moto server on a free loopback port and waits until it answers.
  *
- * Runs `python/moto_server_fast.py` (moto with a cheap clock, see there) with the Python that has moto,
+ * Runs `python/moto_server_fast.py` (moto with cheaper SQS, see there) with the Python that has moto,
  * or the plain `moto_server` when there is none or REFLEX_MOTO_PLAIN=1.
  *
  * @throws MotoNotFoundError with install instructions when `moto_server` is not on PATH.
@@ -173,7 +175,7 @@ export async function startMoto(options: { log?: (line: string) => void } = {}):
     await stop();
     throw error;
   }
-  return { endpoint, stop, launcher };
+  return { endpoint, stop, launcher, pid: child.pid };
 }
 
 /** An AWS API someone else runs (LocalStack, a shared moto): nothing to stop. */
