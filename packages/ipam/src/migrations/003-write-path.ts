@@ -35,12 +35,13 @@ CREATE TRIGGER never_deleted BEFORE DELETE ON interfaces FOR EACH STATEMENT EXEC
 CREATE TRIGGER never_deleted BEFORE DELETE ON addresses FOR EACH STATEMENT EXECUTE FUNCTION ipam_never_deleted();
 CREATE TRIGGER never_deleted BEFORE DELETE ON networks FOR EACH STATEMENT EXECUTE FUNCTION ipam_never_deleted();
 
-CREATE FUNCTION ipam_interfaces_have_devices() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION ipam_interfaces_have_devices() RETURNS trigger LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
   ids text[];
   orphan record;
 BEGIN
-  -- Counted through the primary key (= ANY): a join would scan every device once the store is large.
+  -- Counted through the primary key (= ANY; the function runs with enable_seqscan off): a table without
+  -- statistics yet (a new server, before autovacuum) would otherwise be scanned, each row against each id.
   SELECT array_agg(DISTINCT instance_id) INTO ids FROM written;
   IF ids IS NULL OR (SELECT count(*) FROM devices WHERE instance_id = ANY (ids)) = cardinality(ids) THEN
     RETURN NULL;
@@ -55,7 +56,7 @@ CREATE TRIGGER have_devices AFTER INSERT ON interfaces REFERENCING NEW TABLE AS 
 CREATE TRIGGER have_devices_updated AFTER UPDATE ON interfaces REFERENCING NEW TABLE AS written
   FOR EACH STATEMENT EXECUTE FUNCTION ipam_interfaces_have_devices();
 
-CREATE FUNCTION ipam_addresses_have_interfaces() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION ipam_addresses_have_interfaces() RETURNS trigger LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
   ids text[];
   orphan record;
