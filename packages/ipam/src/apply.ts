@@ -177,31 +177,32 @@ export async function upsertNetworks(tx: Queryable, sightings: readonly NetworkS
   const parentOf = (b: string) => `(SELECT p.id FROM networks p WHERE ${b}.kind = 'subnet' AND p.kind = 'vpc'
                                       AND p.resource_id = ${b}.vpc_id AND p.cidr >>= ${b}.cidr
                                     ORDER BY masklen(p.cidr) DESC LIMIT 1)`;
-  // Known blocks first, widened in place (most batches only move their last_seen); the statement returns
-  // the blocks not stored yet. `= ANY ($2)` lets the planner look the blocks up by index rather than join
-  // every network (it cannot count the rows of jsonb_to_recordset). The update's join needs no order: both sides are read in one order by
-  // every writer, so concurrent writers lock the rows in the same order.
+  // Known blocks first, widened in place (most batches only move their last_seen); the statement returns the
+  // blocks not stored yet, and the IPv4 subnet blocks stored without a parent (their VPC block was unknown
+  // then), for the inserts below. `= ANY ($2)` lets the planner look the blocks up by index rather than join
+  // every network (it cannot count the rows of jsonb_to_recordset). The update's join needs no order: both
+  // sides are read in one order by every writer, so concurrent writers lock the rows in the same order.
   const missing = await tx.query<Record<string, unknown>>(
     `WITH b AS (${BLOCKS}),
      widened AS (
        UPDATE networks n SET
          first_seen = LEAST(n.first_seen, b.first_seen),
          last_seen  = GREATEST(n.last_seen, b.last_seen),
-         deleted_at = CASE WHEN b.last_seen > n.deleted_at THEN NULL ELSE n.deleted_at END,
-         parent_id  = COALESCE(n.parent_id, ${parentOf('b')})
+         deleted_at = CASE WHEN b.last_seen > n.deleted_at THEN NULL ELSE n.deleted_at END
        FROM b
        WHERE n.resource_id = ANY ($2::text[]) AND n.resource_id = b.resource_id AND n.cidr = b.cidr
-         AND (b.first_seen < n.first_seen OR b.last_seen > n.last_seen
-              OR (n.parent_id IS NULL AND b.kind = 'subnet' AND ${parentOf('b')} IS NOT NULL))
+         AND (b.first_seen < n.first_seen OR b.last_seen > n.last_seen)
      )
      SELECT b.kind, b.resource_id, b.vpc_id, b.cidr::text AS cidr, b.account, b.region, b.first_seen, b.last_seen
-     FROM b WHERE NOT EXISTS (SELECT 1 FROM networks n WHERE n.resource_id = ANY ($2::text[])
-                                                     AND n.resource_id = b.resource_id AND n.cidr = b.cidr)`,
+     FROM b WHERE NOT EXISTS (SELECT 1 FROM networks n
+                              WHERE n.resource_id = ANY ($2::text[]) AND n.resource_id = b.resource_id AND n.cidr = b.cidr
+                                AND (n.parent_id IS NOT NULL OR b.kind = 'vpc' OR family(b.cidr) = 6))`,
     [JSON.stringify([...blocks.values()]), [...new Set([...blocks.values()].map((b) => b.resource_id))]],
   );
   if (missing.length === 0) return;
-  // New blocks: VPCs before subnets (a subnet's parent must be there). ON CONFLICT for a writer that
-  // inserted the same block meanwhile; rows in key order, so that concurrent writers lock them in one order.
+  // New blocks, VPCs before subnets (a subnet's parent must be there), and parents for stored subnets.
+  // ON CONFLICT for those and for a writer that inserted the same block meanwhile; rows in key order, so that
+  // concurrent writers lock them in one order.
   const insert = (parent: string) => `
     INSERT INTO networks (kind, resource_id, vpc_id, cidr, parent_id, account, region, first_seen, last_seen)
     SELECT b.kind, b.resource_id, b.vpc_id, b.cidr, ${parent}, b.account, b.region, b.first_seen, b.last_seen
