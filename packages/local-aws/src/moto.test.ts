@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from '@jest/globals';
 import {
@@ -425,6 +426,48 @@ describe('SQS semantics on the patched moto server', () => {
 
   it('runs on the patched launcher', () => {
     expect(aws.launcher).toBe('patched');
+  });
+
+  it('keeps a connection open for the next request (HTTP/1.1 keep-alive), bodies and all', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const call = (target: string, body: string) =>
+      new Promise<{ status: number; connection: string | undefined; reused: boolean; body: string }>((resolve, reject) => {
+        const req = http.request(
+          aws.endpoint,
+          {
+            method: 'POST',
+            agent,
+            headers: {
+              'content-type': 'application/x-amz-json-1.0',
+              'x-amz-target': `AmazonSQS.${target}`,
+              // moto finds the service in the credential scope; it checks no signature.
+              authorization: 'AWS4-HMAC-SHA256 Credential=test/20261129/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0',
+            },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+            res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, reused: req.reusedSocket, body: text }));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      const created = await call('CreateQueue', JSON.stringify({ QueueName: 'keep-alive', Attributes: { DelaySeconds: '0' } }));
+      const url = JSON.parse(created.body).QueueUrl as string;
+      const sent = await call('SendMessage', JSON.stringify({ QueueUrl: url, MessageBody: 'x'.repeat(5000) }));
+      const received = await call('ReceiveMessage', JSON.stringify({ QueueUrl: url }));
+
+      expect([created, sent, received].map(({ status, connection, reused }) => ({ status, connection, reused }))).toEqual([
+        { status: 200, connection: undefined, reused: false }, // HTTP/1.1: no "Connection: close"
+        { status: 200, connection: undefined, reused: true },
+        { status: 200, connection: undefined, reused: true },
+      ]);
+      expect(JSON.parse(received.body).Messages[0].Body).toBe('x'.repeat(5000));
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('holds a delayed message back until its delay has passed', async () => {
