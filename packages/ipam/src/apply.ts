@@ -354,6 +354,7 @@ async function writeDevices(
   // interface or address that moved to another instance of the same round ends up on that instance.
   // `= ANY ($3)` on the stored rows lets the planner use the instance indexes instead of joining whole
   // tables. A round of new instances only (launches) has nothing to detach or release.
+  const wantedJson = JSON.stringify(wanted); // both statements of a known round read it
   let released: Returned[] = [];
   // Whether no interface of the round is stored yet: then none has a live address, and every address the
   // round lists is added (see below).
@@ -379,7 +380,7 @@ async function writeDevices(
          AND NOT EXISTS (SELECT 1 FROM w WHERE w.instance_id = a.instance_id AND w.interface_id = a.interface_id
                                             AND w.address = a.address AND w.kind = a.kind)
        RETURNING a.instance_id, a.interface_id, host(a.address) AS address, a.kind`,
-      [JSON.stringify(devices), JSON.stringify(wanted), known],
+      [JSON.stringify(devices), wantedJson, known],
     );
   }
   if (interfaces.length === 0) return { added: [], released };
@@ -416,7 +417,7 @@ async function writeDevices(
      SELECT w.address, w.kind, w.interface_id, w.instance_id, w.event_time FROM ${WANTED}
      ON CONFLICT (interface_id, address, kind) WHERE released_at IS NULL DO NOTHING
      ${addedHere ? '' : 'RETURNING instance_id, interface_id, host(address) AS address, kind'}`,
-    [JSON.stringify(interfaces), JSON.stringify(wanted)],
+    [JSON.stringify(interfaces), wantedJson],
   );
   return { added: addedHere ?? added, released };
 }
