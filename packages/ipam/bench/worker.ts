@@ -1,17 +1,18 @@
 // IPAM worker throughput: fills moto SQS with N distinct enricher messages and runs IpamWorkers into one
 // PGlite (in memory), end to end from queue to store. Target ≥ 500 messages/s; exits 1 when missed.
 // moto scans a whole queue for every message it receives (O(depth) per message, even with the local-aws
-// launcher's faster clock), so one 5,000-deep queue would measure moto; the messages are spread over
-// BENCH_QUEUES queues, one worker each. Too many queues cost more than they save: every worker's long polls
-// hold sockets (the SDK's 50 per client) and moto threads. For where the time goes it also measures the
-// queue alone (the workers into a database that does nothing) and the worker without a queue server (an
-// in-memory queue into PGlite, group commit included).
+// launcher's faster clock), and one worker with the default concurrency of 50 waits on its receives' round
+// trips; the messages are spread over BENCH_QUEUES queues, one worker each, all writing through the store's
+// one group commit (BENCH_QUEUES=1 BENCH_CONCURRENCY=250 is the single on-prem worker). Too many queues
+// cost more than they save: every worker's long polls hold sockets (the SDK's 50 per client) and moto
+// threads. For where the time goes it also measures the queue alone (the workers into a database that does
+// nothing) and the worker without a queue server (an in-memory queue into PGlite, group commit included).
 //   pnpm bench:ipam     # BENCH_N=5000 BENCH_QUEUES=25 BENCH_CONCURRENCY=50 BENCH_POSTGRES=1 (also into a server)
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { localClientConfig, startMoto } from '@reflex/local-aws';
-import { type Db, IpamWorker, type QueueMessage, type QueueSource, SqsQueueSource, migrate, openPglite, openPostgres } from '../src/index';
+import { type Db, IpamWorker, SqsQueueSource, migrate, openPglite, openPostgres } from '../src/index';
 import { startPostgres } from '../src/testing/postgres-server';
-import { createQueues, instanceMessage, sendAll } from '../src/worker/test-helpers';
+import { createQueues, instanceMessage, memorySource, sendAll } from '../src/worker/test-helpers';
 
 const N = Number(process.env.BENCH_N ?? 5000);
 const QUEUES = Number(process.env.BENCH_QUEUES ?? 25);
@@ -59,24 +60,6 @@ function report(path: string, run: Awaited<ReturnType<typeof drain>>, stored: nu
       `${stored} devices stored; applied ${run.applied}, failed ${run.failed}; ` +
       `this process busy ${((run.cpuMs / run.ms) * 100).toFixed(0)}% of the time — ${verdict}`,
   );
-}
-
-/** A queue in this process: what the worker and the store do without a queue server's cost. */
-function memoryQueue(bodies: readonly object[]): QueueSource & { deleted: number } {
-  const waiting: QueueMessage[] = bodies.map((b, i) => ({ id: String(i), receiptHandle: String(i), body: JSON.stringify(b), receiveCount: 1 }));
-  return {
-    deleted: 0,
-    async receive(max) {
-      await new Promise((r) => setImmediate(r));
-      return waiting.splice(0, max);
-    },
-    async delete(messages) {
-      this.deleted += messages.length;
-    },
-    async changeVisibility(message, seconds) {
-      if (seconds === 0) waiting.push(message);
-    },
-  };
 }
 
 /** A database that answers every query with no rows: `applyMessage` runs its statements and "applies". */
@@ -128,7 +111,7 @@ try {
   // The worker without a queue server: an in-memory queue into PGlite.
   const memoryDb = await openPglite();
   await migrate(memoryDb);
-  const queue = memoryQueue(bodies);
+  const queue = memorySource(bodies);
   const worker = new IpamWorker({ db: memoryDb, source: queue, concurrency: CONCURRENCY, waitSeconds: 0 });
   const memoryStarted = performance.now();
   const memoryRun = worker.start();

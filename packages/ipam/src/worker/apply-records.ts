@@ -66,7 +66,6 @@ export async function applyRecords(
   records: readonly QueueRecord[],
   options: { log?: WorkerLog } = {},
 ): Promise<BatchOutcome> {
-  const log = options.log ?? silent;
   const parsed = records.map(parse);
   const valid = parsed.filter((p) => 'message' in p);
   // One transaction for the batch; a message that fails fails alone (one outcome per message, in order).
@@ -80,11 +79,16 @@ export async function applyRecords(
     if (outcome.outcome === 'failed') failures.push({ id: record.id, reason: `apply failed: ${describeError(outcome.error)}` });
     else results.push({ id: record.id, ...outcome });
   }
+  logFailures(options.log ?? silent, records, failures);
+  return { results, failures };
+}
+
+/** Logs each failure as a warning, with the record's receive count. */
+export function logFailures(log: WorkerLog, records: readonly QueueRecord[], failures: BatchOutcome['failures']): void {
   for (const f of failures) {
     const receiveCount = records.find((r) => r.id === f.id)?.receiveCount;
     log.warn('IPAM message not applied; left on the queue for redelivery', { messageId: f.id, receiveCount, reason: f.reason });
   }
-  return { results, failures };
 }
 
 function parse(record: QueueRecord): Parsed {

@@ -5,7 +5,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient, SendMess
 import { type IpamInstanceMessage, IpamInstanceMessageSchema } from '@reflex/events';
 import type { Db } from '../db';
 import type { WorkerLog } from './apply-records';
-import type { QueueSource } from './queue-source';
+import type { QueueMessage, QueueSource } from './queue-source';
 
 export const running: IpamInstanceMessage = IpamInstanceMessageSchema.parse(
   JSON.parse(readFileSync(new URL('../../fixtures/enricher/running.json', import.meta.url), 'utf8')),
@@ -91,6 +91,38 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * A queue in this process, holding `bodies` (ids `0`, `1`, …): a receive with nothing left waits its long
+ * poll out (or until aborted); `deleted` counts deletes; a message made visible again is received again.
+ */
+export function memorySource(bodies: readonly (string | object)[]): QueueSource & { deleted: number } {
+  const waiting: QueueMessage[] = bodies.map((b, i) => ({
+    id: String(i),
+    receiveCount: 1,
+    receiptHandle: String(i),
+    body: typeof b === 'string' ? b : JSON.stringify(b),
+  }));
+  return {
+    deleted: 0,
+    async receive(max, waitSeconds, _visibility, signal) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (waiting.length === 0 && waitSeconds > 0 && !signal?.aborted) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, waitSeconds * 1000);
+          signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        });
+      }
+      return waiting.splice(0, max);
+    },
+    async delete(messages) {
+      this.deleted += messages.length;
+    },
+    async changeVisibility(message, seconds) {
+      if (seconds === 0) waiting.push({ ...message, receiveCount: (message.receiveCount ?? 1) + 1 });
+    },
+  };
 }
 
 /** A log that keeps its entries, for assertions. */

@@ -7,7 +7,7 @@ import { show } from '../queries';
 import { type QueueMessage, type QueueSource, SqsQueueSource } from './queue-source';
 import { type BatchStats, IpamWorker, type IpamWorkerOptions } from './worker';
 import { backends, useStore } from '../test-store';
-import { countingDb, createQueues, instanceMessage, memoryLog, sendAll, slowDb, throttled, waitFor } from './test-helpers';
+import { countingDb, createQueues, instanceMessage, memoryLog, memorySource, sendAll, slowDb, throttled, waitFor } from './test-helpers';
 
 jest.setTimeout(60_000);
 
@@ -34,6 +34,12 @@ describe('IpamWorker options', () => {
     const create = () => new IpamWorker({ db: {} as Db, source: {} as QueueSource, visibilityTimeoutSeconds: 0 });
 
     expect(create).toThrow('visibilityTimeoutSeconds must be 1–43200');
+  });
+
+  it('refuses a group-commit delay that is not a whole number of milliseconds', () => {
+    const create = () => new IpamWorker({ db: {} as Db, source: {} as QueueSource, maxApplyDelayMs: 1.5 });
+
+    expect(create).toThrow('maxApplyDelayMs must be a whole number of milliseconds');
   });
 });
 
@@ -185,6 +191,59 @@ describe.each(backends())('IpamWorker on moto SQS and $name', (backend) => {
     expect(counted.transactions).toBeLessThan(sizes.length);
     expect(worker.stats).toMatchObject({ applied: 60, duplicate: 0, failed: 0 });
   }, 120_000);
+
+  it('writes the batches of several workers on one store together', async () => {
+    const queues = await Promise.all([0, 1, 2].map(() => createQueues(sqs)));
+    await Promise.all(queues.map(({ url }, q) => sendAll(sqs, url, Array.from({ length: 20 }, (_, n) => instanceMessage(100 * q + n)))));
+    const counted = countingDb(slowDb(db, 500));
+    let batches = 0;
+    // Concurrency 10: one receive at a time, so no worker ever has two batches of its own waiting; batches
+    // that go together come from different workers.
+    const workers = queues.map(({ url }) =>
+      startWorker({ db: counted, source: new SqsQueueSource(sqs, url), concurrency: 10, onBatch: () => batches++ }),
+    );
+    await waitFor('60 deletes', () => workers.every(({ worker }) => worker.stats.deleted === 20), 60_000);
+
+    expect(await count('devices')).toBe(60);
+    expect(counted.transactions).toBeLessThan(batches);
+    expect(workers.map(({ worker }) => worker.stats)).toEqual(
+      Array(3).fill(expect.objectContaining({ applied: 20, duplicate: 0, failed: 0 })),
+    );
+  }, 120_000);
+
+  it('tells messages of different queues apart in one write even when their ids are alike', async () => {
+    const counted = countingDb(db);
+    // Three queues whose messages have the same ids (`0`, `1`); their batches wait for each other and go together.
+    const workers = [0, 1, 2].map((q) =>
+      startWorker({ db: counted, source: memorySource([instanceMessage(q), '{"not": "a message"}']), maxApplyDelayMs: 500, log: memoryLog() }),
+    );
+    await waitFor('every message finished', () => workers.every(({ worker }) => worker.stats.applied + worker.stats.failed === 2));
+
+    expect(counted.transactions).toBe(1);
+    expect(workers.map(({ worker }) => worker.stats)).toEqual(Array(3).fill(expect.objectContaining({ applied: 1, failed: 1 })));
+    expect(await count('devices')).toBe(3);
+  });
+
+  it('lets a batch wait up to maxApplyDelayMs for others when the store is free', async () => {
+    const counted = countingDb(db);
+    const late = memorySource([instanceMessage(2)]);
+    const first = startWorker({ db: counted, source: memorySource([instanceMessage(1)]), maxApplyDelayMs: 1000 });
+    await waitFor('the first batch received', () => first.worker.stats.received === 1);
+    const second = startWorker({ db: counted, source: late, maxApplyDelayMs: 1000 });
+    await waitFor('both applied', () => first.worker.stats.applied + second.worker.stats.applied === 2);
+
+    expect(counted.transactions).toBe(1);
+  });
+
+  it('writes at once when no more can come: the whole concurrency waits, or maxApplyDelayMs is 0', async () => {
+    const counted = countingDb(db);
+    const full = startWorker({ db: counted, source: memorySource([instanceMessage(1), instanceMessage(2)]), concurrency: 2, maxApplyDelayMs: 60_000 });
+    await waitFor('applied long before the delay', () => full.worker.stats.applied === 2, 5000);
+    const eager = startWorker({ db: counted, source: memorySource([instanceMessage(3)]), maxApplyDelayMs: 0 });
+    await waitFor('applied at once', () => eager.worker.stats.applied === 1, 5000);
+
+    expect(counted.transactions).toBe(2);
+  });
 
   it('writes a message delivered twice at once only once, and counts the second delivery as a duplicate', async () => {
     const { url } = await createQueues(sqs);

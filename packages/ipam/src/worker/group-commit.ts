@@ -1,0 +1,134 @@
+import type { Db } from '../db';
+import { type BatchOutcome, type QueueRecord, type RecordResult, type WorkerLog, applyRecords, logFailures } from './apply-records';
+import type { QueueMessage } from './queue-source';
+
+interface Waiting {
+  /** Whose messages these are (one worker): a message id is unique within one queue, not across queues. */
+  readonly owner: object;
+  readonly messages: readonly QueueMessage[];
+  /** The owner's largest write. */
+  readonly max: number;
+  /** How long the owner lets its batch wait for others when no write is running. */
+  readonly delayMs: number;
+  /** The most messages the owner has received and not finished: it sends no more while that many wait. */
+  readonly capacity: number;
+  readonly log: WorkerLog;
+  resolve(outcome: BatchOutcome): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Writes the messages of concurrent batches together — of every worker on the same store. A batch that
+ * finds no write running goes at once; those that arrive meanwhile wait for it and then go as one
+ * `applyRecords` call of up to `max` messages (whole batches). The store runs one write after another
+ * anyway (PGlite is one connection); several small ones cost far more than one large one, so however
+ * many workers and receives run at once, the store sees few large transactions, and the slower it is
+ * the larger they get.
+ */
+export class GroupCommit {
+  private static readonly byDb = new WeakMap<Db, GroupCommit>();
+  private waiting: Waiting[] = [];
+  private writing = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  private constructor(private readonly db: Db) {}
+
+  /** The one group commit of `db`, shared by every worker that writes to it. */
+  static of(db: Db): GroupCommit {
+    let group = GroupCommit.byDb.get(db);
+    if (!group) GroupCommit.byDb.set(db, (group = new GroupCommit(db)));
+    return group;
+  }
+
+  /**
+   * Applies `messages` of `owner` in the next write, with at most `max` messages in it (a batch larger than
+   * that goes alone); failures are logged to `log`. When no write is running the batch waits up to `delayMs`
+   * for others; the write starts at once when `max` messages wait, or when every owner waiting has its
+   * whole `capacity` waiting (no more can come from them before this write).
+   */
+  apply(owner: object, messages: readonly QueueMessage[], options: Omit<Waiting, 'owner' | 'messages' | 'resolve' | 'reject'>): Promise<BatchOutcome> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ owner, messages, ...options, resolve, reject });
+      if (!this.writing && this.ready()) void this.drain();
+      else if (!this.writing) this.timer ??= setTimeout(() => void this.drain(), Math.min(...this.waiting.map((w) => w.delayMs)));
+    });
+  }
+
+  /** Whether the waiting batches should be written without waiting for more. */
+  private ready(): boolean {
+    let total = 0;
+    const byOwner = new Map<object, { waiting: number; capacity: number }>();
+    for (const w of this.waiting) {
+      if (w.delayMs <= 0) return true;
+      total += w.messages.length;
+      const owner = byOwner.get(w.owner) ?? { waiting: 0, capacity: w.capacity };
+      owner.waiting += w.messages.length;
+      byOwner.set(w.owner, owner);
+    }
+    if (total >= Math.min(...this.waiting.map((w) => w.max))) return true;
+    return [...byOwner.values()].every((o) => o.waiting >= o.capacity);
+  }
+
+  private async drain(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.writing = true;
+    while (this.waiting.length > 0) {
+      const group = this.waiting.splice(0, this.groupSize());
+      // Each distinct message once, as a record named by its position. A message redelivered while its first
+      // delivery is in flight is in two batches of one owner: written once.
+      const records: QueueRecord[] = [];
+      const position = new Map<object, Map<string, number>>();
+      const positions = group.map(({ owner, messages }) => {
+        let seen = position.get(owner);
+        if (!seen) position.set(owner, (seen = new Map()));
+        return messages.map((m) => {
+          let at = seen.get(m.id);
+          if (at === undefined) {
+            seen.set(m.id, (at = records.length));
+            records.push({ id: String(at), body: m.body, receiveCount: m.receiveCount });
+          }
+          return at;
+        });
+      });
+      try {
+        const outcome = await applyRecords(this.db, records);
+        const result = new Map(outcome.results.map((r) => [Number(r.id), r]));
+        const failure = new Map(outcome.failures.map((f) => [Number(f.id), f.reason]));
+        // The second delivery of a message written once here is a duplicate, as it would be in a later write.
+        const reported = new Set<number>();
+        for (const [g, { messages, log, resolve }] of group.entries()) {
+          const results: RecordResult[] = [];
+          const failures: BatchOutcome['failures'] = [];
+          for (const [i, m] of messages.entries()) {
+            const at = positions[g]![i]!;
+            const r = result.get(at);
+            if (r) results.push({ ...r, id: m.id, outcome: reported.has(at) ? 'duplicate' : r.outcome });
+            else failures.push({ id: m.id, reason: failure.get(at)! });
+            reported.add(at);
+          }
+          logFailures(log, messages, failures);
+          resolve({ results, failures });
+        }
+      } catch (error) {
+        for (const { reject } of group) reject(error);
+      }
+    }
+    this.writing = false;
+  }
+
+  /** How many waiting batches the next write takes: whole batches within the smallest `max` among them. */
+  private groupSize(): number {
+    let size = 0;
+    let max = Infinity;
+    let take = 0;
+    for (const next of this.waiting) {
+      const limit = Math.min(max, next.max);
+      if (take > 0 && size + next.messages.length > limit) break;
+      size += next.messages.length;
+      max = limit;
+      take++;
+    }
+    return take;
+  }
+}
