@@ -19,11 +19,11 @@ interface Waiting {
 
 /**
  * Writes the messages of concurrent batches together — of every worker on the same store. A batch that
- * finds no write running goes at once; those that arrive meanwhile wait for it and then go as one
- * `applyRecords` call of up to `max` messages (whole batches). The store runs one write after another
- * anyway (PGlite is one connection); several small ones cost far more than one large one, so however
- * many workers and receives run at once, the store sees few large transactions, and the slower it is
- * the larger they get.
+ * finds no write running waits a little for others (see `apply`); those that arrive during a write wait for
+ * it and then go as one `applyRecords` call of up to `max` messages (whole batches). The store runs one
+ * write after another anyway (PGlite is one connection), and several small ones cost far more than one
+ * large one: however many workers and receives run at once, the store sees few large transactions, and
+ * the slower it is the larger they get.
  */
 export class GroupCommit {
   private static readonly byDb = new WeakMap<Db, GroupCommit>();
@@ -73,48 +73,55 @@ export class GroupCommit {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.writing = true;
-    while (this.waiting.length > 0) {
-      const group = this.waiting.splice(0, this.groupSize());
-      // Each distinct message once, as a record named by its position. A message redelivered while its first
-      // delivery is in flight is in two batches of one owner: written once.
-      const records: QueueRecord[] = [];
-      const position = new Map<object, Map<string, number>>();
-      const positions = group.map(({ owner, messages }) => {
-        let seen = position.get(owner);
-        if (!seen) position.set(owner, (seen = new Map()));
-        return messages.map((m) => {
-          let at = seen.get(m.id);
-          if (at === undefined) {
-            seen.set(m.id, (at = records.length));
-            records.push({ id: String(at), body: m.body, receiveCount: m.receiveCount });
-          }
-          return at;
-        });
-      });
-      try {
-        const outcome = await applyRecords(this.db, records);
-        const result = new Map(outcome.results.map((r) => [Number(r.id), r]));
-        const failure = new Map(outcome.failures.map((f) => [Number(f.id), f.reason]));
-        // The second delivery of a message written once here is a duplicate, as it would be in a later write.
-        const reported = new Set<number>();
-        for (const [g, { messages, log, resolve }] of group.entries()) {
-          const results: RecordResult[] = [];
-          const failures: BatchOutcome['failures'] = [];
-          for (const [i, m] of messages.entries()) {
-            const at = positions[g]![i]!;
-            const r = result.get(at);
-            if (r) results.push({ ...r, id: m.id, outcome: reported.has(at) ? 'duplicate' : r.outcome });
-            else failures.push({ id: m.id, reason: failure.get(at)! });
-            reported.add(at);
-          }
-          logFailures(log, messages, failures);
-          resolve({ results, failures });
-        }
-      } catch (error) {
-        for (const { reject } of group) reject(error);
-      }
+    try {
+      while (this.waiting.length > 0) await this.write(this.waiting.splice(0, this.groupSize()));
+    } finally {
+      this.writing = false;
     }
-    this.writing = false;
+  }
+
+  /** Writes the group's messages in one `applyRecords` call and settles each batch with its own outcomes. */
+  private async write(group: readonly Waiting[]): Promise<void> {
+    // Each distinct message once, as a record named by its position. A message redelivered while its first
+    // delivery is in flight is in two batches of one owner: written once.
+    const records: QueueRecord[] = [];
+    const seenBy = new Map<object, Map<string, number>>();
+    const positions = group.map(({ owner, messages }) => {
+      let seen = seenBy.get(owner);
+      if (!seen) seenBy.set(owner, (seen = new Map()));
+      return messages.map((m) => {
+        let at = seen.get(m.id);
+        if (at === undefined) {
+          seen.set(m.id, (at = records.length));
+          records.push({ id: String(at), body: m.body, receiveCount: m.receiveCount });
+        }
+        return at;
+      });
+    });
+    let outcome: BatchOutcome;
+    try {
+      outcome = await applyRecords(this.db, records);
+    } catch (error) {
+      for (const { reject } of group) reject(error);
+      return;
+    }
+    const result = new Map(outcome.results.map((r) => [Number(r.id), r]));
+    const failure = new Map(outcome.failures.map((f) => [Number(f.id), f.reason]));
+    // The second delivery of a message written once here is a duplicate, as it would be in a later write.
+    const reported = new Set<number>();
+    for (const [g, { messages, log, resolve }] of group.entries()) {
+      const results: RecordResult[] = [];
+      const failures: BatchOutcome['failures'] = [];
+      for (const [i, m] of messages.entries()) {
+        const at = positions[g]![i]!;
+        const r = result.get(at);
+        if (r) results.push({ ...r, id: m.id, outcome: reported.has(at) ? 'duplicate' : r.outcome });
+        else failures.push({ id: m.id, reason: failure.get(at)! });
+        reported.add(at);
+      }
+      logFailures(log, messages, failures);
+      resolve({ results, failures });
+    }
   }
 
   /** How many waiting batches the next write takes: whole batches within the smallest `max` among them. */
