@@ -1,6 +1,6 @@
 export { synthAll, type SynthOptions } from './app';
 export * from './envs';
 export { ReflexStack, STACK_NAME } from './stacks/reflex-stack';
-export { ReflexFunction, VISIBILITY_TIMEOUT_FACTOR, LAMBDA_RUNTIME } from './constructs/reflex-function';
+export { ReflexFunction, VISIBILITY_TIMEOUT_FACTOR, LAMBDA_RUNTIME, queueTimings } from './constructs/reflex-function';
 export { ReflexBus, forwardingPatterns } from './constructs/reflex-bus';
 export { CHECKS, runChecks, checkSynthesized, formatViolations, readSynthesized, type Violation } from './checks';

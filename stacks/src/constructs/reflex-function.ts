@@ -14,8 +14,25 @@ import type { EnvConfig, ResolvedReflex } from '../envs';
 import { type ArnContext, manifestStatements, policyDocument, trustPolicy } from './policy';
 import { SecureQueue } from './secure-queue';
 
-/** Queue visibility timeout = this × the function timeout (AWS's advice for SQS event sources). */
+/** Queue visibility timeout ≥ this × the function timeout (AWS's advice for SQS event sources). */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+/**
+ * How an SQS event source reads a reflex's queue: a batch larger than 10 needs a batching window of at least
+ * one second (Lambda's rule), and the queue's visibility timeout is six times the function timeout plus that
+ * window, as AWS advises, so that a batch being gathered or retried is not delivered twice meanwhile.
+ *
+ * @example
+ * queueTimings({ batchSize: 100 }, 30); // { batchingWindowSeconds: 1, visibilityTimeoutSeconds: 181 }
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
+ */
+export function queueTimings(
+  manifest: { readonly batchSize: number },
+  timeoutSeconds: number,
+): { batchingWindowSeconds: number; visibilityTimeoutSeconds: number } {
+  const batchingWindowSeconds = manifest.batchSize > 10 ? 1 : 0;
+  return { batchingWindowSeconds, visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_FACTOR * timeoutSeconds + batchingWindowSeconds };
+}
 /** Lambda runtime of every reflex. */
 export const LAMBDA_RUNTIME = 'nodejs22.x';
 
@@ -63,10 +80,11 @@ export class ReflexFunction extends Construct {
     const name = awsName(env.name, manifest.name);
     const arnCtx: ArnContext = { partition: env.partition, region: env.region, account: env.account };
 
+    const timings = queueTimings(manifest, reflex.timeoutSeconds);
     const queues = new SecureQueue(this, 'queues', {
       env,
       name,
-      visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_FACTOR * reflex.timeoutSeconds,
+      visibilityTimeoutSeconds: timings.visibilityTimeoutSeconds,
       maxReceiveCount: manifest.maxReceiveCount,
       retentionSeconds: manifest.retentionSeconds,
     });
@@ -176,7 +194,7 @@ export class ReflexFunction extends Construct {
         eventSourceArn: this.queue.arn,
         functionName: this.function.arn,
         batchSize: manifest.batchSize,
-        maximumBatchingWindowInSeconds: manifest.batchSize > 10 ? 1 : 0,
+        maximumBatchingWindowInSeconds: timings.batchingWindowSeconds,
         functionResponseTypes: ['ReportBatchItemFailures'],
         scalingConfig: { maximumConcurrency: manifest.maxConcurrency },
       });
