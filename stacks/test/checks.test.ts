@@ -108,6 +108,15 @@ const BROKEN_DEFAULTS: BrokenDefault[] = [
   },
   {
     check: 'sqs-visibility-timeout',
+    breaks: 'a 1 s batching window not added to the guard queue visibility timeout of 6 × the function timeout',
+    mutate: (json) => {
+      guardMapping(json).block.maximum_batching_window_in_seconds = 1;
+      guardQueue(json).block.visibility_timeout_seconds = 6 * guardFunction(json).block.timeout;
+    },
+    address: (json) => guardMapping(json).address,
+  },
+  {
+    check: 'sqs-visibility-timeout',
     breaks: "a guard queue on SQS's default visibility timeout (30 s)",
     mutate: (json) => delete guardQueue(json).block.visibility_timeout_seconds,
     address: (json) => guardMapping(json).address,

@@ -3,7 +3,7 @@ import { type Check, referencedAddress, resources } from './synthesized';
 
 export const sqsVisibilityTimeout: Check = {
   id: 'sqs-visibility-timeout',
-  description: `A queue that feeds a function has a visibility timeout of at least ${VISIBILITY_TIMEOUT_FACTOR}× the function timeout.`,
+  description: `A queue that feeds a function has a visibility timeout of at least ${VISIBILITY_TIMEOUT_FACTOR}× the function timeout plus the batching window.`,
   run: (stack) => {
     const queues = new Map(resources(stack, 'aws_sqs_queue'));
     const functions = new Map(resources(stack, 'aws_lambda_function'));
@@ -13,9 +13,15 @@ export const sqsVisibilityTimeout: Check = {
       if (!queue || !fn) return [{ address, message: 'event source mapping does not link a queue and a function of this stack' }];
       const visibility = Number(queue.visibility_timeout_seconds ?? 30);
       const timeout = Number(fn.timeout ?? 3);
-      return visibility >= VISIBILITY_TIMEOUT_FACTOR * timeout
+      const window = Number(m.maximum_batching_window_in_seconds ?? 0);
+      return visibility >= VISIBILITY_TIMEOUT_FACTOR * timeout + window
         ? []
-        : [{ address, message: `queue visibility timeout ${visibility}s < ${VISIBILITY_TIMEOUT_FACTOR} × function timeout ${timeout}s` }];
+        : [
+            {
+              address,
+              message: `queue visibility timeout ${visibility}s < ${VISIBILITY_TIMEOUT_FACTOR} × function timeout ${timeout}s + batching window ${window}s`,
+            },
+          ];
     });
   },
 };

@@ -30,6 +30,8 @@ export class GroupCommit {
   private waiting: Waiting[] = [];
   private writing = false;
   private timer: NodeJS.Timeout | undefined;
+  /** When the armed timer fires (`performance.now()` time); Infinity when none is armed. */
+  private due = Infinity;
 
   private constructor(private readonly db: Db) {}
 
@@ -43,15 +45,45 @@ export class GroupCommit {
   /**
    * Applies `messages` of `owner` in the next write, with at most `max` messages in it (a batch larger than
    * that goes alone); failures are logged to `log`. When no write is running the batch waits up to `delayMs`
-   * for others; the write starts at once when `max` messages wait, or when every owner waiting has its
-   * whole `capacity` waiting (no more can come from them before this write).
+   * for others. The write starts sooner once the waiting batches hold the smallest `max` among them, or
+   * once every owner with a batch waiting has its whole `capacity` waiting (no more can come from them
+   * before this write), or at once when one of them has `delayMs` 0.
    */
   apply(owner: object, messages: readonly QueueMessage[], options: Omit<Waiting, 'owner' | 'messages' | 'resolve' | 'reject'>): Promise<BatchOutcome> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ owner, messages, ...options, resolve, reject });
-      if (!this.writing && this.ready()) void this.drain();
-      else if (!this.writing) this.timer ??= setTimeout(() => void this.drain(), Math.min(...this.waiting.map((w) => w.delayMs)));
+      this.schedule(options.delayMs);
     });
+  }
+
+  /**
+   * Takes a batch (the `messages` array given to `apply`) out of the group while it still waits, e.g. when
+   * its worker has released the messages at stop: it is not written, and its `apply` resolves with no
+   * outcomes. False when it is being written already (or was).
+   */
+  withdraw(messages: readonly QueueMessage[]): boolean {
+    const at = this.waiting.findIndex((w) => w.messages === messages);
+    if (at < 0) return false;
+    this.waiting.splice(at, 1)[0]!.resolve({ results: [], failures: [] });
+    if (this.waiting.length === 0) this.disarm();
+    return true;
+  }
+
+  /** Starts a write now, or by `delayMs` from now at the latest (an earlier deadline stands). */
+  private schedule(delayMs: number): void {
+    if (this.writing) return; // the running drain takes the batch next
+    if (this.ready()) return void this.drain();
+    const due = performance.now() + delayMs;
+    if (due >= this.due) return;
+    clearTimeout(this.timer);
+    this.due = due;
+    this.timer = setTimeout(() => void this.drain(), delayMs);
+  }
+
+  private disarm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.due = Infinity;
   }
 
   /** Whether the waiting batches should be written without waiting for more. */
@@ -69,9 +101,9 @@ export class GroupCommit {
     return [...byOwner.values()].every((o) => o.waiting >= o.capacity);
   }
 
+  /** Writes until no batch waits. Never rejects: `write` settles every batch of its group. */
   private async drain(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.disarm();
     this.writing = true;
     try {
       while (this.waiting.length > 0) await this.write(this.waiting.splice(0, this.groupSize()));
@@ -109,7 +141,7 @@ export class GroupCommit {
     const failure = new Map(outcome.failures.map((f) => [Number(f.id), f.reason]));
     // The second delivery of a message written once here is a duplicate, as it would be in a later write.
     const reported = new Set<number>();
-    for (const [g, { messages, log, resolve }] of group.entries()) {
+    for (const [g, { messages, log, resolve, reject }] of group.entries()) {
       const results: RecordResult[] = [];
       const failures: BatchOutcome['failures'] = [];
       for (const [i, m] of messages.entries()) {
@@ -119,8 +151,13 @@ export class GroupCommit {
         else failures.push({ id: m.id, reason: failure.get(at)! });
         reported.add(at);
       }
-      logFailures(log, messages, failures);
-      resolve({ results, failures });
+      // A worker's log that throws fails that worker's batch alone.
+      try {
+        logFailures(log, messages, failures);
+        resolve({ results, failures });
+      } catch (error) {
+        reject(error);
+      }
     }
   }
 

@@ -25,7 +25,6 @@ export function instanceMessage(n: number, seconds = 0): IpamInstanceMessage {
   return m;
 }
 
-
 /** The database, with each transaction starting `ms` late: a slow write. */
 export function slowDb(db: Db, ms: number): Db {
   return {
@@ -95,7 +94,8 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
 
 /**
  * A queue in this process, holding `bodies` (ids `0`, `1`, …): a receive with nothing left waits its long
- * poll out (or until aborted); `deleted` counts deletes; a message made visible again is received again.
+ * poll out (or until aborted); `deleted` counts deletes; a message made visible again (visibility 0) is
+ * received again. A message received and never deleted does not come back: there is no visibility timeout.
  */
 export function memorySource(bodies: readonly (string | object)[]): QueueSource & { deleted: number } {
   const waiting: QueueMessage[] = bodies.map((b, i) => ({
@@ -110,8 +110,13 @@ export function memorySource(bodies: readonly (string | object)[]): QueueSource 
       await new Promise((resolve) => setImmediate(resolve));
       if (waiting.length === 0 && waitSeconds > 0 && !signal?.aborted) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, waitSeconds * 1000);
-          signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+          const done = () => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            resolve();
+          };
+          const timer = setTimeout(done, waitSeconds * 1000);
+          signal?.addEventListener('abort', done, { once: true });
         });
       }
       return waiting.splice(0, max);

@@ -193,46 +193,94 @@ describe.each(backends())('IpamWorker on moto SQS and $name', (backend) => {
   }, 120_000);
 
   it('writes the batches of several workers on one store together', async () => {
-    const queues = await Promise.all([0, 1, 2].map(() => createQueues(sqs)));
-    await Promise.all(queues.map(({ url }, q) => sendAll(sqs, url, Array.from({ length: 20 }, (_, n) => instanceMessage(100 * q + n)))));
     const counted = countingDb(slowDb(db, 500));
     let batches = 0;
-    // Concurrency 10: one receive at a time, so no worker ever has two batches of its own waiting; batches
-    // that go together come from different workers.
-    const workers = queues.map(({ url }) =>
-      startWorker({ db: counted, source: new SqsQueueSource(sqs, url), concurrency: 10, onBatch: () => batches++ }),
+    // Concurrency 10 and queues that return 10 at a time: a worker has one batch in flight at a time, so the
+    // batches that go together come from different workers.
+    const workers = [0, 1, 2].map((q) =>
+      startWorker({
+        db: counted,
+        source: memorySource(Array.from({ length: 20 }, (_, n) => instanceMessage(100 * q + n))),
+        concurrency: 10,
+        onBatch: () => batches++,
+      }),
     );
-    await waitFor('60 deletes', () => workers.every(({ worker }) => worker.stats.deleted === 20), 60_000);
+    await waitFor('60 applied', () => workers.every(({ worker }) => worker.stats.deleted === 20), 60_000);
 
+    expect(batches).toBe(6);
+    expect(counted.transactions).toBeLessThan(6);
     expect(await count('devices')).toBe(60);
-    expect(counted.transactions).toBeLessThan(batches);
-    expect(workers.map(({ worker }) => worker.stats)).toEqual(
-      Array(3).fill(expect.objectContaining({ applied: 20, duplicate: 0, failed: 0 })),
-    );
+    expect(workers.map(({ worker }) => worker.stats)).toEqual(Array(3).fill(expect.objectContaining({ applied: 20, duplicate: 0, failed: 0 })));
   }, 120_000);
 
   it('tells messages of different queues apart in one write even when their ids are alike', async () => {
     const counted = countingDb(db);
     // Three queues whose messages have the same ids (`0`, `1`); their batches wait for each other and go together.
+    const logs = [memoryLog(), memoryLog(), memoryLog()];
     const workers = [0, 1, 2].map((q) =>
-      startWorker({ db: counted, source: memorySource([instanceMessage(q), '{"not": "a message"}']), maxApplyDelayMs: 500, log: memoryLog() }),
+      startWorker({ db: counted, source: memorySource([instanceMessage(q), '{"not": "a message"}']), maxApplyDelayMs: 500, log: logs[q] }),
     );
     await waitFor('every message finished', () => workers.every(({ worker }) => worker.stats.applied + worker.stats.failed === 2));
 
     expect(counted.transactions).toBe(1);
     expect(workers.map(({ worker }) => worker.stats)).toEqual(Array(3).fill(expect.objectContaining({ applied: 1, failed: 1 })));
     expect(await count('devices')).toBe(3);
+    for (const log of logs) {
+      expect(log.entries.filter((e) => e.level === 'warn').map((e) => e.extra)).toEqual([
+        { messageId: '1', receiveCount: 1, reason: expect.stringContaining('not an IPAM instance message') },
+      ]);
+    }
   });
 
-  it('lets a batch wait up to maxApplyDelayMs for others when the store is free', async () => {
+  it('lets a batch wait up to maxApplyDelayMs for others when the store is free, the shortest delay first', async () => {
     const counted = countingDb(db);
-    const late = memorySource([instanceMessage(2)]);
-    const first = startWorker({ db: counted, source: memorySource([instanceMessage(1)]), maxApplyDelayMs: 1000 });
-    await waitFor('the first batch received', () => first.worker.stats.received === 1);
-    const second = startWorker({ db: counted, source: late, maxApplyDelayMs: 1000 });
-    await waitFor('both applied', () => first.worker.stats.applied + second.worker.stats.applied === 2);
+    const patient = startWorker({ db: counted, source: memorySource([instanceMessage(1)]), maxApplyDelayMs: 30_000 });
+    await waitFor('the first batch received', () => patient.worker.stats.received === 1);
+    const started = performance.now();
+    const hurried = startWorker({ db: counted, source: memorySource([instanceMessage(2)]), maxApplyDelayMs: 200 });
+    await waitFor('both applied', () => patient.worker.stats.applied + hurried.worker.stats.applied === 2, 10_000);
 
     expect(counted.transactions).toBe(1);
+    // Written after the hurried worker's delay, not the patient one's.
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
+  it("fails only the batch of a worker whose log throws, when batches of several workers go together", async () => {
+    const counted = countingDb(db);
+    const errors = memoryLog();
+    const broken = {
+      ...errors,
+      warn: () => {
+        throw new Error('log sink down');
+      },
+    };
+    const bodies = (n: number) => [instanceMessage(n), '{"not": "a message"}'];
+    const fine = startWorker({ db: counted, source: memorySource(bodies(1)), maxApplyDelayMs: 300 });
+    const failing = startWorker({ db: counted, source: memorySource(bodies(2)), maxApplyDelayMs: 300, log: broken });
+    await waitFor(
+      'both batches finished',
+      () => fine.worker.stats.applied + fine.worker.stats.failed === 2 && failing.worker.stats.received === 2 && failing.worker.stats.inFlight === 0,
+    );
+
+    expect(counted.transactions).toBe(1);
+    expect(fine.worker.stats).toMatchObject({ applied: 1, failed: 1, deleted: 1 });
+    expect(failing.worker.stats).toMatchObject({ applied: 0, deleted: 0 });
+    expect(errors.entries.filter((e) => e.level === 'error')).toEqual([expect.objectContaining({ message: 'IPAM batch failed', extra: expect.objectContaining({ error: 'log sink down' }) })]);
+  });
+
+  it('does not write a batch that stop() released while it waited for others', async () => {
+    const counted = countingDb(db);
+    const source = memorySource([instanceMessage(1)]);
+    const { worker } = startWorker({ db: counted, source, maxApplyDelayMs: 300 });
+    await waitFor('the batch received', () => worker.stats.received === 1);
+
+    const report = await worker.stop({ graceMs: 0 });
+    await new Promise((r) => setTimeout(r, 600)); // past the delay the batch was waiting out
+
+    expect(report).toMatchObject({ applied: 0, released: 1 });
+    expect(counted.transactions).toBe(0);
+    expect(await count('devices')).toBe(0);
+    expect(await source.receive(10, 0, 30)).toEqual([expect.objectContaining({ id: '0', receiveCount: 2 })]);
   });
 
   it('writes at once when no more can come: the whole concurrency waits, or maxApplyDelayMs is 0', async () => {

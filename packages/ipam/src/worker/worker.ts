@@ -50,7 +50,9 @@ export interface IpamWorkerOptions {
   readonly maxApplyBatch?: number;
   /**
    * Longest a received batch waits for others before its write starts, when no write is running. The write
-   * starts sooner once `maxApplyBatch` messages wait, or all of `concurrency` (no more can come). A few
+   * starts sooner once `maxApplyBatch` messages wait, or all of `concurrency` (no more can come) — with
+   * several workers on one `db`, the smallest `maxApplyBatch` among the waiting batches, and every waiting
+   * worker's whole `concurrency`. A few
    * milliseconds of latency buy far larger writes under load: each message then costs the store a
    * fraction of what it costs in a write of 10. 0 writes each batch as soon as the store is free.
    * @default 20
@@ -310,6 +312,8 @@ export class IpamWorker {
     if (batch.state !== 'applying') return;
     batch.state = 'released';
     this.counts.released += batch.messages.length;
+    // Not written at all if it is still waiting for its write (else written anyway: a duplicate later).
+    GroupCommit.of(this.options.db).withdraw(batch.messages);
     await batch.extending; // so that a late extension does not hide them again
     await Promise.all(
       batch.messages.map((m) =>
@@ -332,7 +336,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
   });
 }
-
 
 function nameOf(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
