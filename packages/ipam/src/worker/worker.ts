@@ -52,9 +52,9 @@ export interface IpamWorkerOptions {
    * Longest a received batch waits for others before its write starts, when no write is running. The write
    * starts sooner once `maxApplyBatch` messages wait, or all of `concurrency` (no more can come) — with
    * several workers on one `db`, the smallest `maxApplyBatch` among the waiting batches, and every waiting
-   * worker's whole `concurrency`. A few
-   * milliseconds of latency buy far larger writes under load: each message then costs the store a
-   * fraction of what it costs in a write of 10. 0 writes each batch as soon as the store is free.
+   * worker's whole `concurrency`. A few milliseconds of latency buy far larger writes under load: each
+   * message then costs the store a fraction of what it costs in a write of 10. 0 writes each batch as soon
+   * as the store is free.
    * @default 20
    */
   readonly maxApplyDelayMs?: number;
