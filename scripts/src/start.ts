@@ -1,88 +1,219 @@
-// `pnpm start`: the local mode. Starts moto server (or uses REFLEX_AWS_ENDPOINT / --endpoint), applies the
-// `local` environment into it with Terraform, runs the local runner, and plays the demo scenario.
+// `pnpm start`: the local mode. Takes the checkout's lock, starts moto server (or uses --endpoint), applies
+// the `local` environment into it with Terraform, runs the local runner and the IPAM worker, and plays the
+// demo scenario. SIGINT, SIGTERM and SIGHUP (to this process or to pnpm) and `pnpm stop` stop it in order.
+import { existsSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { externalAws, type LocalAws, startMoto, waitForEndpoint } from '@reflex/local-aws';
 import { repoRoot } from '@reflex/manifest';
 import { runDemo } from './local/demo';
-import { deployLocal } from './local/deploy';
-import { externalAws, type LocalAws, startMoto } from '@reflex/local-aws';
-import { type LocalIpam, runIpamDemo, startLocalIpam } from './local/ipam';
+import { deployLocal, type LocalDeployment, reattach, saveDeployment, savedDeployment } from './local/deploy';
+import { type LocalIpam, localStoreLocation, runIpamDemo, startLocalIpam, storeHolder } from './local/ipam';
+import { acquireLock, LocalModeRunningError, type LocalModeLock } from './local/lock';
 import { LocalRunner } from './local/runner';
 
-const { values: flags } = parseArgs({
-  options: {
-    endpoint: { type: 'string' },
-    'no-demo': { type: 'boolean', default: false },
-    exit: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
-if (flags.help) {
-  console.log(`pnpm start [--endpoint URL] [--no-demo] [--exit]
-
-  Starts a local AWS (moto server on a free loopback port), applies the "local" environment into it
-  with Terraform, runs every reflex's bundle with the local runner and the IPAM worker (into the embedded
-  PostgreSQL in .reflex/ipam, emptied for a new moto server), and plays the demos: the instance guard
-  restarts a protected instance; the IPAM records two instances in overlapping VPCs.
-
-  --endpoint URL  use this AWS API instead of starting moto (also REFLEX_AWS_ENDPOINT), e.g. LocalStack
-  --no-demo       skip the demo scenario
-  --exit          stop after the demo instead of running until Ctrl-C`);
-  process.exit(0);
+/** A wrong flag or a state the user must change: exit code 2. */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
 }
 
+const HELP = `pnpm start [--exit] [--no-demo] [--fresh] [--resume] [--endpoint URL]
+
+  Starts a local AWS (moto server on a free loopback port), applies the "local" environment into it with
+  Terraform, runs every reflex's bundle with the local runner and the IPAM worker (into the embedded
+  PostgreSQL in .reflex/ipam), and plays the demos: the instance guard restarts a protected instance; the
+  IPAM records two instances in overlapping VPCs. One local mode runs per checkout (.reflex/local.lock);
+  \`pnpm stop\` stops it from another terminal, as Ctrl-C does here.
+
+  --exit          stop after the demo instead of running until stopped
+  --no-demo       skip the demo scenario
+  --fresh         empty the IPAM store first (by default it keeps its records; against a new moto server
+                  they are reconciled: instances that are gone become decommissioned, with their history)
+  --resume        reattach to the local AWS of the last run (an --endpoint that is still up) without
+                  applying again; the store keeps its records
+  --endpoint URL  use this AWS API instead of starting moto (also REFLEX_AWS_ENDPOINT), e.g. LocalStack
+  --debug         print stack traces of errors (also REFLEX_DEBUG=1)
+
+  Exit codes: 0 done (or stopped), 1 a step or a demo failed, 2 usage error or local mode already running.`;
+
+let flags: { endpoint?: string; 'no-demo': boolean; exit: boolean; fresh: boolean; resume: boolean; debug: boolean; help: boolean };
+try {
+  flags = parseArgs({
+    options: {
+      endpoint: { type: 'string' },
+      'no-demo': { type: 'boolean', default: false },
+      exit: { type: 'boolean', default: false },
+      fresh: { type: 'boolean', default: false },
+      resume: { type: 'boolean', default: false },
+      debug: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }).values;
+} catch (error) {
+  console.error(`[reflex] ${(error as Error).message.split('. ')[0]}; pnpm start --help for the options`);
+  process.exit(2);
+}
+if (flags.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+if (flags.fresh && flags.resume) {
+  console.error('[reflex] --fresh empties the store that --resume keeps: give one of them');
+  process.exit(2);
+}
+
+const started = Date.now();
 const log = (line: string) => console.log(`[reflex] ${line}`);
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+const debug = flags.debug || process.env.REFLEX_DEBUG === '1';
 const root = repoRoot();
+
+let lock: LocalModeLock;
+try {
+  lock = acquireLock(root);
+} catch (error) {
+  if (error instanceof LocalModeRunningError) {
+    console.error(`[reflex] ${error.message}`);
+    process.exit(2);
+  }
+  throw error;
+}
+if (lock.stale) {
+  log(
+    `took over the lock of pid ${lock.stale.pid} (started ${lock.stale.startedAt}${lock.stale.endpoint ? `, ${lock.stale.endpoint}` : ''}), which is gone`,
+  );
+}
+
 let aws: LocalAws | undefined;
 let runner: LocalRunner | undefined;
 let ipam: LocalIpam | undefined;
-let stopping = false;
+let stopping: Promise<never> | undefined;
 
-async function shutdown(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    log('stopping…');
-    await runner?.stop();
-    await ipam?.stop();
-    await aws?.stop();
-  }
-  process.exit(code);
+/** Stops what this command started, in order (runner, IPAM worker, moto), releases the lock and exits. */
+function shutdown(code: number, why?: string): Promise<never> {
+  stopping ??= (async () => {
+    log(`stopping${why ? ` (${why})` : ''}…`);
+    lock.update({ state: 'stopping' });
+    // Whatever hangs, the process ends within a few seconds (moto goes with it: it watches its stdin).
+    setTimeout(() => {
+      console.error('[reflex] stopping took too long; exiting');
+      lock.release();
+      process.exit(code || 1);
+    }, 10_000).unref();
+    await runner?.stop().catch(() => {});
+    await ipam?.stop().catch(() => {});
+    await aws?.stop().catch(() => {});
+    lock.release();
+    process.exit(code);
+  })();
+  return stopping;
 }
-process.on('SIGINT', () => void shutdown(130));
-process.on('SIGTERM', () => void shutdown(143));
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  process.on(signal, () => void shutdown(code, signal));
+}
+// pnpm ends without passing a signal on when it is killed (SIGKILL, or SIGTERM racing its own exit): this
+// process is then handed to another parent, which tells it to stop.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) void shutdown(143, `its parent process ${parent} is gone`);
+}, 500).unref();
+
+/** An error as one line with its causes; the stack only with --debug. */
+function describe(error: unknown): string {
+  if (debug && error instanceof Error && error.stack) return error.stack;
+  const parts: string[] = [];
+  for (let e: unknown = error; e !== undefined && parts.length < 5; e = (e as { cause?: unknown }).cause) {
+    const message = e instanceof Error ? e.message : String(e);
+    const code = (e as { code?: unknown }).code;
+    parts.push(typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message);
+    if (!(e instanceof Error)) break;
+  }
+  return parts.join(' ← ');
+}
 
 try {
   const endpoint = flags.endpoint ?? process.env.REFLEX_AWS_ENDPOINT;
-  aws = endpoint ? await externalAws(endpoint) : await startMoto();
-  log(`local AWS at ${aws.endpoint}${endpoint ? '' : ' (moto server, started for this run)'}`);
-  const deployment = await deployLocal({ root, endpoint: aws.endpoint, log });
+  const location = localStoreLocation(root);
+  let deployment: LocalDeployment;
+  let keepStore = true;
+  if (flags.resume) {
+    const saved = savedDeployment(root);
+    const target = endpoint ?? saved?.endpoint;
+    if (!saved || !target) throw new UsageError('nothing to resume: no earlier run recorded its local AWS (.reflex/local/deployment.json)');
+    try {
+      await waitForEndpoint(target, 2000);
+    } catch {
+      throw new UsageError(`nothing to resume: the local AWS of the last run (${target}) does not answer; start without --resume`);
+    }
+    aws = await externalAws(target);
+    deployment = await reattach(root, saved, target);
+    log(`resumed the local environment at ${target} (applied ${saved.appliedAt}); not applying again`);
+  } else {
+    if (flags.fresh && 'dataDir' in location) {
+      const holder = storeHolder(location.dataDir);
+      if (holder) throw new UsageError(`--fresh: the IPAM store ${location.dataDir} is open in ${holder}; stop it first`);
+      rmSync(location.dataDir, { recursive: true, force: true });
+      log(`emptied the IPAM store ${location.dataDir} (--fresh)`);
+    }
+    aws = endpoint ? await externalAws(endpoint) : await startMoto();
+    lock.update({ endpoint: aws.endpoint, ...('pid' in aws && typeof aws.pid === 'number' ? { motoPid: aws.pid } : {}) });
+    log(`local AWS at ${aws.endpoint}${endpoint ? '' : ' (moto server, started for this run; it stops with it)'} [${elapsed()}]`);
+    // A new moto server knows none of the instances the store holds from an earlier run: the store keeps
+    // them and the first reconciliation (below) marks them decommissioned, history and all.
+    keepStore = 'dataDir' in location ? existsSync(location.dataDir) : true;
+    if (keepStore && !endpoint) {
+      const where = 'dataDir' in location ? location.dataDir : 'of DATABASE_URL';
+      log(`the IPAM store ${where} keeps its records of earlier runs and is reconciled with this moto server (\`pnpm start --fresh\` empties an embedded one)`);
+    }
+    // The embedded store starts (a new one runs initdb, seconds of CPU) while Terraform waits on the provider.
+    const warm = startLocalIpamEarly();
+    deployment = await deployLocal({ root, endpoint: aws.endpoint, log: (line) => log(`${line}`) });
+    saveDeployment(root, deployment);
+    await warm;
+  }
+  lock.update({ endpoint: deployment.endpoint, region: deployment.region });
+  log(`applied in ${elapsed()}; other tools reach this local AWS with: export REFLEX_AWS_ENDPOINT=${deployment.endpoint}`);
+
   runner = new LocalRunner(deployment, { root, log });
   await runner.start();
-  ipam = await startLocalIpam(deployment, { root, log, fresh: !endpoint });
+  ipam = await startLocalIpam(deployment, { root, log, location });
+  if (ipam?.reconciler && keepStore) await runner.tick('ipam-reconciler');
+  lock.update({ state: 'running' });
+  log(`local mode is running (pid ${process.pid}) [${elapsed()}]`);
+
   if (!flags['no-demo']) {
-    const result = await runDemo(deployment, { log });
-    const guardOk = result.protectedInstance.state === 'running' && result.otherInstance.state === 'stopped';
-    log(
-      guardOk
-        ? 'demo passed: the protected instance runs again, the unprotected one stays stopped'
-        : 'demo FAILED: expected the protected instance running and the other stopped',
-    );
-    let ipamOk = true;
-    if (ipam) {
-      const recorded = await runIpamDemo(deployment, ipam, { log });
-      ipamOk = recorded.instances.every((i) => i.privateIp) && recorded.overlaps.length > 0;
-      const ip = recorded.instances.find((i) => i.privateIp)?.privateIp;
-      log(
-        ipamOk
-          ? `ipam demo passed: try \`pnpm reflex ipam show ${ip}\`, \`pnpm reflex ipam subnets\`, \`pnpm reflex ipam overlaps\``
-          : 'ipam demo FAILED: expected both instances with their addresses in the IPAM, and their VPCs overlapping',
-      );
-    }
-    if (flags.exit) await shutdown(guardOk && ipamOk ? 0 : 1);
+    const ok = await demos(deployment);
+    if (flags.exit) await shutdown(ok ? 0 : 1);
   } else if (flags.exit) {
     await shutdown(0);
   }
-  log('the local runner is polling the reflex queues; Ctrl-C stops everything this command started');
+  log('the local runner is polling the reflex queues; Ctrl-C (or `pnpm stop` in another terminal) stops everything this command started');
 } catch (error) {
-  console.error(`[reflex] ${error instanceof Error ? error.message : String(error)}`);
-  await shutdown(1);
+  console.error(`[reflex] ${describe(error)}`);
+  await shutdown(error instanceof UsageError ? 2 : 1);
+}
+
+/** Opens the embedded store once so that its first open (initdb, migrations) is not paid during the demo. */
+async function startLocalIpamEarly(): Promise<void> {
+  const { warmStore } = await import('./local/ipam');
+  await warmStore(localStoreLocation(root)).catch((error: unknown) => log(`ipam: could not open the store early: ${describe(error)}`));
+}
+
+async function demos(deployment: LocalDeployment): Promise<boolean> {
+  const result = await runDemo(deployment, { log });
+  const guardOk = result.protectedInstance.state === 'running' && result.otherInstance.state === 'stopped';
+  log(
+    guardOk
+      ? `demo passed: the protected instance runs again, the unprotected one stays stopped [${elapsed()}]`
+      : 'demo FAILED: expected the protected instance running and the other stopped',
+  );
+  if (!ipam) return guardOk;
+  const recorded = await runIpamDemo(deployment, ipam, { log });
+  const ipamOk = recorded.instances.every((i) => i.privateIp) && recorded.overlaps.length > 0;
+  const ip = recorded.instances.find((i) => i.privateIp)?.privateIp;
+  log(
+    ipamOk
+      ? `ipam demo passed: try \`pnpm reflex ipam show ${ip}\`, \`pnpm reflex ipam subnets\`, \`pnpm reflex ipam overlaps\` [${elapsed()}]`
+      : 'ipam demo FAILED: expected both instances with their addresses in the IPAM, and their VPCs overlapping',
+  );
+  return guardOk && ipamOk;
 }

@@ -238,7 +238,7 @@ describe.each([
 ] as const)('local mode: IPAM on %s', (_store, location, cliEnv) => {
   beforeAll(async () => {
     // Failed IPAM messages come back after 1 s instead of 60 s, so that a poison message dead-letters within the test.
-    ipam = (await startLocalIpam(deployment, { root, location: location(), fresh: true, visibilityTimeoutSeconds: 1 }))!;
+    ipam = (await startLocalIpam(deployment, { root, location: location(), visibilityTimeoutSeconds: 1 }))!;
   }, 60_000);
   afterAll(() => ipam?.stop());
 

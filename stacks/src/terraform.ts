@@ -45,7 +45,13 @@ export interface TerraformResult {
  */
 export function terraform(
   args: readonly string[],
-  options: { cwd: string; env?: Record<string, string | undefined>; signal?: AbortSignal },
+  options: {
+    cwd: string;
+    env?: Record<string, string | undefined>;
+    signal?: AbortSignal;
+    /** Called with each line of standard output as it comes (progress). */
+    onLine?: (line: string) => void;
+  },
 ): Promise<TerraformResult> {
   return new Promise((resolve, reject) => {
     const child = spawn('terraform', ['-chdir=' + options.cwd, ...args], {
@@ -55,7 +61,14 @@ export function terraform(
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    let pending = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+      if (!options.onLine) return;
+      const lines = (pending + d.toString()).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) options.onLine(line);
+    });
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     child.on('error', (error: NodeJS.ErrnoException) =>
       reject(error.code === 'ENOENT' ? new Error('terraform is not on PATH: install Terraform ≥ 1.10 (or OpenTofu)') : error),

@@ -86,8 +86,10 @@ export function allStatements(json: StackJson): Statement[] {
   return Object.values(json.data.aws_iam_policy_document ?? {}).flatMap((doc) => doc.statement as Statement[]);
 }
 
-/** The policy documents attached to a queue (`aws_sqs_queue_policy` whose `queue_url` references it). */
+/** The policy document of a queue: its own `policy` attribute, or an `aws_sqs_queue_policy` that references it. */
 export function queuePolicyOf(json: StackJson, queueAddress: string): { address: string; document: { address: string; statements: Statement[] } } {
+  const queue = resourcesOf(json, 'aws_sqs_queue').find(({ address }) => address === queueAddress);
+  if (queue?.block.policy !== undefined) return { address: queueAddress, document: referencedDocument(json, queue.block.policy) };
   const policy = resourcesOf(json, 'aws_sqs_queue_policy').find(({ block }) => block.queue_url === ref(queueAddress, 'url'));
   if (!policy) throw new Error(`no queue policy for ${queueAddress}`);
   return { address: policy.address, document: referencedDocument(json, policy.block.policy) };

@@ -2,9 +2,10 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { awsName, loadManifests, type ReflexManifest } from '@reflex/manifest';
-import { ENVIRONMENTS, type EnvConfig, LAMBDA_RUNTIME, queueTimings, type ResolvedReflex, resolveEnvironment, VISIBILITY_TIMEOUT_FACTOR } from '../src';
+import { ENVIRONMENTS, type EnvConfig, LAMBDA_RUNTIME, queueArn, queueTimings, type ResolvedReflex, resolveEnvironment, VISIBILITY_TIMEOUT_FACTOR } from '../src';
 import {
   allStatements,
+  type Block,
   findResource,
   queuePolicyOf,
   readStack,
@@ -41,6 +42,13 @@ afterAll(() => {
 const envNames = ENVIRONMENTS.map((e) => e.name);
 const lambdaEnvNames = ENVIRONMENTS.filter((e) => (e.compute ?? 'lambda') === 'lambda').map((e) => e.name);
 
+/**
+ * How a queue names its DLQ: by reference on AWS (which requires the DLQ to exist first); by ARN on a local
+ * API, so that Terraform creates both at once.
+ */
+const dlqTarget = (env: EnvConfig, dlq: { address: string; block: Block }) =>
+  env.endpoint ? queueArn(env, dlq.block.name) : ref(dlq.address, 'arn');
+
 /** What one environment's test needs: its JSON, its config, and the guard's resources found by name. */
 function context(name: string) {
   const json = stacks.get(name)!;
@@ -68,9 +76,9 @@ describe.each(envNames)('the %s stack', (name) => {
   });
 
   it("dead-letters the guard queue's messages to its DLQ after the manifest's maxReceiveCount (3)", () => {
-    const { queue, dlq, guard } = context(name);
+    const { queue, dlq, guard, env } = context(name);
     expect(guard.manifest.maxReceiveCount).toBe(3);
-    expect(JSON.parse(queue.block.redrive_policy)).toEqual({ deadLetterTargetArn: ref(dlq.address, 'arn'), maxReceiveCount: 3 });
+    expect(JSON.parse(queue.block.redrive_policy)).toEqual({ deadLetterTargetArn: dlqTarget(env, dlq), maxReceiveCount: 3 });
   });
 
   it(`gives the guard queue a visibility timeout of at least ${VISIBILITY_TIMEOUT_FACTOR} × the function timeout`, () => {
@@ -79,13 +87,13 @@ describe.each(envNames)('the %s stack', (name) => {
   });
 
   it('lets only EventBridge send to the guard queue, and only on behalf of the guard rules', () => {
-    const { json, queue, rule, stopCallRule } = context(name);
+    const { json, queue, rule, stopCallRule, env } = context(name);
     const allows = queuePolicyOf(json, queue.address).document.statements.filter((s) => s.effect === 'Allow');
     expect(allows).toEqual([
       expect.objectContaining({
         actions: ['sqs:SendMessage'],
         principals: [{ type: 'Service', identifiers: ['events.amazonaws.com'] }],
-        resources: [ref(queue.address, 'arn')],
+        resources: [queueArn(env, queue.block.name)],
         condition: [
           { test: 'ArnEquals', variable: 'aws:SourceArn', values: [ref(rule.address, 'arn'), ref(stopCallRule.address, 'arn')] },
         ],
@@ -94,14 +102,14 @@ describe.each(envNames)('the %s stack', (name) => {
   });
 
   it('denies every request without TLS on every queue, DLQs included', () => {
-    const { json } = context(name);
-    for (const { address } of resourcesOf(json, 'aws_sqs_queue')) {
+    const { json, env } = context(name);
+    for (const { address, block } of resourcesOf(json, 'aws_sqs_queue')) {
       const denies = queuePolicyOf(json, address).document.statements.filter((s) => s.effect === 'Deny');
       expect(denies).toEqual([
         expect.objectContaining({
           actions: ['sqs:*'],
           principals: [{ type: '*', identifiers: ['*'] }],
-          resources: [ref(address, 'arn')],
+          resources: [queueArn(env, block.name)],
           condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
         }),
       ]);
@@ -315,7 +323,7 @@ describe.each(envNames)('the %s IPAM queues', (name) => {
     const queue = findResource(json, 'aws_sqs_queue', { name: names().sync });
     const dlq = findResource(json, 'aws_sqs_queue', { name: `${names().sync}-dlq` });
     expect(queue.block.message_retention_seconds).toBe(86400);
-    expect(JSON.parse(queue.block.redrive_policy)).toEqual({ deadLetterTargetArn: ref(dlq.address, 'arn'), maxReceiveCount: 5 });
+    expect(JSON.parse(queue.block.redrive_policy)).toEqual({ deadLetterTargetArn: dlqTarget(resolved.get(name)!.env, dlq), maxReceiveCount: 5 });
   });
 
   it('feeds the sync queue from no rule, and lets no service send to it', () => {

@@ -3,7 +3,9 @@
     python moto_server_fast.py -H 127.0.0.1 -p 5000
 
 startMoto() in ../src/moto.ts runs this file with the Python that has moto installed
-(set REFLEX_MOTO_PLAIN=1 to run the unpatched `moto_server` instead).
+(set REFLEX_MOTO_PLAIN=1 to run the unpatched `moto_server` instead). With REFLEX_MOTO_EXIT_WITH_PARENT=1 it
+exits when its standard input closes, which startMoto() keeps open as a pipe: the server goes when the process
+that started it goes, even one killed with SIGKILL.
 
 Each patch below is a function (PATCHES, applied in that order) that changes one thing in moto and returns
 None, or why it left moto as it is. Best effort: when another moto version lacks what a patch changes, holds
@@ -131,6 +133,18 @@ Queue scans (patch_queue_scans)
 clock once (moto.sqs.models.unix_time_millis) and compares `visible_at` / `delayed_until` itself, as the
 properties do (checked). Same answers, but for the microseconds a scan takes: moto's own readings drift by as
 much from the first message to the last.
+
+A dead-letter queue created a moment later (patch_deferred_dead_letter_queue)
+-----------------------------------------------------------------------------
+This one is not about speed inside moto but about Terraform's apply into it. The AWS provider waits ~25 s
+after every write of SQS queue attributes (six reads 5 s apart, whatever the API answers), and AWS (as moto)
+refuses a queue whose RedrivePolicy names a dead-letter queue that does not exist yet, so a stack creates
+each DLQ, waits, then its queue, waits again. The local environment names its DLQs by ARN instead of by
+reference, so that Terraform creates a queue and its DLQ in the same wave. Patched, a queue whose
+dead-letter queue is not there yet keeps its RedrivePolicy (GetQueueAttributes shows it as given) and finds
+the DLQ by ARN when it first needs it: when a message has been received maxReceiveCount times. Until the DLQ
+exists such a message stays in its queue, as it would with no DLQ. Everything else is moto's: a DLQ that
+exists is found at once, with moto's FIFO check; a malformed policy is refused as before.
 """
 
 import sys
@@ -578,6 +592,44 @@ def patch_keep_alive():
     return None
 
 
+def patch_deferred_dead_letter_queue():
+    """Lets a queue name a dead-letter queue that is created after it; returns None, or why not."""
+    try:
+        import moto.sqs.models as sqs_models
+
+        queue_class, backends = sqs_models.Queue, sqs_models.sqs_backends
+        original_setup = queue_class._setup_dlq
+        if isinstance(queue_class.__dict__.get("dead_letter_queue"), property):
+            return "moto.sqs.models.Queue.dead_letter_queue is a property already"
+    except Exception as error:  # noqa: BLE001 - best effort, as above
+        return f"{type(error).__name__}: {error}"
+
+    def _setup_dlq(self, policy):
+        try:
+            original_setup(self, policy)
+        except sqs_models.SQSException as error:
+            # moto stores the parsed policy before it looks the DLQ up: keep it, and look again when needed.
+            if getattr(error, "code", "") != "AWS.SimpleQueueService.NonExistentQueue" or not getattr(self, "redrive_policy", None):
+                raise
+            self.__dict__["_reflex_dead_letter_queue"] = None
+
+    def get_dead_letter_queue(self):
+        queue = self.__dict__.get("_reflex_dead_letter_queue")
+        policy = self.__dict__.get("redrive_policy")
+        if queue is None and policy:
+            arn = policy.get("deadLetterTargetArn")
+            queue = next((q for q in list(backends[self.account_id][self.region].queues.values()) if q.queue_arn == arn), None)
+            self.__dict__["_reflex_dead_letter_queue"] = queue
+        return queue
+
+    def set_dead_letter_queue(self, queue):
+        self.__dict__["_reflex_dead_letter_queue"] = queue
+
+    queue_class._setup_dlq = _setup_dlq
+    queue_class.dead_letter_queue = property(get_dead_letter_queue, set_dead_letter_queue)
+    return None
+
+
 PATCHES = (
     patch_keep_alive,
     patch_moto_clock,
@@ -591,10 +643,34 @@ PATCHES = (
     patch_receive_lock,
     patch_queue_scans,
     patch_method_names_cache,
+    patch_deferred_dead_letter_queue,
 )
 
 
+def exit_with_parent():
+    """With REFLEX_MOTO_EXIT_WITH_PARENT=1, exits when standard input closes: the process that started this
+    server holds the other end of that pipe, so it closes when that process ends, however it ends (SIGKILL,
+    a crash). Returns a thread, or None."""
+    import os
+    import threading
+
+    if os.environ.get("REFLEX_MOTO_EXIT_WITH_PARENT") != "1":
+        return None
+
+    def watch():
+        try:
+            while sys.stdin.buffer.read(4096):
+                pass
+        finally:
+            os._exit(0)
+
+    thread = threading.Thread(target=watch, name="exit-with-parent", daemon=True)
+    thread.start()
+    return thread
+
+
 if __name__ == "__main__":
+    exit_with_parent()
     for patch in PATCHES:
         why_not = patch()
         if why_not is not None:

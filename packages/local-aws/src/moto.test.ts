@@ -381,6 +381,7 @@ runpy.run_path(sys.argv[0], run_name="__main__")
         'patch_delete_by_handle',
         'patch_receive_lock',
         'patch_queue_scans',
+        'patch_deferred_dead_letter_queue',
       ].map((patch) => expect.stringMatching(new RegExp(`^moto_server_fast: starting moto without ${patch} \\(ImportError: .*unix_time_millis`))),
     ]);
   });
@@ -502,6 +503,26 @@ describe('SQS semantics on the patched moto server', () => {
     expect((await receive(dlqUrl)).map((m) => m.Body)).toEqual(['poison']);
     expect(await receive(url)).toEqual([]);
   }, 20_000);
+
+  it('takes a queue whose dead-letter queue is created after it, and dead-letters to it once it exists', async () => {
+    const dlqArn = 'arn:aws:sqs:us-east-1:123456789012:later-dlq';
+    const redrive = { deadLetterTargetArn: dlqArn, maxReceiveCount: 1 };
+    const url = await queue('before-its-dlq', { RedrivePolicy: JSON.stringify(redrive) });
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['RedrivePolicy'] }));
+    expect(JSON.parse(Attributes!.RedrivePolicy!)).toEqual(redrive);
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'poison' }));
+    expect((await receive(url, { VisibilityTimeout: 1 })).map((m) => m.Body)).toEqual(['poison']);
+    const dlqUrl = await queue('later-dlq');
+    await sleep(1500);
+    expect(await receive(url)).toEqual([]);
+    expect((await receive(dlqUrl)).map((m) => m.Body)).toEqual(['poison']);
+  }, 20_000);
+
+  it('still refuses a malformed redrive policy', async () => {
+    await expect(queue('bad-redrive', { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:123456789012:x' }) })).rejects.toThrow(
+      /maxReceiveCount/,
+    );
+  });
 
   const counts = async (QueueUrl: string) => {
     const names = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] as const;

@@ -157,7 +157,12 @@ function motoCommand(): { command: string; args: string[]; launcher: MotoLaunche
 export async function startMoto(options: { log?: (line: string) => void } = {}): Promise<StartedMoto> {
   const { command, args, launcher } = motoCommand();
   const port = await freePort();
-  const child = spawn(command, [...args, '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The patched launcher exits when its stdin closes: this process holds the pipe, so moto goes with it, even
+  // when it is killed outright. (The plain `moto_server` cannot: stop() or the process group must end it.)
+  const child = spawn(command, [...args, '-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, REFLEX_MOTO_EXIT_WITH_PARENT: '1' },
+  });
   const forward = (d: Buffer) => options.log?.(d.toString().trimEnd());
   child.stdout?.on('data', forward);
   child.stderr?.on('data', forward);

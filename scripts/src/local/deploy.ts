@@ -1,4 +1,6 @@
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { loadManifests, type ReflexManifest } from '@reflex/manifest';
 import { checkSynthesized, ENVIRONMENTS, formatViolations, resolveEnvironment, STACK_NAME, synthAll } from '@reflex/stacks';
@@ -33,6 +35,46 @@ interface Outputs {
   actions_queue_url: { value: string };
   queues: { value: Record<string, { url: string; dlq_url: string; consumer: 'function' | 'worker' }> };
   function_environments: { value: Record<string, Record<string, string>> };
+}
+
+/** Resources Terraform creates at once: more than the local stack has, so no wave waits for a free slot. */
+const APPLY_PARALLELISM = 64;
+
+/**
+ * Progress of `terraform apply` from its output: `resources done/total`, at most every few seconds and at
+ * least every ten, so that a newcomer sees it move (most of the time is the provider's waits on SQS).
+ */
+export function applyProgress(log: (line: string) => void, now = () => Date.now()) {
+  const started = now();
+  let total: number | undefined;
+  let done = 0;
+  let shown = -1;
+  let lastShown = started;
+  const show = () => {
+    shown = done;
+    lastShown = now();
+    log(`terraform apply: ${done}/${total ?? '?'} resources (${Math.round((lastShown - started) / 1000)} s)`);
+  };
+  const heartbeat = setInterval(show, 10_000);
+  heartbeat.unref();
+  return {
+    line(line: string) {
+      const plan = /^Plan: (\d+) to add, (\d+) to change, (\d+) to destroy/.exec(line);
+      if (plan) {
+        total = Number(plan[1]) + Number(plan[2]) + Number(plan[3]);
+        show();
+      } else if (/: (Creation|Modifications|Destruction|Import) complete after /.test(line)) {
+        done++;
+        if (done === total || now() - lastShown >= 3000) show();
+      } else if (/^No changes\./.test(line)) {
+        total = 0;
+      }
+    },
+    done() {
+      clearInterval(heartbeat);
+      if (shown !== done && total !== undefined) show();
+    },
+  };
 }
 
 /**
@@ -73,8 +115,17 @@ export async function deployLocal(options: {
   const tfEnv = { ...terraformEnv(root), ...localAwsEnv(endpoint, env.region) };
   log('terraform init');
   await terraform(['init', '-input=false', '-reconfigure', '-no-color'], { cwd: stackDir, env: tfEnv });
-  log('terraform apply');
-  await terraform(['apply', '-auto-approve', '-input=false', '-no-color'], { cwd: stackDir, env: tfEnv });
+  const progress = applyProgress(log);
+  try {
+    // Every resource that can go at once does: the queues' ~25 s provider waits overlap (see SecureQueue).
+    await terraform(['apply', '-auto-approve', '-input=false', '-no-color', `-parallelism=${APPLY_PARALLELISM}`], {
+      cwd: stackDir,
+      env: tfEnv,
+      onLine: progress.line,
+    });
+  } finally {
+    progress.done();
+  }
   const { stdout } = await terraform(['output', '-json', '-no-color'], { cwd: stackDir, env: tfEnv });
   const outputs = JSON.parse(stdout) as Outputs;
   log(`applied ${STACK_NAME} for local; state in s3://${env.state.bucket}/reflex/local/${STACK_NAME}.tfstate`);
@@ -94,5 +145,72 @@ export async function deployLocal(options: {
         environment: outputs.function_environments.value[manifest.name]!,
         consumer: outputs.queues.value[manifest.name]!.consumer,
       })),
+  };
+}
+
+/** What `saveDeployment` records of an applied local environment, for `pnpm start --resume`. */
+export interface SavedDeployment {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly busName: string;
+  readonly actionsQueueUrl: string;
+  readonly stackDir: string;
+  readonly appliedAt: string;
+  readonly reflexes: readonly (Omit<DeployedReflex, 'manifest'> & { readonly name: string })[];
+}
+
+const deploymentFile = (root: string) => join(root, '.reflex', 'local', 'deployment.json');
+
+/** Records an applied local environment (`.reflex/local/deployment.json`). */
+export function saveDeployment(root: string, deployment: LocalDeployment): void {
+  const saved: SavedDeployment = {
+    endpoint: deployment.endpoint,
+    region: deployment.region,
+    busName: deployment.busName,
+    actionsQueueUrl: deployment.actionsQueueUrl,
+    stackDir: deployment.stackDir,
+    appliedAt: new Date().toISOString(),
+    reflexes: deployment.reflexes.map(({ manifest, ...rest }) => ({ name: manifest.name, ...rest })),
+  };
+  mkdirSync(dirname(deploymentFile(root)), { recursive: true });
+  writeFileSync(deploymentFile(root), `${JSON.stringify(saved, null, 2)}\n`);
+}
+
+/** The local environment the last run applied, if it recorded one. */
+export function savedDeployment(root: string): SavedDeployment | undefined {
+  try {
+    return JSON.parse(readFileSync(deploymentFile(root), 'utf8')) as SavedDeployment;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The recorded local environment at `endpoint`, with this checkout's manifests, once its queues answer there.
+ *
+ * @throws Error naming the queue when the local AWS no longer has it (a new server: apply again).
+ */
+export async function reattach(root: string, saved: SavedDeployment, endpoint: string): Promise<LocalDeployment> {
+  const manifests = new Map((await loadManifests(root)).map((m) => [m.name, m]));
+  const sqs = new SQSClient(localClientConfig(endpoint, saved.region));
+  try {
+    for (const reflex of saved.reflexes) {
+      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: reflex.queueUrl, AttributeNames: ['QueueArn'] })).catch((error: unknown) => {
+        throw new Error(`the local AWS at ${endpoint} has no queue ${reflex.queueUrl}: start without --resume to apply again`, { cause: error });
+      });
+    }
+  } finally {
+    sqs.destroy();
+  }
+  return {
+    endpoint,
+    region: saved.region,
+    busName: saved.busName,
+    actionsQueueUrl: saved.actionsQueueUrl,
+    stackDir: saved.stackDir,
+    reflexes: saved.reflexes.flatMap(({ name, ...rest }) => {
+      const manifest = manifests.get(name);
+      return manifest ? [{ manifest, ...rest }] : [];
+    }),
   };
 }

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateSubnetCommand, CreateVpcCommand, DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -117,16 +117,35 @@ export function workerLog(log: (line: string) => void): WorkerLog {
 }
 
 /**
+ * The process that has the embedded store at `dataDir` open (`pid N (command)`), if one does: its lock file
+ * names it. The store is never emptied under it.
+ */
+export function storeHolder(dataDir: string): string | undefined {
+  try {
+    const holder = JSON.parse(readFileSync(`${dataDir}.lock`, 'utf8')) as { pid?: number; command?: string };
+    if (!holder.pid || holder.pid === process.pid) return undefined;
+    process.kill(holder.pid, 0);
+    return `process ${holder.pid} (${holder.command ?? 'unknown'})`;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? 'a process of another user' : undefined;
+  }
+}
+
+/** Opens the store once and closes it: a new embedded store runs initdb and the migrations now, not later. */
+export async function warmStore(location: StoreLocation): Promise<void> {
+  const db = await openStore(location);
+  await db.close();
+}
+
+/**
  * Starts the IPAM worker on the `ipam-sync` queue when the local environment leaves that queue to a worker,
- * as the on-prem design does. With `fresh`, the embedded store starts empty (a new moto server knows none of
- * the old records).
+ * as the on-prem design does.
  */
 export async function startLocalIpam(
   deployment: LocalDeployment,
   options: {
     root: string;
     log?: (line: string) => void;
-    fresh?: boolean;
     /** Where the store is. @default {@link localStoreLocation} */
     location?: StoreLocation;
     /** How long a received message stays invisible (extended while in flight). @default the worker's */
@@ -137,7 +156,6 @@ export async function startLocalIpam(
   const sync = deployment.reflexes.find((r) => r.manifest.name === 'ipam-sync' && r.consumer === 'worker');
   if (!sync) return undefined;
   const location = options.location ?? localStoreLocation(options.root);
-  if (options.fresh && 'dataDir' in location) rmSync(location.dataDir, { recursive: true, force: true });
   const db = await workerStore(location);
   const sqs = new SQSClient(localClientConfig(deployment.endpoint, deployment.region));
   const worker = new IpamWorker({

@@ -68,3 +68,26 @@ export function referencedStatements(stack: SynthesizedStack, reference: unknown
   const address = referencedAddress(reference, 'data.aws_iam_policy_document');
   return address ? policyDocuments(stack).get(address) : undefined;
 }
+
+/** A queue's policy: the queue's own `policy` attribute, or an `aws_sqs_queue_policy` naming the queue. */
+export interface QueuePolicy {
+  /** Where the policy is set: the queue, or the `aws_sqs_queue_policy` resource. */
+  readonly address: string;
+  /** The queue it applies to. */
+  readonly queue: string | undefined;
+  readonly statements: Statement[];
+}
+
+/** Every queue policy of a stack, inline (`aws_sqs_queue.policy`) or separate (`aws_sqs_queue_policy`). */
+export function queuePolicies(stack: SynthesizedStack): QueuePolicy[] {
+  return [
+    ...resources(stack, 'aws_sqs_queue')
+      .filter(([, q]) => q.policy !== undefined)
+      .map(([address, q]) => ({ address, queue: address, statements: referencedStatements(stack, q.policy) ?? [] })),
+    ...resources(stack, 'aws_sqs_queue_policy').map(([address, p]) => ({
+      address,
+      queue: referencedAddress(p.queue_url, 'aws_sqs_queue'),
+      statements: referencedStatements(stack, p.policy) ?? [],
+    })),
+  ];
+}
