@@ -6,9 +6,11 @@ import { parseArgs } from 'node:util';
 import { externalAws, type LocalAws, startMoto, waitForEndpoint } from '@reflex/local-aws';
 import { repoRoot } from '@reflex/manifest';
 import { runDemo } from './local/demo';
-import { deployLocal, type LocalDeployment, reattach, saveDeployment, savedDeployment } from './local/deploy';
-import { type LocalIpam, localStoreLocation, runIpamDemo, startLocalIpam, storeHolder } from './local/ipam';
-import { acquireLock, LocalModeRunningError, type LocalModeLock } from './local/lock';
+import { buildBundles, deployLocal, type LocalDeployment, reattach, saveDeployment, savedDeployment } from './local/deploy';
+import type { StoreLocation } from '@reflex/ipam';
+import { ENVIRONMENTS } from '@reflex/stacks';
+import { type LocalIpam, localStoreLocation, runIpamDemo, startLocalIpam, storeHolder, warmStore } from './local/ipam';
+import { acquireLock, isAlive, launchedBy, LocalModeRunningError, type LocalModeLock } from './local/lock';
 import { LocalRunner } from './local/runner';
 
 /** A wrong flag or a state the user must change: exit code 2. */
@@ -61,6 +63,9 @@ if (flags.fresh && flags.resume) {
   process.exit(2);
 }
 
+/** What the local stack and the demos call first: moto loads them while the bundles build. */
+const MOTO_WARM = ['sqs', 'iam', 'events', 'logs', 's3', 'ec2'];
+
 const started = Date.now();
 const log = (line: string) => console.log(`[reflex] ${line}`);
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
@@ -87,12 +92,19 @@ let aws: LocalAws | undefined;
 let runner: LocalRunner | undefined;
 let ipam: LocalIpam | undefined;
 let stopping: Promise<never> | undefined;
+/** Aborted on shutdown: stops Terraform if it is running. */
+const aborted = new AbortController();
+/** The deployment while it runs. */
+let deploying: Promise<LocalDeployment> | undefined;
 
 /** Stops what this command started, in order (runner, IPAM worker, moto), releases the lock and exits. */
 function shutdown(code: number, why?: string): Promise<never> {
   stopping ??= (async () => {
     log(`stopping${why ? ` (${why})` : ''}…`);
     lock.update({ state: 'stopping' });
+    aborted.abort();
+    // Terraform, if it runs, gets its interrupts and ends (SIGKILL after 5 s) before moto goes.
+    await Promise.race([deploying?.catch(() => {}), new Promise((r) => setTimeout(r, 6000))]);
     // Whatever hangs, the process ends within a few seconds (moto goes with it: it watches its stdin).
     setTimeout(() => {
       console.error('[reflex] stopping took too long; exiting');
@@ -110,11 +122,13 @@ function shutdown(code: number, why?: string): Promise<never> {
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
   process.on(signal, () => void shutdown(code, signal));
 }
-// pnpm ends without passing a signal on when it is killed (SIGKILL, or SIGTERM racing its own exit): this
-// process is then handed to another parent, which tells it to stop.
-const parent = process.ppid;
+// pnpm (or a wrapper between it and this process, such as the \`node\` package's shell shim) can end without
+// passing a signal on: killed outright, or by a SIGTERM it does not catch. This process stops when any of its
+// parents up to pnpm is gone.
+const parents = launchedBy();
 setInterval(() => {
-  if (process.ppid !== parent) void shutdown(143, `its parent process ${parent} is gone`);
+  const gone = parents.find((pid) => !isAlive(pid));
+  if (gone !== undefined) void shutdown(143, `its parent process ${gone} is gone`);
 }, 500).unref();
 
 /** An error as one line with its causes; the stack only with --debug. */
@@ -134,7 +148,6 @@ try {
   const endpoint = flags.endpoint ?? process.env.REFLEX_AWS_ENDPOINT;
   const location = localStoreLocation(root);
   let deployment: LocalDeployment;
-  let keepStore = true;
   if (flags.resume) {
     const saved = savedDeployment(root);
     const target = endpoint ?? saved?.endpoint;
@@ -154,21 +167,31 @@ try {
       rmSync(location.dataDir, { recursive: true, force: true });
       log(`emptied the IPAM store ${location.dataDir} (--fresh)`);
     }
-    aws = endpoint ? await externalAws(endpoint) : await startMoto();
+    // Bundles build while moto starts (it loads the services the stack and the demo use meanwhile).
+    const bundled = buildBundles(root, undefined, log);
+    bundled.catch(() => {}); // awaited by deployLocal; a failure surfaces there
+    aws = endpoint ? await externalAws(endpoint) : await startMoto({ warm: MOTO_WARM });
     lock.update({ endpoint: aws.endpoint, ...('pid' in aws && typeof aws.pid === 'number' ? { motoPid: aws.pid } : {}) });
     log(`local AWS at ${aws.endpoint}${endpoint ? '' : ' (moto server, started for this run; it stops with it)'} [${elapsed()}]`);
     // A new moto server knows none of the instances the store holds from an earlier run: the store keeps
     // them and the first reconciliation (below) marks them decommissioned, history and all.
-    keepStore = 'dataDir' in location ? existsSync(location.dataDir) : true;
-    if (keepStore && !endpoint) {
+    const reconcileOld = !endpoint && ('dataDir' in location ? existsSync(location.dataDir) : true);
+    if (reconcileOld) {
       const where = 'dataDir' in location ? location.dataDir : 'of DATABASE_URL';
       log(`the IPAM store ${where} keeps its records of earlier runs and is reconciled with this moto server (\`pnpm start --fresh\` empties an embedded one)`);
     }
-    // The embedded store starts (a new one runs initdb, seconds of CPU) while Terraform waits on the provider.
-    const warm = startLocalIpamEarly();
-    deployment = await deployLocal({ root, endpoint: aws.endpoint, log: (line) => log(`${line}`) });
+    // The store opens (a new one runs initdb: seconds of CPU) and reconciles while Terraform waits on SQS.
+    const endpointNow = aws.endpoint;
+    deploying = deployLocal({
+      root,
+      endpoint: endpointNow,
+      log,
+      bundled,
+      signal: aborted.signal,
+      whileApplying: () => prepareStore(location, reconcileOld ? { endpoint: endpointNow } : undefined),
+    });
+    deployment = await deploying;
     saveDeployment(root, deployment);
-    await warm;
   }
   lock.update({ endpoint: deployment.endpoint, region: deployment.region });
   log(`applied in ${elapsed()}; other tools reach this local AWS with: export REFLEX_AWS_ENDPOINT=${deployment.endpoint}`);
@@ -176,7 +199,6 @@ try {
   runner = new LocalRunner(deployment, { root, log });
   await runner.start();
   ipam = await startLocalIpam(deployment, { root, log, location });
-  if (ipam?.reconciler && keepStore) await runner.tick('ipam-reconciler');
   lock.update({ state: 'running' });
   log(`local mode is running (pid ${process.pid}) [${elapsed()}]`);
 
@@ -192,10 +214,19 @@ try {
   await shutdown(error instanceof UsageError ? 2 : 1);
 }
 
-/** Opens the embedded store once so that its first open (initdb, migrations) is not paid during the demo. */
-async function startLocalIpamEarly(): Promise<void> {
-  const { warmStore } = await import('./local/ipam');
-  await warmStore(localStoreLocation(root)).catch((error: unknown) => log(`ipam: could not open the store early: ${describe(error)}`));
+/**
+ * Opens the IPAM store once, so that its first open (initdb, migrations) is not paid during the demo, and
+ * reconciles records an earlier moto server left with this one.
+ */
+async function prepareStore(location: StoreLocation, reconcileWith?: { endpoint: string }): Promise<void> {
+  try {
+    const local = ENVIRONMENTS.find((e) => e.name === 'local')!;
+    const target = reconcileWith && { endpoint: reconcileWith.endpoint, account: local.account, region: local.region ?? 'us-east-1' };
+    const counts = await warmStore(location, target);
+    if (counts) log(`ipam: reconciled the store with this moto server: ${JSON.stringify(counts)}`);
+  } catch (error) {
+    log(`ipam: could not prepare the store: ${describe(error)}`);
+  }
 }
 
 async function demos(deployment: LocalDeployment): Promise<boolean> {

@@ -48,17 +48,33 @@ export function terraform(
   options: {
     cwd: string;
     env?: Record<string, string | undefined>;
+    /**
+     * Stops Terraform when aborted: two interrupts (Terraform's "exit immediately", which ends its providers
+     * too), then SIGKILL if it is still there after 5 s. For throw-away state only (a local AWS): an apply
+     * stopped this way may leave resources out of the state.
+     */
     signal?: AbortSignal;
     /** Called with each line of standard output as it comes (progress). */
     onLine?: (line: string) => void;
   },
 ): Promise<TerraformResult> {
   return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) {
+      reject(new Error(`terraform ${args[0]} not started: stopping`, { cause: options.signal.reason }));
+      return;
+    }
     const child = spawn('terraform', ['-chdir=' + options.cwd, ...args], {
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
-      signal: options.signal,
     });
+    const stop = () => {
+      child.kill('SIGINT');
+      setTimeout(() => child.kill('SIGINT'), 300).unref();
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    };
+    if (options.signal?.aborted) stop();
+    options.signal?.addEventListener('abort', stop, { once: true });
+    child.once('exit', () => options.signal?.removeEventListener('abort', stop));
     let stdout = '';
     let stderr = '';
     let pending = '';
@@ -76,6 +92,7 @@ export function terraform(
     child.on('close', (code) => {
       const result = { code: code ?? 1, stdout, stderr };
       if (code === 0) resolve(result);
+      else if (options.signal?.aborted) reject(new Error(`terraform ${args[0]} stopped`, { cause: options.signal.reason }));
       else reject(new Error(`terraform ${args[0]} failed in ${options.cwd} (exit ${code}):\n${stderr || stdout}`));
     });
   });

@@ -37,6 +37,12 @@ interface Outputs {
   function_environments: { value: Record<string, Record<string, string>> };
 }
 
+/** Builds every reflex's bundle (`dist/functions/<name>/index.mjs`). */
+export async function buildBundles(root: string, manifests?: readonly ReflexManifest[], log: (line: string) => void = () => {}): Promise<void> {
+  log('building bundles');
+  await Promise.all((manifests ?? (await loadManifests(root))).map((m) => bundleFunction(root, m.name)));
+}
+
 /** Resources Terraform creates at once: more than the local stack has, so no wave waits for a free slot. */
 const APPLY_PARALLELISM = 64;
 
@@ -44,7 +50,7 @@ const APPLY_PARALLELISM = 64;
  * Progress of `terraform apply` from its output: `resources done/total`, at most every few seconds and at
  * least every ten, so that a newcomer sees it move (most of the time is the provider's waits on SQS).
  */
-export function applyProgress(log: (line: string) => void, now = () => Date.now()) {
+export function applyProgress(log: (line: string) => void, now = () => Date.now(), onFirstResource?: () => void) {
   const started = now();
   let total: number | undefined;
   let done = 0;
@@ -64,7 +70,7 @@ export function applyProgress(log: (line: string) => void, now = () => Date.now(
         total = Number(plan[1]) + Number(plan[2]) + Number(plan[3]);
         show();
       } else if (/: (Creation|Modifications|Destruction|Import) complete after /.test(line)) {
-        done++;
+        if (done++ === 0) onFirstResource?.();
         if (done === total || now() - lastShown >= 3000) show();
       } else if (/^No changes\./.test(line)) {
         total = 0;
@@ -85,6 +91,15 @@ export async function deployLocal(options: {
   root: string;
   endpoint: string;
   log?: (line: string) => void;
+  /** The bundles, built already or being built (see {@link buildBundles}). @default built here */
+  bundled?: Promise<unknown>;
+  /**
+   * Work to run while Terraform waits on the provider (after the plan, when the first resource is created:
+   * the plan's provider start-ups want both cores); awaited before this resolves.
+   */
+  whileApplying?: () => Promise<unknown>;
+  /** Stops Terraform (init, apply) when aborted. */
+  signal?: AbortSignal;
 }): Promise<LocalDeployment> {
   const { root, endpoint } = options;
   const log = options.log ?? (() => {});
@@ -93,8 +108,8 @@ export async function deployLocal(options: {
   const manifests = await loadManifests(root);
   const { env } = resolveEnvironment({ ...localInput, endpoint }, manifests);
 
-  log('building bundles');
-  await Promise.all(manifests.map((m) => bundleFunction(root, m.name)));
+  if (options.bundled) await options.bundled;
+  else await buildBundles(root, manifests, log);
 
   log(`synthesizing the local environment against ${endpoint}`);
   const outdir = join(root, '.reflex', 'local', 'cdktf.out');
@@ -114,19 +129,22 @@ export async function deployLocal(options: {
   const stackDir = join(outdir, 'stacks', env.name);
   const tfEnv = { ...terraformEnv(root), ...localAwsEnv(endpoint, env.region) };
   log('terraform init');
-  await terraform(['init', '-input=false', '-reconfigure', '-no-color'], { cwd: stackDir, env: tfEnv });
-  const progress = applyProgress(log);
+  await terraform(['init', '-input=false', '-reconfigure', '-no-color'], { cwd: stackDir, env: tfEnv, signal: options.signal });
+  let meanwhile: Promise<unknown> | undefined;
+  const progress = applyProgress(log, Date.now, () => (meanwhile = options.whileApplying?.()));
   try {
     // Every resource that can go at once does: the queues' ~25 s provider waits overlap (see SecureQueue).
     await terraform(['apply', '-auto-approve', '-input=false', '-no-color', `-parallelism=${APPLY_PARALLELISM}`], {
       cwd: stackDir,
       env: tfEnv,
       onLine: progress.line,
+      signal: options.signal,
     });
   } finally {
     progress.done();
+    await meanwhile;
   }
-  const { stdout } = await terraform(['output', '-json', '-no-color'], { cwd: stackDir, env: tfEnv });
+  const { stdout } = await terraform(['output', '-json', '-no-color'], { cwd: stackDir, env: tfEnv, signal: options.signal });
   const outputs = JSON.parse(stdout) as Outputs;
   log(`applied ${STACK_NAME} for local; state in s3://${env.state.bucket}/reflex/local/${STACK_NAME}.tfstate`);
 

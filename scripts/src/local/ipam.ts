@@ -7,6 +7,7 @@ import { EC2_STATE_CHANGE, ScheduledEventSchema } from '@reflex/events';
 import {
   type Db,
   DEFAULT_DATA_DIR,
+  type DriftReport,
   Ec2Inventory,
   describeLocation,
   idleClosingStore,
@@ -131,10 +132,28 @@ export function storeHolder(dataDir: string): string | undefined {
   }
 }
 
-/** Opens the store once and closes it: a new embedded store runs initdb and the migrations now, not later. */
-export async function warmStore(location: StoreLocation): Promise<void> {
+/**
+ * Opens the store once (a new embedded store runs initdb and the migrations now, not during the demo) and,
+ * with `reconcileWith`, corrects it from that local AWS's EC2: records of an earlier moto server's instances
+ * become decommissioned, their VPCs and subnets deleted, history kept. Resolves to the drift counts.
+ */
+export async function warmStore(
+  location: StoreLocation,
+  reconcileWith?: { endpoint: string; account: string; region: string },
+): Promise<DriftReport['counts'] | undefined> {
   const db = await openStore(location);
-  await db.close();
+  try {
+    if (!reconcileWith) return undefined;
+    const ec2 = new EC2Client(localClientConfig(reconcileWith.endpoint, reconcileWith.region));
+    try {
+      const snapshot = await new Ec2Inventory(ec2).snapshot({ account: reconcileWith.account, region: reconcileWith.region });
+      return (await reconcile(db, snapshot)).counts;
+    } finally {
+      ec2.destroy();
+    }
+  } finally {
+    await db.close();
+  }
 }
 
 /**

@@ -22,14 +22,44 @@ export interface LocalModeInfo {
 /** `.reflex/local.lock` of a checkout. */
 export const lockPath = (root: string) => join(root, '.reflex', 'local.lock');
 
-/** Whether a process with this id exists (a zombie or another user's process counts as alive). */
+/** Whether a process with this id runs (another user's counts; one that has exited and awaits its reaping does not). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (macOS): kill(0) is the answer
+  }
+}
+
+/**
+ * This process's parents up to the package manager that ran it (pnpm, npm; at most five), nearest first: a
+ * command stops when one of them is gone. Without /proc (macOS), just the parent.
+ */
+export function launchedBy(pid = process.pid): number[] {
+  const chain: number[] = [];
+  let current = pid;
+  for (let level = 0; level < 5; level++) {
+    let parent: number;
+    let command: string;
+    try {
+      const stat = readFileSync(`/proc/${current}/stat`, 'utf8');
+      parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      command = readFileSync(`/proc/${parent}/cmdline`, 'utf8');
+    } catch {
+      return chain.length > 0 || current !== process.pid ? chain : [process.ppid];
+    }
+    if (!(parent > 1)) break;
+    chain.push(parent);
+    if (/(^|[/\0])(pnpm|npm|yarn)([\0.]|$)/.test(command) || /\/(pnpm|npm)(\.c?js)?\0/.test(command)) break;
+    current = parent;
+  }
+  return chain;
 }
 
 function parse(text: string): LocalModeInfo | undefined {
