@@ -1,7 +1,14 @@
 // `cdktf synth` / `pnpm synth`: every environment into cdktf.out, then the policy checks over the result.
-import { repoRoot } from '@reflex/manifest';
+import { inspect } from 'node:util';
+import { describeError, repoRoot } from '@reflex/manifest';
 import { synthAll } from './app';
 import { checkSynthesized, formatViolations } from './checks';
+
+/**
+ * A configuration or manifest that does not validate: exit code 2. By name, since manifests are loaded
+ * through their own module graph, whose error classes are not this one's.
+ */
+const INVALID_INPUT = new Set(['InvalidEnvConfigError', 'InvalidManifestError', 'InvalidPatternError']);
 
 const root = repoRoot();
 const started = performance.now();
@@ -14,6 +21,8 @@ try {
   }
   console.log(`synthesized into ${app.outdir} in ${Math.round(performance.now() - started)} ms; policy checks passed`);
 } catch (error) {
-  console.error(`synth failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
+  // One line with the causes; the stack only when asked for.
+  console.error(`synth failed: ${describeError(error, { names: false })}`);
+  if (/^(1|true|yes)$/i.test(process.env.REFLEX_DEBUG ?? '')) console.error(inspect(error, { depth: 8 }));
+  process.exit(INVALID_INPUT.has((error as Error | undefined)?.name ?? '') ? 2 : 1);
 }

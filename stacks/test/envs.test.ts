@@ -133,6 +133,56 @@ describe('resolveEnvironment', () => {
   });
 });
 
+describe('regions', () => {
+  const regionError = (change: (env: EnvConfigInput) => void): string => {
+    const input = environment('dev');
+    change(input);
+    const error = errorOf(() => resolveEnvironment(input, manifests));
+    expect(error).toBeInstanceOf(InvalidEnvConfigError);
+    return error.message;
+  };
+
+  it('rejects a mistyped region, naming the field and suggesting the closest', () => {
+    expect(regionError((env) => (env.region = 'eu-centrall-1'))).toBe(
+      'environment "dev": region: "eu-centrall-1" is not an AWS Region — did you mean eu-central-1?',
+    );
+  });
+
+  it('rejects a mistyped state region the same way', () => {
+    expect(regionError((env) => (env.state = { bucket: 'reflex-dev-tfstate', region: 'us-est-1' }))).toBe(
+      'environment "dev": state.region: "us-est-1" is not an AWS Region — did you mean us-east-1?',
+    );
+  });
+
+  it('suggests nothing for a code nowhere near a region', () => {
+    expect(regionError((env) => (env.region = 'mars-1'))).toContain('region: "mars-1" is not an AWS Region (e.g. eu-central-1)');
+  });
+
+  it('rejects a China region in the aws partition, naming the partition it belongs to', () => {
+    expect(regionError((env) => (env.region = 'cn-north-1'))).toBe(
+      "environment \"dev\": region: cn-north-1 is a Region of partition aws-cn, not aws (set partition: 'aws-cn', or choose a Region of aws)",
+    );
+  });
+
+  it('rejects a state region of another partition', () => {
+    expect(regionError((env) => (env.state = { bucket: 'reflex-dev-tfstate', region: 'us-gov-west-1' }))).toContain(
+      'state.region: us-gov-west-1 is a Region of partition aws-us-gov, not aws',
+    );
+  });
+
+  it('accepts a China region with the aws-cn partition and a GovCloud region with aws-us-gov', () => {
+    expect(resolveEnvironment({ ...environment('dev'), partition: 'aws-cn', region: 'cn-northwest-1' }, manifests).env.region).toBe('cn-northwest-1');
+    expect(resolveEnvironment({ ...environment('dev'), partition: 'aws-us-gov', region: 'us-gov-east-1' }, manifests).env.region).toBe('us-gov-east-1');
+  });
+
+  it.each(['ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7', 'mx-central-1', 'ca-west-1', 'il-central-1', 'me-central-1', 'ap-east-2'])(
+    'accepts the newer region %s',
+    (region) => {
+      expect(resolveEnvironment({ ...environment('dev'), region }, manifests).env.region).toBe(region);
+    },
+  );
+});
+
 describe('synthAll', () => {
   const outdir = () => {
     const dir = mkdtempSync(join(tmpdir(), 'reflex-'));

@@ -1,4 +1,4 @@
-import { InvalidPatternError } from './errors';
+import { EventTooDeepError, InvalidPatternError, MAX_EVENT_DEPTH } from './errors';
 import { canonicalNumber, canonicalOf, ExactNumber, parseJson } from './json';
 import { type Cidr, inCidr, parseCidr } from './ip';
 
@@ -254,8 +254,9 @@ function compileLeaf(values: unknown[], path: string): Leaf {
   };
 }
 
-function compileNode(pattern: unknown, path: string): PatternNode {
+function compileNode(pattern: unknown, path: string, depth = 1): PatternNode {
   if (!isPlainObject(pattern)) throw new InvalidPatternError(path, 'a pattern is a JSON object');
+  if (depth > MAX_EVENT_DEPTH) throw new InvalidPatternError(path, `nested deeper than an event may be (${MAX_EVENT_DEPTH} levels)`);
   const keys = Object.keys(pattern);
   if (keys.length === 0) throw new InvalidPatternError(path, 'an object in a pattern needs at least one field');
   const fields: Field[] = [];
@@ -267,11 +268,11 @@ function compileNode(pattern: unknown, path: string): PatternNode {
       if (!Array.isArray(value) || value.length < 2) {
         throw new InvalidPatternError(at, '$or takes an array of at least two patterns');
       }
-      ors.push(value.map((alt, i) => compileNode(alt, `${at}[${i}]`)));
+      ors.push(value.map((alt, i) => compileNode(alt, `${at}[${i}]`, depth + 1)));
     } else if (Array.isArray(value)) {
       fields.push({ key, leaf: compileLeaf(value, at) });
     } else if (isPlainObject(value)) {
-      fields.push({ key, child: compileNode(value, at) });
+      fields.push({ key, child: compileNode(value, at, depth + 1) });
     } else {
       throw new InvalidPatternError(at, `match values must be in an array, e.g. [${JSON.stringify(value)}]`);
     }
@@ -286,6 +287,7 @@ export function compileRoot(pattern: string | object): PatternNode {
     try {
       parsed = parseJson(pattern);
     } catch (error) {
+      if (error instanceof EventTooDeepError) throw new InvalidPatternError('', `nested deeper than an event may be (${MAX_EVENT_DEPTH} levels)`);
       throw new InvalidPatternError('', `not JSON: ${(error as Error).message}`);
     }
   }

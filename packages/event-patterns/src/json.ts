@@ -1,3 +1,5 @@
+import { EventTooDeepError } from './errors';
+
 /**
  * A JSON number whose literal a double cannot hold exactly (more than 15 significant digits): kept as its
  * canonical decimal form for equality, and as the nearest double for numeric ranges.
@@ -47,5 +49,11 @@ const keepExact: Reviver = (_key, value, context) => {
  */
 export function parseJson(text: string): unknown {
   if (!SIGNIFICANT.test(text)) return JSON.parse(text);
-  return (JSON.parse as (text: string, reviver: Reviver) => unknown)(text, keepExact);
+  try {
+    return (JSON.parse as (text: string, reviver: Reviver) => unknown)(text, keepExact);
+  } catch (error) {
+    // JSON.parse without a reviver takes any depth; with one, V8 recurses per level.
+    if (error instanceof RangeError) throw new EventTooDeepError();
+    throw error;
+  }
 }

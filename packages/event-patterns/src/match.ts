@@ -1,4 +1,5 @@
 import type { Leaf, PatternNode, Scalar } from './compile';
+import { EventTooDeepError, MAX_EVENT_DEPTH } from './errors';
 import { ExactNumber } from './json';
 
 type EventObject = Record<string, unknown>;
@@ -9,16 +10,23 @@ const isObject = (v: unknown): v is EventObject =>
 
 const fieldOf = (obj: EventObject, key: string): unknown => (Object.hasOwn(obj, key) ? obj[key] : undefined);
 
-/** The leaf values of an event field: a scalar, or the scalars of an array (nested arrays flattened). */
-function collectScalars(value: unknown, out: Scalar[]): void {
-  if (Array.isArray(value)) for (const e of value) collectScalars(e, out);
-  else if (!isObject(value) && value !== undefined) out.push(value as Scalar);
+/**
+ * The leaf values of an event field: a scalar, or the scalars of an array (nested arrays flattened). Arrays
+ * nested deeper than the event may be are refused, not walked without limit.
+ */
+function collectScalars(value: unknown, out: Scalar[], depth = 1): void {
+  if (Array.isArray(value)) {
+    if (depth > MAX_EVENT_DEPTH) throw new EventTooDeepError();
+    for (const e of value) collectScalars(e, out, depth + 1);
+  } else if (!isObject(value) && value !== undefined) out.push(value as Scalar);
 }
 
 /** The objects of an event field: an object, or the objects of an array. */
-function collectObjects(value: unknown, out: EventObject[]): void {
-  if (Array.isArray(value)) for (const e of value) collectObjects(e, out);
-  else if (isObject(value)) out.push(value);
+function collectObjects(value: unknown, out: EventObject[], depth = 1): void {
+  if (Array.isArray(value)) {
+    if (depth > MAX_EVENT_DEPTH) throw new EventTooDeepError();
+    for (const e of value) collectObjects(e, out, depth + 1);
+  } else if (isObject(value)) out.push(value);
 }
 
 export function matchLeaf(leaf: Leaf, value: unknown): boolean {

@@ -1,6 +1,7 @@
 import { compileRoot, type Leaf, type PatternNode, type Scalar } from './compile';
 import { type MatchFailure, explainNode, matchNode } from './match';
-import { toEvent } from './event';
+import { checkEventDepth, toEvent } from './event';
+import { EventTooDeepError, MAX_EVENT_DEPTH } from './errors';
 import { ExactNumber, parseJson } from './json';
 
 /**
@@ -18,14 +19,24 @@ export class CompiledPattern {
     this.root = compileRoot(pattern);
   }
 
-  /** Whether the event (an object, or JSON text) matches. */
+  /**
+   * Whether the event (an object, or JSON text) matches.
+   *
+   * @throws EventTooDeepError when a field it reads nests arrays deeper than {@link MAX_EVENT_DEPTH}.
+   */
   matches(event: string | object): boolean {
     return matchNode(this.root, toEvent(event));
   }
 
-  /** Whether the event matches and, if not, which fields failed and why. */
+  /**
+   * Whether the event matches and, if not, which fields failed and why.
+   *
+   * @throws EventTooDeepError when the event nests deeper than {@link MAX_EVENT_DEPTH}.
+   */
   explain(event: string | object): { matched: boolean; failures: MatchFailure[] } {
-    const failures = explainNode(this.root, toEvent(event), '');
+    const parsed = toEvent(event);
+    checkEventDepth(parsed);
+    const failures = explainNode(this.root, parsed, '');
     return { matched: failures.length === 0, failures };
   }
 }
@@ -94,9 +105,10 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof ExactNumber);
 
 /** Collects the leaf values at `segments` (arrays of objects and of values are walked); true if an array was met. */
-function valuesAt(value: unknown, segments: readonly string[], i: number, out: Scalar[]): boolean {
+function valuesAt(value: unknown, segments: readonly string[], i: number, out: Scalar[], depth = 1): boolean {
   if (Array.isArray(value)) {
-    for (const e of value) valuesAt(e, segments, i, out);
+    if (depth > MAX_EVENT_DEPTH) throw new EventTooDeepError();
+    for (const e of value) valuesAt(e, segments, i, out, depth + 1);
     return true;
   }
   if (i === segments.length) {
@@ -105,7 +117,7 @@ function valuesAt(value: unknown, segments: readonly string[], i: number, out: S
   }
   if (!isObject(value)) return false;
   const key = segments[i]!;
-  return Object.hasOwn(value, key) ? valuesAt(value[key], segments, i + 1, out) : false;
+  return Object.hasOwn(value, key) ? valuesAt(value[key], segments, i + 1, out, depth + 1) : false;
 }
 
 const isExact = (leaf: Leaf) => !!leaf.exactStrings && !leaf.existsTrue;

@@ -21,16 +21,8 @@ export class EmitError extends ReflexError {
   override readonly name = 'EmitError';
 }
 
-/** One line for logs: the error's message followed by its causes'. */
-export function describeError(error: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; current !== undefined && depth < 5; depth++) {
-    parts.push(current instanceof Error ? `${current.name}: ${current.message}` : String(current));
-    current = current instanceof Error ? current.cause : undefined;
-  }
-  return parts.join(' ← ');
-}
+/** One line for logs: the error's name and message followed by its causes' (the shared formatter of `@reflex/manifest`). */
+export { describeError } from '@reflex/manifest';
 
 /** The `name` of an AWS SDK error (`IncorrectInstanceState`, `DryRunOperation`…), if it has one. */
 export function awsErrorName(error: unknown): string | undefined {

@@ -146,6 +146,27 @@ describe('reflexHandler', () => {
     expect(seen.map((event) => event.detail['instance-id'])).toEqual(['i-abcd1111']);
   });
 
+  it('logs a malformed record with the field it misses, through the closest branch of a union schema', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const recording = new Logger({ serviceName: 'reflex-tiny', logLevel: 'SILENT' });
+    recording.error = ((message: string, extra: Record<string, unknown>) => void lines.push({ message, ...extra })) as Logger['error'];
+    const handler = reflexHandler({
+      manifest,
+      schema: z.union([Ec2StateChangeSchema, AwsApiCallSchema]),
+      env,
+      logger: recording,
+      emitter: new MemoryEmitter(),
+      init: () => async () => [],
+    });
+    const noDetail = structuredClone(stateChange);
+    delete noDetail.detail;
+
+    const response = await handler(batch(record('no-detail', JSON.stringify(noDetail))), context);
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'no-detail' }]);
+    expect(lines).toEqual([expect.objectContaining({ reason: 'MalformedEventError: malformed event: detail: required (expected object)' })]);
+  });
+
   it('answers with no failures when every record is handled', async () => {
     const { handler } = ec2Reflex();
 

@@ -1,3 +1,4 @@
 export * from './manifest';
+export * from './describe';
 export * from './naming';
 export * from './discover';

@@ -2,7 +2,6 @@ import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
 import {
   defineReflex,
-  describeIssues,
   eventPatterns,
   InvalidManifestError,
   type Permission,
@@ -217,34 +216,6 @@ describe('eventPatterns', () => {
     );
 
     expect(eventPatterns(manifest)).toEqual([pattern]);
-  });
-});
-
-describe('describeIssues', () => {
-  const Schema = z.object({ protectTag: z.object({ key: z.string(), value: z.string() }) });
-
-  it('names each failing field by its dotted path', () => {
-    const error = Schema.safeParse({ protectTag: { key: 1, value: 'true' } }).error!;
-
-    expect(describeIssues(error)).toMatch(/^protectTag\.key: \S/);
-  });
-
-  it('puts the prefix in front of the path', () => {
-    const error = Schema.safeParse({ protectTag: { key: 1, value: 'true' } }).error!;
-
-    expect(describeIssues(error, 'config')).toMatch(/^config\.protectTag\.key: \S/);
-  });
-
-  it('joins several issues with semicolons', () => {
-    const error = Schema.safeParse({ protectTag: { key: 1, value: 2 } }).error!;
-
-    expect(describeIssues(error).split('; ').map((part) => part.split(':')[0])).toEqual(['protectTag.key', 'protectTag.value']);
-  });
-
-  it('calls an issue on the value itself (root)', () => {
-    const error = z.string().safeParse(1).error!;
-
-    expect(describeIssues(error)).toMatch(/^\(root\): \S/);
   });
 });
 

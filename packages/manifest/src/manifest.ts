@@ -1,5 +1,6 @@
 import { compilePattern, InvalidPatternError } from '@reflex/event-patterns';
 import { z } from 'zod';
+import { describeIssues } from './describe';
 import { NAME_PATTERN } from './naming';
 
 /**
@@ -163,16 +164,6 @@ const ManifestShapeSchema = z.object({
   retentionSeconds: z.number().int().min(60).max(14 * 24 * 3600).default(4 * 24 * 3600),
   sendsTo: z.array(z.string().regex(NAME_PATTERN, 'a reflex name')).default([]),
 });
-
-/** Formats zod issues as `path: message; …` for error messages that name the field. */
-export function describeIssues(error: z.ZodError, prefix = ''): string {
-  return error.issues
-    .map((issue) => {
-      const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-      return `${path || '(root)'}: ${issue.message}`;
-    })
-    .join('; ');
-}
 
 /**
  * Declares a reflex: validates the manifest and fills in the defaults.

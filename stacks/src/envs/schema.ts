@@ -1,10 +1,18 @@
 import { ENV_NAME_PATTERN } from '@reflex/manifest';
 import { z } from 'zod';
+import { closestRegion, PARTITIONS, partitionOf } from './regions';
 
 /** Retention periods CloudWatch Logs accepts. */
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 const AccountSchema = z.string().regex(/^\d{12}$/, 'an AWS account id is 12 digits');
+
+/** A Region of some partition (which one the environment's partition allows is checked on the whole). */
+const RegionSchema = z.string().superRefine((code, ctx) => {
+  if (partitionOf(code)) return;
+  const closest = closestRegion(code);
+  ctx.addIssue({ code: 'custom', message: `"${code}" is not an AWS Region${closest ? ` — did you mean ${closest}?` : ' (e.g. eu-central-1)'}` });
+});
 
 /** Per-reflex settings of one environment; the reflex's own config is validated by its manifest's schema. */
 export const ReflexSettingsSchema = z.object({
@@ -32,8 +40,9 @@ export type ReflexSettings = z.output<typeof ReflexSettingsSchema>;
 export const EnvConfigSchema = z.object({
   name: z.string().max(12, 'at most 12 characters (AWS names are reflex-<env>-<reflex>)').regex(ENV_NAME_PATTERN, 'a lower-case letter, then letters and digits (no dashes)'),
   account: AccountSchema,
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-central-1'),
-  partition: z.enum(['aws', 'aws-cn', 'aws-us-gov']).default('aws'),
+  /** A Region of the partition, e.g. eu-central-1. */
+  region: RegionSchema,
+  partition: z.enum(PARTITIONS).default('aws'),
   /** Act-nothing mode for every reflex (EC2 calls are sent with DryRun). */
   dryRun: z.boolean(),
   /** `lambda` deploys functions; `local-runner` leaves them to the local runner (moto cannot invoke Lambda). */
@@ -42,7 +51,8 @@ export const EnvConfigSchema = z.object({
   endpoint: z.url().optional(),
   state: z.object({
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
-    region: z.string().optional(),
+    /** Where the state bucket is. @default the environment's region */
+    region: RegionSchema.optional(),
   }),
   logRetentionDays: z
     .number()
@@ -53,6 +63,18 @@ export const EnvConfigSchema = z.object({
   /** Tags on every resource (the provider's default tags); Reflex adds `reflex:env` and `managed-by`. */
   tags: z.record(z.string(), z.string()).default({}),
   reflexes: z.record(z.string(), ReflexSettingsSchema).default({}),
+}).superRefine((env, ctx) => {
+  // Both Regions must be of the environment's partition: cn-north-1 only with aws-cn.
+  const regions: [string[], string | undefined][] = [[['region'], env.region], [['state', 'region'], env.state.region]];
+  for (const [path, code] of regions) {
+    const partition = code === undefined ? undefined : partitionOf(code);
+    if (!partition || partition === env.partition) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path,
+      message: `${code} is a Region of partition ${partition}, not ${env.partition} (set partition: '${partition}', or choose a Region of ${env.partition})`,
+    });
+  }
 });
 export type EnvConfigInput = z.input<typeof EnvConfigSchema>;
 export type EnvConfig = z.output<typeof EnvConfigSchema>;
