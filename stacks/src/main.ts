@@ -3,6 +3,7 @@ import { inspect } from 'node:util';
 import { describeError, repoRoot } from '@reflex/manifest';
 import { synthAll } from './app';
 import { checkSynthesized, formatViolations } from './checks';
+import { findProviderMirror, terraformEnv } from './terraform';
 
 /**
  * A configuration or manifest that does not validate: exit code 2. By name, since manifests are loaded
@@ -20,6 +21,12 @@ try {
     process.exit(1);
   }
   console.log(`synthesized into ${app.outdir} in ${Math.round(performance.now() - started)} ms; policy checks passed`);
+  // Plain terraform (or OpenTofu) on cdktf.out/stacks/<env>: the CLI config that installs the AWS provider from
+  // this machine's mirror ($REFLEX_TF_MIRROR, /opt/tf-plugins, …) when there is one, else from the registry.
+  const mirror = findProviderMirror();
+  console.log(
+    `plain Terraform: export TF_CLI_CONFIG_FILE=${terraformEnv(root).TF_CLI_CONFIG_FILE} (AWS provider from ${mirror ?? 'the registry'})`,
+  );
 } catch (error) {
   // One line with the causes; the stack only when asked for.
   console.error(`synth failed: ${describeError(error, { names: false })}`);

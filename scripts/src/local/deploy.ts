@@ -100,6 +100,11 @@ export async function deployLocal(options: {
   whileApplying?: () => Promise<unknown>;
   /** Stops Terraform (init, apply) when aborted. */
   signal?: AbortSignal;
+  /**
+   * Where the synthesized Terraform and its working directory go. @default `.reflex/local/cdktf.out`, the
+   * local mode's (tests take their own, so that they never touch a running local mode's)
+   */
+  outdir?: string;
 }): Promise<LocalDeployment> {
   const { root, endpoint } = options;
   const log = options.log ?? (() => {});
@@ -112,7 +117,7 @@ export async function deployLocal(options: {
   else await buildBundles(root, manifests, log);
 
   log(`synthesizing the local environment against ${endpoint}`);
-  const outdir = join(root, '.reflex', 'local', 'cdktf.out');
+  const outdir = options.outdir ?? join(root, '.reflex', 'local', 'cdktf.out');
   await synthAll({ root, outdir, environments: [{ ...localInput, endpoint }], manifests });
   const violations = checkSynthesized(outdir);
   if (violations.length > 0) throw new Error(formatViolations(violations));
