@@ -5,7 +5,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { externalAws, type LocalAws, startMoto, waitForEndpoint } from '@reflex/local-aws';
 import { repoRoot } from '@reflex/manifest';
-import { runDemo } from './local/demo';
+import { runDemo, warmDemo } from './local/demo';
 import { buildBundles, deployLocal, type LocalDeployment, reattach, saveDeployment, savedDeployment } from './local/deploy';
 import type { StoreLocation } from '@reflex/ipam';
 import { ENVIRONMENTS } from '@reflex/stacks';
@@ -63,10 +63,8 @@ if (flags.fresh && flags.resume) {
   process.exit(2);
 }
 
-/** What the local stack and the demos call first: moto loads them while the bundles build. */
-const MOTO_WARM = ['sqs', 'iam', 'events', 'logs', 's3', 'ec2'];
-
 const started = Date.now();
+const localEnv = ENVIRONMENTS.find((e) => e.name === 'local')!;
 const log = (line: string) => console.log(`[reflex] ${line}`);
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 const debug = flags.debug || process.env.REFLEX_DEBUG === '1';
@@ -167,10 +165,10 @@ try {
       rmSync(location.dataDir, { recursive: true, force: true });
       log(`emptied the IPAM store ${location.dataDir} (--fresh)`);
     }
-    // Bundles build while moto starts (it loads the services the stack and the demo use meanwhile).
+    // Bundles build while moto starts.
     const bundled = buildBundles(root, undefined, log);
     bundled.catch(() => {}); // awaited by deployLocal; a failure surfaces there
-    aws = endpoint ? await externalAws(endpoint) : await startMoto({ warm: MOTO_WARM });
+    aws = endpoint ? await externalAws(endpoint) : await startMoto();
     lock.update({ endpoint: aws.endpoint, ...('pid' in aws && typeof aws.pid === 'number' ? { motoPid: aws.pid } : {}) });
     log(`local AWS at ${aws.endpoint}${endpoint ? '' : ' (moto server, started for this run; it stops with it)'} [${elapsed()}]`);
     // A new moto server knows none of the instances the store holds from an earlier run: the store keeps
@@ -188,7 +186,11 @@ try {
       log,
       bundled,
       signal: aborted.signal,
-      whileApplying: () => prepareStore(location, reconcileOld ? { endpoint: endpointNow } : undefined),
+      whileApplying: () =>
+        Promise.all([
+          prepareStore(location, reconcileOld ? { endpoint: endpointNow } : undefined),
+          flags['no-demo'] ? undefined : warmDemo(endpointNow, localEnv.region ?? 'us-east-1').catch(() => {}),
+        ]),
     });
     deployment = await deploying;
     saveDeployment(root, deployment);
@@ -220,8 +222,7 @@ try {
  */
 async function prepareStore(location: StoreLocation, reconcileWith?: { endpoint: string }): Promise<void> {
   try {
-    const local = ENVIRONMENTS.find((e) => e.name === 'local')!;
-    const target = reconcileWith && { endpoint: reconcileWith.endpoint, account: local.account, region: local.region ?? 'us-east-1' };
+    const target = reconcileWith && { endpoint: reconcileWith.endpoint, account: localEnv.account, region: localEnv.region ?? 'us-east-1' };
     const counts = await warmStore(location, target);
     if (counts) log(`ipam: reconciled the store with this moto server: ${JSON.stringify(counts)}`);
   } catch (error) {

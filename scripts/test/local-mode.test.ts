@@ -16,7 +16,7 @@ import {
   StopInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, ListRulesCommand, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { instanceStates, launchInstances, type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
 import { repoRoot } from '@reflex/manifest';
@@ -67,6 +67,24 @@ afterAll(async () => {
 });
 
 describe('local mode', () => {
+  it("names in each queue's policy the ARNs of the rules that feed it, as EventBridge gives them", async () => {
+    const config = localClientConfig(aws.endpoint);
+    const events = new EventBridgeClient(config);
+    const sqs = new SQSClient(config);
+    try {
+      const rules = (await events.send(new ListRulesCommand({ EventBusName: deployment.busName }))).Rules ?? [];
+      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: guard.queueUrl, AttributeNames: ['Policy'] }));
+      const policy = JSON.parse(Attributes!.Policy!) as { Statement: { Condition?: { ArnEquals?: Record<string, string | string[]> } }[] };
+      const sources = policy.Statement.flatMap((s) => [s.Condition?.ArnEquals?.['aws:SourceArn'] ?? []].flat());
+      const guardRules = rules.filter((r) => r.Name!.startsWith('reflex-local-instance-guard-')).map((r) => r.Arn);
+      expect(guardRules).toHaveLength(2);
+      expect(sources.sort()).toEqual(guardRules.sort());
+    } finally {
+      events.destroy();
+      sqs.destroy();
+    }
+  });
+
   it('restarts the protected instance and leaves the other stopped (the demo)', async () => {
     const result = await runDemo(deployment, { timeoutMs: 30_000 });
     expect(result.protectedInstance.state).toBe('running');

@@ -3,5 +3,5 @@ export * from './envs';
 export { ReflexStack, STACK_NAME } from './stacks/reflex-stack';
 export { ReflexFunction, VISIBILITY_TIMEOUT_FACTOR, LAMBDA_RUNTIME, queueTimings } from './constructs/reflex-function';
 export { ReflexBus, forwardingPatterns } from './constructs/reflex-bus';
-export { SecureQueue, queueArn } from './constructs/secure-queue';
+export { SecureQueue, queueArn, ruleArn } from './constructs/secure-queue';
 export { CHECKS, runChecks, checkSynthesized, formatViolations, readSynthesized, type Violation } from './checks';

@@ -2,7 +2,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { awsName, loadManifests, type ReflexManifest } from '@reflex/manifest';
-import { ENVIRONMENTS, type EnvConfig, LAMBDA_RUNTIME, queueArn, queueTimings, type ResolvedReflex, resolveEnvironment, VISIBILITY_TIMEOUT_FACTOR } from '../src';
+import { ENVIRONMENTS, type EnvConfig, LAMBDA_RUNTIME, queueArn, queueTimings, ruleArn, type ResolvedReflex, resolveEnvironment, VISIBILITY_TIMEOUT_FACTOR } from '../src';
 import {
   allStatements,
   type Block,
@@ -95,7 +95,7 @@ describe.each(envNames)('the %s stack', (name) => {
         principals: [{ type: 'Service', identifiers: ['events.amazonaws.com'] }],
         resources: [queueArn(env, queue.block.name)],
         condition: [
-          { test: 'ArnEquals', variable: 'aws:SourceArn', values: [ref(rule.address, 'arn'), ref(stopCallRule.address, 'arn')] },
+          { test: 'ArnEquals', variable: 'aws:SourceArn', values: [rule.block.name, stopCallRule.block.name].map((n) => ruleArn(env, n, awsName(env.name, 'bus'))) },
         ],
       }),
     ]);

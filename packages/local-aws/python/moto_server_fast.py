@@ -669,41 +669,8 @@ def exit_with_parent():
     return thread
 
 
-def warm_services():
-    """With REFLEX_MOTO_WARM=ec2,iam,... loads those services' backends (and their data: EC2's AMIs) in the
-    background while the server starts, instead of on the first request to each (EC2's takes over a second,
-    under moto's dispatch lock). Returns a thread, or None."""
-    import os
-    import threading
-
-    names = [n for n in os.environ.get("REFLEX_MOTO_WARM", "").split(",") if n]
-    if not names:
-        return None
-
-    def warm():
-        try:
-            from moto.backends import get_backend
-            from moto.core import DEFAULT_ACCOUNT_ID
-
-            region = os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or "us-east-1"
-            for name in names:
-                backends = get_backend(name)
-                scope = "global" if name in ("iam", "route53") else "aws" if name == "s3" else region
-                try:
-                    backends[DEFAULT_ACCOUNT_ID][scope]
-                except KeyError:
-                    pass  # a service keyed otherwise: loaded, not instantiated
-        except Exception as error:  # noqa: BLE001 - warming is an optimisation only
-            print(f"moto_server_fast: could not warm {names} ({type(error).__name__}: {error})", file=sys.stderr, flush=True)
-
-    thread = threading.Thread(target=warm, name="warm-services", daemon=True)
-    thread.start()
-    return thread
-
-
 if __name__ == "__main__":
     exit_with_parent()
-    warm_services()
     for patch in PATCHES:
         why_not = patch()
         if why_not is not None:

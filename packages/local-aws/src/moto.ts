@@ -154,23 +154,14 @@ function motoCommand(): { command: string; args: string[]; launcher: MotoLaunche
  *
  * @throws MotoNotFoundError with install instructions when `moto_server` is not on PATH.
  */
-export async function startMoto(
-  options: {
-    log?: (line: string) => void;
-    /**
-     * Services whose backends the patched launcher loads in the background as it starts (EC2 loads its AMIs),
-     * so that the first request to each does not wait for it. @default none
-     */
-    warm?: readonly string[];
-  } = {},
-): Promise<StartedMoto> {
+export async function startMoto(options: { log?: (line: string) => void } = {}): Promise<StartedMoto> {
   const { command, args, launcher } = motoCommand();
   const port = await freePort();
   // The patched launcher exits when its stdin closes: this process holds the pipe, so moto goes with it, even
   // when it is killed outright. (The plain `moto_server` cannot: stop() or the process group must end it.)
   const child = spawn(command, [...args, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, REFLEX_MOTO_EXIT_WITH_PARENT: '1', REFLEX_MOTO_WARM: (options.warm ?? []).join(',') },
+    env: { ...process.env, REFLEX_MOTO_EXIT_WITH_PARENT: '1' },
   });
   const forward = (d: Buffer) => options.log?.(d.toString().trimEnd());
   child.stdout?.on('data', forward);

@@ -1,10 +1,23 @@
-import { EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand, EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EC2_STATE_CHANGE, ReflexActionSchema, type ReflexActionDetail } from '@reflex/events';
 import { instanceStates, launchInstances, localClientConfig } from '@reflex/local-aws';
 import type { LocalDeployment } from './deploy';
 import { mendLocalEnvelope } from './runner';
+
+/**
+ * Makes moto load EC2 (its first request imports the service and its AMIs: over a second, under moto's
+ * dispatch lock) with the demo's first call, so that it happens while Terraform waits, not in the demo.
+ */
+export async function warmDemo(endpoint: string, region: string): Promise<void> {
+  const ec2 = new EC2Client(localClientConfig(endpoint, region));
+  try {
+    await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }));
+  } finally {
+    ec2.destroy();
+  }
+}
 
 /** What the demo ends with: each instance's state. */
 export interface DemoResult {

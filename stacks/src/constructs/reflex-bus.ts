@@ -12,7 +12,7 @@ import { awsName, type EventPattern } from '@reflex/manifest';
 import { Construct } from 'constructs';
 import type { EnvConfig } from '../envs';
 import { policyDocument, trustPolicy } from './policy';
-import { SecureQueue } from './secure-queue';
+import { ruleArn, SecureQueue } from './secure-queue';
 
 /**
  * The forwarding patterns for the default bus: one per AWS source the reflexes listen to, naming the
@@ -123,7 +123,7 @@ export class ReflexBus extends Construct {
       retentionSeconds: 14 * 24 * 3600,
     });
     this.auditQueue = audit.queue;
-    audit.allowRules([this.actionsRule.arn]);
+    audit.allowRules([ruleArn(env, awsName(env.name, 'actions'), name)]);
     new CloudwatchEventTarget(this, 'actions-audit-target', {
       rule: this.actionsRule.name,
       eventBusName: this.bus.name,

@@ -12,7 +12,7 @@ import { AssetType, Fn, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import type { EnvConfig, ResolvedReflex } from '../envs';
 import { type ArnContext, manifestStatements, policyDocument, trustPolicy } from './policy';
-import { SecureQueue } from './secure-queue';
+import { ruleArn, SecureQueue } from './secure-queue';
 
 /** Queue visibility timeout ≥ this × the function timeout (AWS's advice for SQS event sources). */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -91,6 +91,7 @@ export class ReflexFunction extends Construct {
     this.queue = queues.queue;
     this.deadLetterQueue = queues.deadLetterQueue;
 
+    const ruleArns: string[] = [];
     manifest.triggers.forEach((trigger, i) => {
       if (trigger.kind === 'http') {
         throw new Error(`reflex "${manifest.name}": http triggers are not built yet (the route sync API brings them)`);
@@ -110,9 +111,11 @@ export class ReflexFunction extends Construct {
         arn: this.queue.arn,
       });
       this.rules.push(rule);
+      // By ARN, not by reference: the queue's policy (and so the queue) need not wait for the rule.
+      ruleArns.push(ruleArn(env, `${name}-${i}`, trigger.kind === 'event' ? awsName(env.name, 'bus') : undefined));
     });
 
-    queues.allowRules(this.rules.map((r) => r.arn));
+    queues.allowRules(ruleArns);
 
     const consume = {
       sid: 'ConsumeItsQueue',

@@ -18,6 +18,15 @@ export const queueArn = (env: Pick<EnvConfig, 'partition' | 'region' | 'account'
   `arn:${env.partition}:sqs:${env.region}:${env.account}:${name}`;
 
 /**
+ * The ARN of the EventBridge rule named `name` on the bus `busName` (the default bus when absent), as
+ * EventBridge forms it: a queue policy can name its rules without waiting for them to be created.
+ *
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html#amazoneventbridge-resources-for-iam-policies
+ */
+export const ruleArn = (env: Pick<EnvConfig, 'partition' | 'region' | 'account'>, name: string, busName?: string) =>
+  `arn:${env.partition}:events:${env.region}:${env.account}:rule/${busName && busName !== 'default' ? `${busName}/` : ''}${name}`;
+
+/**
  * An SQS queue with secure defaults: SSE, a dead-letter queue (14 days) with an explicit
  * `maxReceiveCount`, TLS-only policies on both. Call {@link allowRules} once to let EventBridge rules send.
  *
