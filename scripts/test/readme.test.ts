@@ -3,12 +3,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { repoRoot } from '@reflex/manifest';
+import { REFLEX_LAUNCHER } from './reflex-cli';
 
 const root = repoRoot();
 
 describe('README', () => {
   it('shows the diagram `reflex graph` generates from the manifests', () => {
-    const graph = execFileSync(join(root, 'node_modules', '.bin', 'tsx'), ['scripts/src/cli/main.ts', 'graph'], {
+    const graph = execFileSync(process.execPath, [REFLEX_LAUNCHER, 'graph'], {
       cwd: root,
       encoding: 'utf8',
     });

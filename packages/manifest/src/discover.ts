@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { importManifest } from './import-manifest';
 import { InvalidManifestError, type ReflexManifest } from './manifest';
 
 /** The workspace root: the nearest folder above `from` that holds `pnpm-workspace.yaml`. */
@@ -35,7 +35,7 @@ export async function loadManifests(root: string = repoRoot()): Promise<ReflexMa
   for (const name of names) {
     const file = join(dir, name, 'src', 'manifest.ts');
     if (!existsSync(file)) throw new InvalidManifestError(`functions/${name} has no src/manifest.ts`);
-    const mod = (await import(pathToFileURL(file).href)) as { manifest?: ReflexManifest };
+    const mod = await importManifest(file);
     if (!mod.manifest) throw new InvalidManifestError(`functions/${name}/src/manifest.ts does not export "manifest"`);
     if (mod.manifest.name !== name) {
       throw new InvalidManifestError(`functions/${name}: the manifest is named "${mod.manifest.name}"; name it after its folder`);

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { checkEventDepth, EventTooDeepError } from '@reflex/event-patterns';
 import type { ReflexManifest } from '@reflex/manifest';
 
 /** The command line is wrong, or names something that is not there: exit code 2, message on stderr. */
 export class UsageError extends Error {
-  override readonly name = 'UsageError';
+  override readonly name: string = 'UsageError';
   constructor(
     message: string,
     /** Print the command's usage after the message. */
@@ -16,6 +17,18 @@ export class UsageError extends Error {
 
 /** Exit codes shared by every command. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/**
+ * Errors that mean the input is wrong (exit code 2), by name, so that their packages need not be loaded
+ * to tell: a manifest or environment config that does not validate, an invalid event pattern, an event
+ * nested too deeply.
+ */
+const INPUT_ERRORS = new Set(['InvalidManifestError', 'InvalidEnvConfigError', 'InvalidPatternError', 'EventTooDeepError']);
+
+/** The exit code for an error a command threw: 2 for usage and input errors, 1 for failures at run time. */
+export function exitCodeOf(error: unknown): number {
+  return error instanceof UsageError || INPUT_ERRORS.has((error as Error | undefined)?.name ?? '') ? EXIT.usage : EXIT.failed;
+}
 
 /** One `reflex` command. */
 export interface Command {
@@ -57,7 +70,8 @@ const READ_ERRORS: Record<string, string> = {
 /**
  * Reads an EventBridge event from `path` (`-` for stdin) and parses it.
  *
- * @throws UsageError when it cannot be read, is not JSON, or is not a JSON object.
+ * @throws UsageError when it cannot be read, is not JSON, is not a JSON object, or nests deeper than
+ * MAX_EVENT_DEPTH (`@reflex/event-patterns`).
  */
 export function readEvent(path: string): EventInput {
   const label = path === '-' ? '<stdin>' : path;
@@ -78,6 +92,13 @@ export function readEvent(path: string): EventInput {
   }
   if (typeof event !== 'object' || event === null || Array.isArray(event)) {
     throw new UsageError(`${label} is not an EventBridge event: expected a JSON object, got ${Array.isArray(event) ? 'an array' : typeof event === 'object' ? 'null' : `a ${typeof event}`}`);
+  }
+  try {
+    // Matching, explaining and the handler's schemas walk the event: bound its depth before any of them.
+    checkEventDepth(event);
+  } catch (error) {
+    if (error instanceof EventTooDeepError) throw new UsageError(`${label} is not an EventBridge event: ${error.message}`);
+    throw error;
   }
   return { label, text, event: event as Record<string, unknown> };
 }

@@ -3,10 +3,11 @@ import { pathToFileURL } from 'node:url';
 import type { Message } from '@aws-sdk/client-sqs';
 import type { ReflexActionDetail } from '@reflex/events';
 import { localAwsEnv } from '@reflex/local-aws';
-import { awsName, loadManifests, type ReflexManifest, repoRoot } from '@reflex/manifest';
+import { awsName, describeError, loadManifests, type ReflexManifest, repoRoot } from '@reflex/manifest';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { DeployedReflex } from '../local/deploy';
 import { lambdaContext, toRecord } from '../local/runner';
+import { resolveAws, unreachableCode } from './aws';
 import { type Command, EXIT, findReflex, out, parseCommandArgs, plural, readEvent, UsageError } from './common';
 
 type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
@@ -21,13 +22,14 @@ const HELP = `reflex invoke <reflex> <event.json|-> [--dry-run] [--endpoint URL]
   <event.json|->  the EventBridge event, from a file or from stdin (-)
   --dry-run       act-nothing mode: the reflex checks its calls (EC2 DryRun) and reports "dry-run" actions
   --endpoint URL  the AWS API to use, e.g. moto server (also REFLEX_AWS_ENDPOINT); without either, the
-                  real AWS of this environment's credentials chain
+                  running local mode for --env local, the real AWS of the credentials chain for another
+                  environment
   --emit          publish the Reflex Action events to the reflex bus (default: only log them)
   --env NAME      the environment whose names and reflex config to use (default local)
   --json          print the result as JSON
 
   Exit codes: 0 the record succeeded, 1 it failed (or the handler could not run), 2 usage error,
-  unreadable or non-JSON event, unknown reflex.`;
+  unreadable, non-JSON or too deeply nested event, unknown reflex, no local mode running, no credentials.`;
 
 /** One log line the handler wrote (Powertools JSON). */
 interface LogLine {
@@ -62,7 +64,6 @@ interface Target {
 /** The environment's names and the reflex's config there; an unknown environment gets `{}` and the event's account. */
 async function resolveTarget(
   envName: string,
-  endpoint: string | undefined,
   manifest: ReflexManifest,
   manifests: readonly ReflexManifest[],
   event: Record<string, unknown>,
@@ -82,8 +83,9 @@ async function resolveTarget(
   }
   let resolved: ReturnType<typeof resolveEnvironment>;
   try {
-    // The environment's own endpoint setting does not matter here: the invocation's does.
-    resolved = resolveEnvironment({ ...input, ...(endpoint ? { endpoint } : {}) }, manifests);
+    // The environment's own endpoint setting does not matter here: the invocation's does (resolveAws).
+    const { endpoint: _, ...rest } = input;
+    resolved = resolveEnvironment(rest, manifests);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -175,16 +177,14 @@ export const invokeCommand: Command = {
       );
     }
     const [name, eventPath] = positionals as [string, string];
-    const endpoint = values.endpoint ?? (process.env.REFLEX_AWS_ENDPOINT || undefined);
-    if (endpoint !== undefined && !URL.canParse(endpoint)) {
-      throw new UsageError(`${values.endpoint !== undefined ? '--endpoint' : 'REFLEX_AWS_ENDPOINT'}: not a URL: "${endpoint}"`);
-    }
 
     const root = repoRoot();
     const manifests = await loadManifests(root);
     const manifest = findReflex(manifests, name);
     const input = readEvent(eventPath);
-    const target = await resolveTarget(values.env, endpoint, manifest, manifests, input.event);
+    const target = await resolveTarget(values.env, manifest, manifests, input.event);
+    const aws = await resolveAws({ endpoint: values.endpoint, env: target.env, region: target.region, root });
+    const endpoint = aws.endpoint;
     const dryRun = values['dry-run'] || target.dryRun;
 
     const { bundleFunction } = await import('../lib/bundle');
@@ -228,7 +228,8 @@ export const invokeCommand: Command = {
       environment,
       consumer: 'function',
     };
-    const body = JSON.stringify(input.event);
+    // The event as given: number literals beyond double precision stay exact, as EventBridge delivers them.
+    const body = input.text;
     const now = String(Date.now());
     const message: Message = {
       MessageId: randomUUID(),
@@ -253,7 +254,7 @@ export const invokeCommand: Command = {
     } catch (error) {
       // A thrown error (a cold start that fails, say on a bad config) fails the whole batch, as in Lambda.
       failed = true;
-      reason = describeThrown(error);
+      reason = describeError(error); // as the kit logs a failed record's reason
     } finally {
       chunks = release();
     }
@@ -265,6 +266,8 @@ export const invokeCommand: Command = {
       const logged = rest.find((l) => l.level === 'ERROR' && typeof l.reason === 'string');
       reason = (logged?.reason as string | undefined) ?? 'the handler reported the record as failed';
     }
+    // The reflex names its call and the socket's address; say which AWS API that was.
+    if (reason !== undefined && unreachableCode(reason)) reason = `cannot reach ${aws.describe()} ← ${reason}`;
     for (const line of other) process.stderr.write(`${line}\n`);
 
     const result: InvokeResult = {
@@ -290,17 +293,9 @@ export const invokeCommand: Command = {
         out(`  log     ${log.message ?? JSON.stringify(log)}`);
       }
       for (const action of actions) out(`  action  ${describeAction(action)}`);
-      // The kit's reason chains causes with " ← "; a multi-line cause (a ZodError's issue list) repeats the first part.
-      const brief = reason?.split(' ← ').filter((part, i) => i === 0 || !part.includes('\n')).join(' ← ');
-      if (failed) out(`record failed: ${brief}`);
+      if (failed) out(`record failed: ${reason?.replace(/\s*\n\s*/g, ' ')}`);
       else out(`record succeeded: ${plural(actions.length, 'action')}`);
     }
     return failed ? EXIT.failed : EXIT.ok;
   },
 };
-
-function describeThrown(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? ` (cause: ${error.cause.message})` : '';
-  return `${error.name}: ${error.message}${cause}`;
-}

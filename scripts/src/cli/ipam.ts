@@ -1,5 +1,5 @@
-import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { parseIp } from '@reflex/event-patterns';
 import {
   type Db,
   DEFAULT_DATA_DIR,
@@ -12,8 +12,8 @@ import {
   storeLocation,
   subnetUsage,
 } from '@reflex/ipam';
-import { localClientConfig } from '@reflex/local-aws';
 import { awsName, loadManifests, repoRoot } from '@reflex/manifest';
+import { resolveAws } from './aws';
 import { type Command, EXIT, out, parseCommandArgs, plural, progressLine, UsageError } from './common';
 
 const HELP = `reflex ipam <show|subnets|overlaps|reconcile|worker> [options]
@@ -32,16 +32,39 @@ const HELP = `reflex ipam <show|subnets|overlaps|reconcile|worker> [options]
       --concurrency N          messages in flight at once (default 50)
 
   --env NAME          environment for reconcile and worker: account, region, queue name (default local)
-  --endpoint URL      the AWS API (also REFLEX_AWS_ENDPOINT); without either, the real AWS of the credentials chain
+  --endpoint URL      the AWS API (also REFLEX_AWS_ENDPOINT); without either, the running local mode for
+                      --env local, the real AWS of the credentials chain for another environment
   --database-url URL  a PostgreSQL server instead of the embedded store
   --json              print results as JSON
 
-  Exit codes: 0 done, 1 a database or AWS call failed, 2 usage error.`;
+  Exit codes: 0 done, 1 a database or AWS call failed, 2 usage error (also: an invalid address or CIDR,
+  no local mode running, no credentials).`;
 
 const BAR_WIDTH = 20;
 
-/** An IPv4/IPv6 address, a CIDR, or an instance id: what `show` answers for. */
-const isShowQuery = (q: string) => isIP(q.split('/')[0]!) !== 0 || /^i-[0-9a-f]{8,17}$/.test(q);
+/**
+ * Checks what `show` answers for before the store is opened: an instance id, an IPv4/IPv6 address, or a CIDR
+ * whose prefix length fits its family (0–32, 0–128).
+ *
+ * @throws UsageError naming what is wrong with it.
+ */
+export function checkShowQuery(query: string): void {
+  if (/^i-[0-9a-f]{8,17}$/.test(query)) return;
+  const slash = query.indexOf('/');
+  const address = slash < 0 ? query : query.slice(0, slash);
+  const ip = parseIp(address);
+  if (!ip) {
+    throw new UsageError(
+      slash < 0 ? `"${query}" is no IP address, CIDR or instance id` : `"${query}" is no CIDR: "${address}" is no IPv4 or IPv6 address`,
+    );
+  }
+  if (slash < 0) return;
+  const prefix = query.slice(slash + 1);
+  const width = ip.version === 4 ? 32 : 128;
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > width) {
+    throw new UsageError(`"${query}" is no CIDR: the prefix length of an IPv${ip.version} block is 0 to ${width}, got "${prefix}"`);
+  }
+}
 
 /** `[██████░░░░░░░░░░░░░░]`: the used share of a subnet's usable addresses. */
 export function usageBar(used: number, usable: number, width = BAR_WIDTH): string {
@@ -112,8 +135,6 @@ async function environment(name: string) {
   return resolveEnvironment(input, await loadManifests(repoRoot())).env;
 }
 
-const clientConfig = (endpoint: string | undefined, region: string) => (endpoint ? localClientConfig(endpoint, region) : { region });
-
 async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
     env: { type: 'string', default: 'local' },
@@ -126,7 +147,8 @@ async function run(args: string[]): Promise<number> {
   });
   const [sub, ...rest] = positionals;
   const databaseUrl = values['database-url'] ?? process.env.DATABASE_URL;
-  const endpoint = values.endpoint ?? process.env.REFLEX_AWS_ENDPOINT;
+  const aws = async (env: { name: string; region: string }) =>
+    resolveAws({ endpoint: values.endpoint, env: env.name, region: env.region, root: repoRoot() });
   const print = (value: unknown, text: () => void) => (values.json ? out(JSON.stringify(value, null, 2)) : text());
   const noMore = () => {
     if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`, true);
@@ -136,7 +158,7 @@ async function run(args: string[]): Promise<number> {
     case 'show': {
       const query = rest[0];
       if (rest.length !== 1 || !query) throw new UsageError('show takes one IP address, CIDR or instance id', true);
-      if (!isShowQuery(query)) throw new UsageError(`"${query}" is no IP address, CIDR or instance id`);
+      checkShowQuery(query);
       const result = await withStore(databaseUrl, (db) => show(db, query));
       print(result, () => printShow(result));
       return EXIT.ok;
@@ -172,15 +194,18 @@ async function run(args: string[]): Promise<number> {
     case 'reconcile': {
       noMore();
       const env = await environment(values.env);
+      const target = await aws(env);
       const { EC2Client } = await import('@aws-sdk/client-ec2');
       const { Ec2Inventory, reconcile, formatDriftReport } = await import('@reflex/ipam');
       const progress = progressLine();
-      const inventory = new Ec2Inventory(new EC2Client(clientConfig(endpoint, env.region)));
-      const snapshot = await inventory.snapshot({
-        account: env.account,
-        region: env.region,
-        onProgress: (p) => progress.update(`listing ${p.phase}… ${p.done}`, p.done),
-      });
+      const inventory = new Ec2Inventory(new EC2Client(target.clientConfig()));
+      const snapshot = await target.call(() =>
+        inventory.snapshot({
+          account: env.account,
+          region: env.region,
+          onProgress: (p) => progress.update(`listing ${p.phase}… ${p.done}`, p.done),
+        }),
+      );
       const report = await withStore(databaseUrl, (db) =>
         reconcile(db, snapshot, {
           dryRun: values['dry-run'],
@@ -196,11 +221,13 @@ async function run(args: string[]): Promise<number> {
       const concurrency = Number(values.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency is a positive whole number');
       const env = await environment(values.env);
+      const target = await aws(env);
       const { SQSClient, GetQueueUrlCommand } = await import('@aws-sdk/client-sqs');
       const { IpamWorker, SqsQueueSource } = await import('@reflex/ipam');
-      const sqs = new SQSClient(clientConfig(endpoint, env.region));
+      const sqs = new SQSClient(target.clientConfig());
       const queueUrl =
-        values['queue-url'] ?? (await sqs.send(new GetQueueUrlCommand({ QueueName: awsName(env.name, 'ipam-sync') }))).QueueUrl!;
+        values['queue-url'] ??
+        (await target.call(() => sqs.send(new GetQueueUrlCommand({ QueueName: awsName(env.name, 'ipam-sync') })))).QueueUrl!;
       const { workerStore, workerLog, ReconcileLoop } = await import('../local/ipam');
       const location = databaseUrl ? { url: databaseUrl } : storeLocation(process.env, join(repoRoot(), DEFAULT_DATA_DIR));
       const db = await workerStore(location);
@@ -214,7 +241,7 @@ async function run(args: string[]): Promise<number> {
       if (scheduledUrl && !values['queue-url']) {
         const { EC2Client } = await import('@aws-sdk/client-ec2');
         const { Ec2Inventory } = await import('@reflex/ipam');
-        const inventory = new Ec2Inventory(new EC2Client(clientConfig(endpoint, env.region)));
+        const inventory = new Ec2Inventory(new EC2Client(target.clientConfig()));
         reconciler = new ReconcileLoop({ source: new SqsQueueSource(sqs, scheduledUrl), db, inventory, log: stderr });
         reconciler.start();
       }

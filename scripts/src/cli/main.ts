@@ -1,6 +1,8 @@
 // `pnpm reflex <command>`: match events against the manifests, invoke a reflex locally, draw the event paths,
 // preview schedules, audit mandatory tags, query and feed the IPAM.
-import { type Command, EXIT, UsageError } from './common';
+import { inspect } from 'node:util';
+import { describeError } from '@reflex/manifest';
+import { type Command, EXIT, exitCodeOf, UsageError } from './common';
 import { graphCommand } from './graph';
 import { invokeCommand } from './invoke';
 import { ipamCommand } from './ipam';
@@ -16,11 +18,39 @@ Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`).join('\n')}
 
   reflex <command> --help   options and exit codes of a command
-  reflex --help             this text`;
+  reflex --help             this text
+
+  --debug (anywhere, or REFLEX_DEBUG=1)   print the stack of an error, not only its one line
+  Exit codes: 0 done, 1 a failure at run time (an AWS or database call…), 2 a usage or input error.`;
+
+/** `--debug` anywhere before a `--`, taken out of the arguments the command parses. */
+function takeDebugFlag(argv: readonly string[]): { args: string[]; debug: boolean } {
+  const end = argv.indexOf('--');
+  const head = end < 0 ? argv : argv.slice(0, end);
+  const args = [...head.filter((a) => a !== '--debug'), ...(end < 0 ? [] : argv.slice(end))];
+  return { args, debug: args.length !== argv.length };
+}
+
+const debugFromEnv = () => /^(1|true|yes)$/i.test(process.env.REFLEX_DEBUG ?? '');
+
+/**
+ * Prints a failed command's error: one line, `reflex <command>: <message> ← <cause> ← …`; with the usage
+ * for a UsageError that asks for it; with the stack and causes in full when debugging. Returns the exit code.
+ */
+function report(command: Command, error: unknown, debug: boolean): number {
+  process.stderr.write(`reflex ${command.name}: ${describeError(error, { names: false })}\n`);
+  if (error instanceof UsageError && error.showUsage) {
+    process.stderr.write(`usage: ${command.help.split('\n')[0]}\n       reflex ${command.name} --help for the options\n`);
+  }
+  if (debug) process.stderr.write(`${inspect(error, { depth: 8 })}\n`);
+  return exitCodeOf(error);
+}
 
 /** Runs the CLI on `argv` (without node and the script); resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const [first, ...rest] = argv;
+  const { args, debug: debugFlag } = takeDebugFlag(argv);
+  const debug = debugFlag || debugFromEnv();
+  const [first, ...rest] = args;
   if (first === undefined) {
     process.stderr.write(`reflex: expected a command\n\n${USAGE}\n`);
     return EXIT.usage;
@@ -42,13 +72,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (error) {
-    if (error instanceof UsageError) {
-      const usage = `usage: ${command.help.split('\n')[0]}\n       reflex ${command.name} --help for the options\n`;
-      process.stderr.write(`reflex ${command.name}: ${error.message}\n${error.showUsage ? usage : ''}`);
-      return EXIT.usage;
-    }
-    process.stderr.write(`reflex ${command.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return EXIT.failed;
+    return report(command, error, debug);
   }
 }
 

@@ -1,10 +1,10 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { Ec2ScheduledInstances, preview, type PreviewRow, SchedulerConfigSchema } from '@reflex/instance-scheduler';
 import { lazySdk } from '@reflex/lambda-kit';
-import { localClientConfig } from '@reflex/local-aws';
 import { loadManifests, repoRoot } from '@reflex/manifest';
 import { localParts } from '@reflex/schedules';
 import { ENVIRONMENTS, resolveEnvironment } from '@reflex/stacks';
+import { resolveAws } from './aws';
 import { type Command, EXIT, out, parseCommandArgs, UsageError } from './common';
 
 const HELP = `reflex schedule preview [--hours 24] [--env local] [--endpoint URL] [--at ISO] [--json]
@@ -15,11 +15,12 @@ const HELP = `reflex schedule preview [--hours 24] [--env local] [--endpoint URL
 
   --hours N       how far ahead (default 24, at most 744)
   --env NAME      whose scheduler config to use (default local)
-  --endpoint URL  the AWS API (also REFLEX_AWS_ENDPOINT); without either, the real AWS of the credentials chain
+  --endpoint URL  the AWS API (also REFLEX_AWS_ENDPOINT); without either, the running local mode for
+                  --env local, the real AWS of the credentials chain for another environment
   --at ISO        plan from this time instead of now
   --json          print the rows as JSON
 
-  Exit codes: 0 printed, 1 the AWS call failed, 2 usage error.`;
+  Exit codes: 0 printed, 1 the AWS call failed, 2 usage error (also: no local mode running, no credentials).`;
 
 async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
@@ -36,15 +37,14 @@ async function run(args: string[]): Promise<number> {
   if (Number.isNaN(from.getTime())) throw new UsageError(`--at takes an ISO time, got "${values.at}"`);
   const input = ENVIRONMENTS.find((e) => e.name === values.env);
   if (!input) throw new UsageError(`unknown environment "${values.env}" (known: ${ENVIRONMENTS.map((e) => e.name).join(', ')})`);
-  const manifests = await loadManifests(repoRoot());
-  const { env, reflexes } = resolveEnvironment(input, manifests);
+  const root = repoRoot();
+  const { env, reflexes } = resolveEnvironment(input, await loadManifests(root));
   const scheduler = reflexes.find((r) => r.manifest.name === 'instance-scheduler');
   const config = SchedulerConfigSchema.parse(scheduler?.config ?? {});
 
-  const endpoint = values.endpoint ?? process.env.REFLEX_AWS_ENDPOINT;
-  const clientConfig = endpoint ? localClientConfig(endpoint, env.region) : { region: env.region };
-  const instances = new Ec2ScheduledInstances(true, lazySdk(async () => import('@aws-sdk/client-ec2'), () => new EC2Client(clientConfig)));
-  const rows = preview(await instances.listScheduled(), config, from, new Date(from.getTime() + hours * 3_600_000));
+  const aws = await resolveAws({ endpoint: values.endpoint, env: env.name, region: env.region, root });
+  const instances = new Ec2ScheduledInstances(true, lazySdk(async () => import('@aws-sdk/client-ec2'), () => new EC2Client(aws.clientConfig())));
+  const rows = preview(await aws.call(() => instances.listScheduled()), config, from, new Date(from.getTime() + hours * 3_600_000));
   if (values.json) out(JSON.stringify(rows, null, 2));
   else printTable(rows, from, hours);
   return EXIT.ok;

@@ -1,9 +1,9 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { lazySdk } from '@reflex/lambda-kit';
-import { localClientConfig } from '@reflex/local-aws';
 import { loadManifests, repoRoot } from '@reflex/manifest';
 import { type AuditRow, auditInventory, Ec2NetworkInventory, Ec2NetworkTags, TaggerConfigSchema } from '@reflex/resource-tagger';
 import { ENVIRONMENTS, resolveEnvironment } from '@reflex/stacks';
+import { resolveAws } from './aws';
 import { type Command, EXIT, out, parseCommandArgs, plural, progressLine, UsageError } from './common';
 
 const HELP = `reflex tags audit [--fix] [--apply] [--env local] [--endpoint URL] [--json]
@@ -15,11 +15,13 @@ const HELP = `reflex tags audit [--fix] [--apply] [--env local] [--endpoint URL]
   --fix           plan the missing tags (inherited from the parent or the default) and print them
   --apply         with --fix, write them (CreateTags with the caller's credentials); without it --fix is a dry-run
   --env NAME      whose tagger policy to use (default local)
-  --endpoint URL  the AWS API (also REFLEX_AWS_ENDPOINT); without either, the real AWS of the credentials chain
+  --endpoint URL  the AWS API (also REFLEX_AWS_ENDPOINT); without either, the running local mode for
+                  --env local, the real AWS of the credentials chain for another environment
   --json          print the rows (and what was written) as JSON
 
   A progress line goes to stderr when it is a terminal or the inventory is large (more than 200 resources).
-  Exit codes: 0 printed (and written), 1 an AWS call failed, 2 usage error.`;
+  Exit codes: 0 printed (and written), 1 an AWS call failed, 2 usage error (also: no local mode running,
+  no credentials).`;
 
 const describeWrite = (row: AuditRow) =>
   Object.entries(row.write)
@@ -57,18 +59,20 @@ async function run(args: string[]): Promise<number> {
   if (values.apply && !values.fix) throw new UsageError('--apply writes what --fix plans: give both');
   const input = ENVIRONMENTS.find((e) => e.name === values.env);
   if (!input) throw new UsageError(`unknown environment "${values.env}" (known: ${ENVIRONMENTS.map((e) => e.name).join(', ')})`);
-  const { env, reflexes } = resolveEnvironment(input, await loadManifests(repoRoot()));
+  const root = repoRoot();
+  const { env, reflexes } = resolveEnvironment(input, await loadManifests(root));
   const tagger = reflexes.find((r) => r.manifest.name === 'resource-tagger');
   const policy = TaggerConfigSchema.parse(tagger?.config ?? {}).mandatoryTags;
   if (Object.keys(policy).length === 0) throw new UsageError(`environment "${env.name}" has no mandatory tags (reflexes.resource-tagger.config.mandatoryTags)`);
 
-  const endpoint = values.endpoint ?? process.env.REFLEX_AWS_ENDPOINT;
-  const clientConfig = endpoint ? localClientConfig(endpoint, env.region) : { region: env.region };
-  const load = lazySdk(async () => import('@aws-sdk/client-ec2'), () => new EC2Client(clientConfig));
+  const aws = await resolveAws({ endpoint: values.endpoint, env: env.name, region: env.region, root });
+  const load = lazySdk(async () => import('@aws-sdk/client-ec2'), () => new EC2Client(aws.clientConfig()));
   const progress = progressLine();
 
-  const resources = await new Ec2NetworkInventory(load).list((listed, kind) =>
-    progress.update(kind === 'done' ? `listed ${listed} resources` : `listing ${kind}… ${listed} resources so far`, listed),
+  const resources = await aws.call(() =>
+    new Ec2NetworkInventory(load).list((listed, kind) =>
+      progress.update(kind === 'done' ? `listed ${listed} resources` : `listing ${kind}… ${listed} resources so far`, listed),
+    ),
   );
   const rows = auditInventory(resources, policy);
 
@@ -78,7 +82,7 @@ async function run(args: string[]): Promise<number> {
     const toWrite = rows.filter((r) => Object.keys(r.write).length > 0);
     for (const [n, row] of toWrite.entries()) {
       progress.update(`tagging ${n + 1}/${toWrite.length}: ${row.id}`, resources.length);
-      if ((await tags.tag(row.id, row.write)) === 'tagged') written.add(row.id);
+      if ((await aws.call(() => tags.tag(row.id, row.write))) === 'tagged') written.add(row.id);
     }
   }
   progress.done();

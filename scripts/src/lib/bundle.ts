@@ -12,7 +12,7 @@ export function bundlePath(root: string, name: string): string {
  * zod registers every locale it ships (~200 KiB minified); reflexes speak English only.
  * Resolve zod's locale barrel to just `en`, so `z.locales.en()` still works.
  */
-const zodEnglishOnly: Plugin = {
+export const zodEnglishOnly: Plugin = {
   name: 'zod-english-only',
   setup(b) {
     b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
@@ -31,9 +31,14 @@ export interface BundleResult {
   readonly bytes: number;
 }
 
+/** Some dependencies still `require()` Node built-ins; this gives an ES module bundle a require. */
+export const ESM_REQUIRE_BANNER = "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);";
+
 /**
  * Bundles one reflex's `src/handler.ts` for the Lambda Node.js 22 runtime: one minified ES module,
- * AWS SDK v3 left to the runtime, the embedded PostgreSQL left out.
+ * AWS SDK v3 left to the runtime, the embedded PostgreSQL left out. Its source map, `index.mjs.map`
+ * beside it, names TypeScript files and lines in stack traces under `--enable-source-maps`; it is read
+ * only with that flag, and holds no sources (the Lambda zip does not need them).
  */
 export async function bundleFunction(root: string, name: string): Promise<BundleResult> {
   const file = bundlePath(root, name);
@@ -47,11 +52,12 @@ export async function bundleFunction(root: string, name: string): Promise<Bundle
     target: 'node22',
     minify: true,
     legalComments: 'none',
+    sourcemap: 'linked',
+    sourcesContent: false,
     // PGlite (WebAssembly, loaded only without a database URL) and pg's optional native binding never
     // run in Lambda: a function reaches the IPAM's PostgreSQL server with the pure-JS client.
     external: ['@aws-sdk/*', '@electric-sql/pglite', 'pg-native'],
-    // Some dependencies still `require()` Node built-ins; give the ES module a require.
-    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+    banner: { js: ESM_REQUIRE_BANNER },
     plugins: [zodEnglishOnly],
     logLevel: 'error',
   });

@@ -130,7 +130,9 @@ export class LocalRunner {
   /** Imports a bundle with its function's environment, as a cold start would. */
   private async load(reflex: DeployedReflex): Promise<SqsHandler> {
     // The bundle reads its settings at import; each gets its own module instance (the query string).
-    Object.assign(process.env, reflex.environment);
+    // NODE_OPTIONS is for Lambda's node (source-mapped stacks); here it would reach every process started later.
+    const { NODE_OPTIONS: _nodeOptions, ...environment } = reflex.environment;
+    Object.assign(process.env, environment);
     const url = `${pathToFileURL(bundlePath(this.options.root, reflex.manifest.name)).href}?instance=${randomUUID()}`;
     const mod = (await import(url)) as { handler?: SqsHandler };
     if (typeof mod.handler !== 'function') throw new Error(`bundle of ${reflex.manifest.name} exports no handler`);

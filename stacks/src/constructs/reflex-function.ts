@@ -137,6 +137,8 @@ export class ReflexFunction extends Construct {
       REFLEX_OWN_ROLE_PREFIX: ownRolePrefix(env.name),
       POWERTOOLS_SERVICE_NAME: `reflex-${manifest.name}`,
       POWERTOOLS_LOG_LEVEL: 'INFO',
+      // Stack traces in TypeScript files and lines: each bundle links index.mjs.map (scripts/src/lib/bundle.ts).
+      NODE_OPTIONS: '--enable-source-maps',
       ...(sendTo.length ? { REFLEX_SEND_QUEUES: Fn.jsonencode(Object.fromEntries(sendTo.map((t) => [t.name, t.queue.url]))) } : {}),
     };
 

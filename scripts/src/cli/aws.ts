@@ -1,0 +1,162 @@
+// Which AWS a command talks to, decided in one place for every command that calls AWS: `--endpoint`, else
+// REFLEX_AWS_ENDPOINT, else (environment `local`) the running local mode of this checkout, else the real
+// AWS of the credentials chain. Failures to reach it or to find credentials become one line.
+import { localClientConfig } from '@reflex/local-aws';
+import { describeError } from '@reflex/manifest';
+import { runningLocalMode } from '../local/lock';
+import { UsageError } from './common';
+
+/** Node's codes for an AWS API that cannot be reached (refused, unknown host, timed out, cut off). */
+const UNREACHABLE = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|ENETUNREACH|EPIPE)\b/;
+
+/** The SDK's errors for a credentials chain that found nothing (or an expired SSO session). */
+const NO_CREDENTIALS = new Set(['CredentialsProviderError', 'TokenProviderError']);
+
+/** The errors of a cause chain, AggregateError members included. */
+function* errorsOf(error: unknown, depth = 0): Generator<unknown> {
+  if (error === undefined || depth > 12) return;
+  yield error;
+  if (error instanceof AggregateError) for (const e of error.errors) yield* errorsOf(e, depth + 1);
+  if (error instanceof Error) yield* errorsOf(error.cause, depth + 1);
+}
+
+/** The code of an unreachable AWS API (ECONNREFUSED…) a failure reason mentions, if any. */
+export const unreachableCode = (text: string): string | undefined => UNREACHABLE.exec(text)?.[1];
+
+const nameOf = (e: unknown) => (typeof e === 'object' && e !== null && typeof (e as Error).name === 'string' ? (e as Error).name : '');
+const codeOf = (e: unknown) => (typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : '');
+
+/** The credentials chain found no credentials for an environment on real AWS: exit code 2. */
+export class NoAwsCredentialsError extends UsageError {
+  override readonly name = 'NoAwsCredentialsError';
+  constructor(env: string, cause: unknown) {
+    super(
+      `no AWS credentials for environment "${env}": ${describeError(cause, { names: false })} ` +
+        '(set AWS_PROFILE, run `aws sso login`, or use the local mode: `pnpm start`, then --env local)',
+    );
+  }
+}
+
+/** The AWS API did not answer (refused, unknown host, timeout): exit code 1. */
+export class AwsUnreachableError extends Error {
+  override readonly name = 'AwsUnreachableError';
+}
+
+/** Where a command's AWS calls go, and how that was decided. */
+export class AwsTarget {
+  constructor(
+    /** The environment whose names and config the command uses. */
+    readonly env: string,
+    readonly region: string,
+    /** A local AWS API (moto server, LocalStack), or undefined for the real AWS of the credentials chain. */
+    readonly endpoint: string | undefined,
+    /** Where the endpoint came from, for messages. */
+    readonly from: '--endpoint' | 'REFLEX_AWS_ENDPOINT' | 'the running local mode' | 'the credentials chain',
+  ) {}
+
+  /** SDK client options: the endpoint with fake keys, or just the region. */
+  clientConfig(): { region: string; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string } } {
+    return this.endpoint ? localClientConfig(this.endpoint, this.region) : { region: this.region };
+  }
+
+  /** The AWS API, as messages name it. */
+  describe(): string {
+    return this.endpoint ? `the AWS API at ${this.endpoint} (${this.from})` : `AWS ${this.region} (environment "${this.env}", ${this.from})`;
+  }
+
+  /**
+   * The error to report for a failed AWS call: missing credentials as {@link NoAwsCredentialsError}, an
+   * unreachable API as {@link AwsUnreachableError} naming it, anything else as it is.
+   */
+  explain(error: unknown): unknown {
+    const all = [...errorsOf(error)];
+    const noCredentials = all.find((e) => NO_CREDENTIALS.has(nameOf(e)));
+    if (noCredentials) return new NoAwsCredentialsError(this.env, noCredentials);
+    if (all.some((e) => UNREACHABLE.test(codeOf(e)) || UNREACHABLE.test((e as Error)?.message ?? '') || nameOf(e) === 'TimeoutError')) {
+      return new AwsUnreachableError(`cannot reach ${this.describe()}`, { cause: error });
+    }
+    return error;
+  }
+
+  /** Runs AWS calls, reporting their failure with {@link explain}. */
+  async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw this.explain(error);
+    }
+  }
+}
+
+/** Options of {@link resolveAws}. */
+export interface ResolveAwsOptions {
+  /** `--endpoint` as given. */
+  readonly endpoint: string | undefined;
+  /** The environment's name (`--env`). */
+  readonly env: string;
+  readonly region: string;
+  /** The checkout whose local mode counts. */
+  readonly root: string;
+  /** The process environment. @default process.env */
+  readonly vars?: Record<string, string | undefined>;
+  /** Where the one line about a running local mode goes. @default stderr */
+  readonly say?: (line: string) => void;
+  /** Checks that the credentials chain has credentials before any call on real AWS. @default true */
+  readonly checkCredentials?: boolean;
+}
+
+function checkUrl(url: string, from: string): string {
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new UsageError(`${from}: not an http(s) URL: "${url}"`);
+  return url;
+}
+
+/**
+ * Decides which AWS a command talks to: `--endpoint`; else REFLEX_AWS_ENDPOINT; else, for the `local`
+ * environment, the running local mode of this checkout (said in one line on stderr); else, for another
+ * environment, the real AWS of the credentials chain, whose credentials are checked first.
+ *
+ * @throws UsageError when the environment is `local` and no local mode runs, or an endpoint is no URL;
+ * NoAwsCredentialsError when real AWS is meant and the chain has no credentials.
+ * @example
+ * const aws = await resolveAws({ endpoint: values.endpoint, env: env.name, region: env.region, root: repoRoot() });
+ * const ec2 = new EC2Client(aws.clientConfig());
+ */
+export async function resolveAws(options: ResolveAwsOptions): Promise<AwsTarget> {
+  const { env, region } = options;
+  const vars = options.vars ?? process.env;
+  if (options.endpoint !== undefined) return new AwsTarget(env, region, checkUrl(options.endpoint, '--endpoint'), '--endpoint');
+  if (vars.REFLEX_AWS_ENDPOINT) return new AwsTarget(env, region, checkUrl(vars.REFLEX_AWS_ENDPOINT, 'REFLEX_AWS_ENDPOINT'), 'REFLEX_AWS_ENDPOINT');
+  if (env === 'local') {
+    const running = runningLocalMode(options.root);
+    if (running?.endpoint && running.state !== 'stopping') {
+      const say = options.say ?? ((line: string) => process.stderr.write(`${line}\n`));
+      say(
+        `reflex: using the running local mode at ${running.endpoint} (pid ${running.pid}${running.state === 'starting' ? ', still starting' : ''}); ` +
+          '--endpoint URL or --env NAME to choose another',
+      );
+      return new AwsTarget(env, region, running.endpoint, 'the running local mode');
+    }
+    const why = running
+      ? `the local mode of this checkout (pid ${running.pid}) is ${running.state === 'stopping' ? 'stopping' : 'still starting'}`
+      : 'no local mode is running in this checkout';
+    throw new UsageError(
+      `no AWS API for environment "local": ${why} — start it with \`pnpm start\`, or pass --endpoint URL (moto server, LocalStack), or --env NAME for a real account`,
+    );
+  }
+  const target = new AwsTarget(env, region, undefined, 'the credentials chain');
+  if (options.checkCredentials ?? true) await checkCredentials(target);
+  return target;
+}
+
+/** Asks the SDK's default credentials chain for credentials, as the first call would. */
+async function checkCredentials(target: AwsTarget): Promise<void> {
+  const { EC2Client } = await import('@aws-sdk/client-ec2');
+  const client = new EC2Client({ region: target.region });
+  try {
+    await client.config.credentials();
+  } catch (error) {
+    throw target.explain(error);
+  } finally {
+    client.destroy();
+  }
+}
