@@ -2,9 +2,9 @@
 // the `local` environment into it with Terraform, runs the local runner and the IPAM worker, and plays the
 // demo scenario. SIGINT, SIGTERM and SIGHUP (to this process or to pnpm) and `pnpm stop` stop it in order.
 import { existsSync, rmSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { inspect, parseArgs } from 'node:util';
 import { externalAws, type LocalAws, startMoto, waitForEndpoint } from '@reflex/local-aws';
-import { repoRoot } from '@reflex/manifest';
+import { describeError, repoRoot } from '@reflex/manifest';
 import { runDemo, warmDemo } from './local/demo';
 import { buildBundles, deployLocal, type LocalDeployment, reattach, saveDeployment, savedDeployment } from './local/deploy';
 import type { StoreLocation } from '@reflex/ipam';
@@ -17,6 +17,9 @@ import { LocalRunner } from './local/runner';
 class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/** Errors of a configuration or manifest that does not validate (by name: manifests load in their own module graph). */
+const INVALID_INPUT = new Set(['InvalidEnvConfigError', 'InvalidManifestError', 'InvalidPatternError']);
 
 const HELP = `pnpm start [--exit] [--no-demo] [--fresh] [--resume] [--endpoint URL]
 
@@ -100,15 +103,15 @@ function shutdown(code: number, why?: string): Promise<never> {
   stopping ??= (async () => {
     log(`stopping${why ? ` (${why})` : ''}…`);
     lock.update({ state: 'stopping' });
-    aborted.abort();
-    // Terraform, if it runs, gets its interrupts and ends (SIGKILL after 5 s) before moto goes.
-    await Promise.race([deploying?.catch(() => {}), new Promise((r) => setTimeout(r, 6000))]);
-    // Whatever hangs, the process ends within a few seconds (moto goes with it: it watches its stdin).
+    // Whatever hangs, the process ends within ten seconds (moto goes with it: it watches its stdin).
     setTimeout(() => {
       console.error('[reflex] stopping took too long; exiting');
       lock.release();
       process.exit(code || 1);
     }, 10_000).unref();
+    aborted.abort();
+    // Terraform, if it runs, gets its interrupts and ends (SIGKILL after 5 s) before moto goes.
+    await Promise.race([deploying?.catch(() => {}), new Promise((r) => setTimeout(r, 6000))]);
     await runner?.stop().catch(() => {});
     await ipam?.stop().catch(() => {});
     await aws?.stop().catch(() => {});
@@ -120,7 +123,7 @@ function shutdown(code: number, why?: string): Promise<never> {
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
   process.on(signal, () => void shutdown(code, signal));
 }
-// pnpm (or a wrapper between it and this process, such as the \`node\` package's shell shim) can end without
+// pnpm (or a wrapper between it and this process, such as the `node` package's shell shim) can end without
 // passing a signal on: killed outright, or by a SIGTERM it does not catch. This process stops when any of its
 // parents up to pnpm is gone.
 const parents = launchedBy();
@@ -129,18 +132,9 @@ setInterval(() => {
   if (gone !== undefined) void shutdown(143, `its parent process ${gone} is gone`);
 }, 500).unref();
 
-/** An error as one line with its causes; the stack only with --debug. */
-function describe(error: unknown): string {
-  if (debug && error instanceof Error && error.stack) return error.stack;
-  const parts: string[] = [];
-  for (let e: unknown = error; e !== undefined && parts.length < 5; e = (e as { cause?: unknown }).cause) {
-    const message = e instanceof Error ? e.message : String(e);
-    const code = (e as { code?: unknown }).code;
-    parts.push(typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message);
-    if (!(e instanceof Error)) break;
-  }
-  return parts.join(' ← ');
-}
+/** An error as one line with its causes; the stack too with --debug. */
+const describe = (error: unknown) =>
+  `${describeError(error, { names: false })}${debug ? `\n${inspect(error, { depth: 8 })}` : ''}`;
 
 try {
   const endpoint = flags.endpoint ?? process.env.REFLEX_AWS_ENDPOINT;
@@ -174,6 +168,9 @@ try {
     // A new moto server knows none of the instances the store holds from an earlier run: the store keeps
     // them and the first reconciliation (below) marks them decommissioned, history and all.
     const reconcileOld = !endpoint && ('dataDir' in location ? existsSync(location.dataDir) : true);
+    if (endpoint) {
+      log(`the IPAM store keeps its records; Terraform applies the local environment again (what is there already stays as it is)`);
+    }
     if (reconcileOld) {
       const where = 'dataDir' in location ? location.dataDir : 'of DATABASE_URL';
       log(`the IPAM store ${where} keeps its records of earlier runs and is reconciled with this moto server (\`pnpm start --fresh\` empties an embedded one)`);
@@ -213,7 +210,7 @@ try {
   log('the local runner is polling the reflex queues; Ctrl-C (or `pnpm stop` in another terminal) stops everything this command started');
 } catch (error) {
   console.error(`[reflex] ${describe(error)}`);
-  await shutdown(error instanceof UsageError ? 2 : 1);
+  await shutdown(error instanceof UsageError || INVALID_INPUT.has((error as Error | undefined)?.name ?? '') ? 2 : 1);
 }
 
 /**

@@ -27,6 +27,7 @@ import { tagList } from '@reflex/lambda-kit';
 import { launchInstances, localClientConfig } from '@reflex/local-aws';
 import { reconcileOnSchedule } from '@reflex/ipam-reconciler';
 import type { LocalDeployment } from './deploy';
+import { isAlive } from './lock';
 
 /**
  * The worker side of the scheduled reconciliation: long-polls the `ipam-reconciler` queue and, for each
@@ -122,14 +123,13 @@ export function workerLog(log: (line: string) => void): WorkerLog {
  * names it. The store is never emptied under it.
  */
 export function storeHolder(dataDir: string): string | undefined {
+  let holder: { pid?: number; command?: string };
   try {
-    const holder = JSON.parse(readFileSync(`${dataDir}.lock`, 'utf8')) as { pid?: number; command?: string };
-    if (!holder.pid || holder.pid === process.pid) return undefined;
-    process.kill(holder.pid, 0);
-    return `process ${holder.pid} (${holder.command ?? 'unknown'})`;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM' ? 'a process of another user' : undefined;
+    holder = JSON.parse(readFileSync(`${dataDir}.lock`, 'utf8')) as typeof holder;
+  } catch {
+    return undefined; // no lock file (or one being written: the store's own lock decides then)
   }
+  return holder.pid && holder.pid !== process.pid && isAlive(holder.pid) ? `process ${holder.pid} (${holder.command ?? 'unknown'})` : undefined;
 }
 
 /**
