@@ -3,15 +3,26 @@
 // demo scenario. SIGINT, SIGTERM and SIGHUP (to this process or to pnpm) and `pnpm stop` stop it in order.
 import { existsSync, rmSync } from 'node:fs';
 import { inspect, parseArgs } from 'node:util';
-import { externalAws, type LocalAws, startMoto, waitForEndpoint } from '@reflex/local-aws';
-import { describeError, repoRoot } from '@reflex/manifest';
-import { runDemo, warmDemo } from './local/demo';
-import { buildBundles, deployLocal, type LocalDeployment, reattach, saveDeployment, savedDeployment } from './local/deploy';
 import type { StoreLocation } from '@reflex/ipam';
-import { ENVIRONMENTS } from '@reflex/stacks';
-import { type LocalIpam, localStoreLocation, runIpamDemo, startLocalIpam, storeHolder, warmStore } from './local/ipam';
+import { externalAws, type LocalAws, startMoto, waitForEndpoint } from '@reflex/local-aws/moto';
+import { describeError, repoRoot } from '@reflex/manifest';
+import type { LocalDeployment } from './local/deploy';
+import type { LocalIpam } from './local/ipam';
 import { acquireLock, isAlive, launchedBy, LocalModeRunningError, type LocalModeLock } from './local/lock';
-import { LocalRunner } from './local/runner';
+import type { LocalRunner } from './local/runner';
+
+/** The heavy part of the local mode (cdktf, the AWS SDK, esbuild): loaded while moto starts. */
+const loadLocalMode = async () => {
+  const [deploy, demo, ipam, runner, stacks] = await Promise.all([
+    import('./local/deploy'),
+    import('./local/demo'),
+    import('./local/ipam'),
+    import('./local/runner'),
+    import('@reflex/stacks'),
+  ]);
+  return { ...deploy, ...demo, ...ipam, ...runner, localEnv: stacks.ENVIRONMENTS.find((e) => e.name === 'local')! };
+};
+let m: Awaited<ReturnType<typeof loadLocalMode>>;
 
 /** A wrong flag or a state the user must change: exit code 2. */
 class UsageError extends Error {
@@ -67,7 +78,6 @@ if (flags.fresh && flags.resume) {
 }
 
 const started = Date.now();
-const localEnv = ENVIRONMENTS.find((e) => e.name === 'local')!;
 const log = (line: string) => console.log(`[reflex] ${line}`);
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 const debug = flags.debug || process.env.REFLEX_DEBUG === '1';
@@ -138,10 +148,14 @@ const describe = (error: unknown) =>
 
 try {
   const endpoint = flags.endpoint ?? process.env.REFLEX_AWS_ENDPOINT;
-  const location = localStoreLocation(root);
+  // moto starts while the rest of the local mode loads (a second or two of modules).
+  const motoStarting = flags.resume || endpoint ? undefined : startMoto();
+  void motoStarting?.then((started) => (aws ??= started), () => {});
+  m = await loadLocalMode();
+  const location = m.localStoreLocation(root);
   let deployment: LocalDeployment;
   if (flags.resume) {
-    const saved = savedDeployment(root);
+    const saved = m.savedDeployment(root);
     const target = endpoint ?? saved?.endpoint;
     if (!saved || !target) throw new UsageError('nothing to resume: no earlier run recorded its local AWS (.reflex/local/deployment.json)');
     try {
@@ -150,19 +164,19 @@ try {
       throw new UsageError(`nothing to resume: the local AWS of the last run (${target}) does not answer; start without --resume`);
     }
     aws = await externalAws(target);
-    deployment = await reattach(root, saved, target);
+    deployment = await m.reattach(root, saved, target);
     log(`resumed the local environment at ${target} (applied ${saved.appliedAt}); not applying again`);
   } else {
     if (flags.fresh && 'dataDir' in location) {
-      const holder = storeHolder(location.dataDir);
+      const holder = m.storeHolder(location.dataDir);
       if (holder) throw new UsageError(`--fresh: the IPAM store ${location.dataDir} is open in ${holder}; stop it first`);
       rmSync(location.dataDir, { recursive: true, force: true });
       log(`emptied the IPAM store ${location.dataDir} (--fresh)`);
     }
     // Bundles build while moto starts.
-    const bundled = buildBundles(root, undefined, log);
+    const bundled = m.buildBundles(root, undefined, log);
     bundled.catch(() => {}); // awaited by deployLocal; a failure surfaces there
-    aws = endpoint ? await externalAws(endpoint) : await startMoto();
+    aws = endpoint ? await externalAws(endpoint) : await motoStarting!;
     lock.update({ endpoint: aws.endpoint, ...('pid' in aws && typeof aws.pid === 'number' ? { motoPid: aws.pid } : {}) });
     log(`local AWS at ${aws.endpoint}${endpoint ? '' : ' (moto server, started for this run; it stops with it)'} [${elapsed()}]`);
     // A new moto server knows none of the instances the store holds from an earlier run: the store keeps
@@ -177,7 +191,7 @@ try {
     }
     // The store opens (a new one runs initdb: seconds of CPU) and reconciles while Terraform waits on SQS.
     const endpointNow = aws.endpoint;
-    deploying = deployLocal({
+    deploying = m.deployLocal({
       root,
       endpoint: endpointNow,
       log,
@@ -186,18 +200,18 @@ try {
       whileApplying: () =>
         Promise.all([
           prepareStore(location, reconcileOld ? { endpoint: endpointNow } : undefined),
-          flags['no-demo'] ? undefined : warmDemo(endpointNow, localEnv.region ?? 'us-east-1').catch(() => {}),
+          flags['no-demo'] ? undefined : m.warmDemo(endpointNow, m.localEnv.region ?? 'us-east-1').catch(() => {}),
         ]),
     });
     deployment = await deploying;
-    saveDeployment(root, deployment);
+    m.saveDeployment(root, deployment);
   }
   lock.update({ endpoint: deployment.endpoint, region: deployment.region });
   log(`applied in ${elapsed()}; other tools reach this local AWS with: export REFLEX_AWS_ENDPOINT=${deployment.endpoint}`);
 
-  runner = new LocalRunner(deployment, { root, log });
+  runner = new m.LocalRunner(deployment, { root, log });
   await runner.start();
-  ipam = await startLocalIpam(deployment, { root, log, location });
+  ipam = await m.startLocalIpam(deployment, { root, log, location });
   lock.update({ state: 'running' });
   log(`local mode is running (pid ${process.pid}) [${elapsed()}]`);
 
@@ -219,8 +233,8 @@ try {
  */
 async function prepareStore(location: StoreLocation, reconcileWith?: { endpoint: string }): Promise<void> {
   try {
-    const target = reconcileWith && { endpoint: reconcileWith.endpoint, account: localEnv.account, region: localEnv.region ?? 'us-east-1' };
-    const counts = await warmStore(location, target);
+    const target = reconcileWith && { endpoint: reconcileWith.endpoint, account: m.localEnv.account, region: m.localEnv.region ?? 'us-east-1' };
+    const counts = await m.warmStore(location, target);
     if (counts) log(`ipam: reconciled the store with this moto server: ${JSON.stringify(counts)}`);
   } catch (error) {
     log(`ipam: could not prepare the store: ${describe(error)}`);
@@ -228,7 +242,7 @@ async function prepareStore(location: StoreLocation, reconcileWith?: { endpoint:
 }
 
 async function demos(deployment: LocalDeployment): Promise<boolean> {
-  const result = await runDemo(deployment, { log });
+  const result = await m.runDemo(deployment, { log });
   const guardOk = result.protectedInstance.state === 'running' && result.otherInstance.state === 'stopped';
   log(
     guardOk
@@ -236,7 +250,7 @@ async function demos(deployment: LocalDeployment): Promise<boolean> {
       : 'demo FAILED: expected the protected instance running and the other stopped',
   );
   if (!ipam) return guardOk;
-  const recorded = await runIpamDemo(deployment, ipam, { log });
+  const recorded = await m.runIpamDemo(deployment, ipam, { log });
   const ipamOk = recorded.instances.every((i) => i.privateIp) && recorded.overlaps.length > 0;
   const ip = recorded.instances.find((i) => i.privateIp)?.privateIp;
   log(

@@ -190,7 +190,7 @@ export const invokeCommand: Command = {
     const { bundleFunction } = await import('../lib/bundle');
     let bundle: string;
     try {
-      bundle = (await bundleFunction(root, manifest.name)).file;
+      bundle = (await bundleFunction(root, manifest.name, { ifChanged: true })).file;
     } catch (error) {
       process.stderr.write(`reflex invoke: cannot build ${manifest.name}: ${(error as Error).message}\n`);
       return EXIT.failed;

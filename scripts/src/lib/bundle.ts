@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { functionDir } from '@reflex/manifest';
@@ -40,10 +40,23 @@ export const ESM_REQUIRE_BANNER = "import{createRequire as __cr}from'node:module
  * beside it, names TypeScript files and lines in stack traces under `--enable-source-maps`; it is read
  * only with that flag, and holds no sources (the Lambda zip does not need them).
  */
-export async function bundleFunction(root: string, name: string): Promise<BundleResult> {
+export async function bundleFunction(
+  root: string,
+  name: string,
+  options: {
+    /** Keep the bundle when no file it was built from changed since (`dist/functions/<name>.inputs.json`). */
+    ifChanged?: boolean;
+  } = {},
+): Promise<BundleResult> {
   const file = bundlePath(root, name);
+  // Beside the bundle's folder, not in it: the folder is the Lambda zip, whose hash must change only with the code.
+  const inputsFile = join(dirname(dirname(file)), `${name}.inputs.json`);
+  if (options.ifChanged && existsSync(file) && buildIsCurrent(root, inputsFile)) return { name, file, bytes: statSync(file).size };
+  const startedAt = Date.now();
   mkdirSync(dirname(file), { recursive: true });
-  await build({
+  const result = await build({
+    absWorkingDir: root,
+    metafile: true,
     entryPoints: [join(functionDir(root, name), 'src', 'handler.ts')],
     outfile: file,
     bundle: true,
@@ -61,5 +74,25 @@ export async function bundleFunction(root: string, name: string): Promise<Bundle
     plugins: [zodEnglishOnly],
     logLevel: 'error',
   });
+  const inputs = buildInputs(Object.keys(result.metafile.inputs).filter((input) => !/^[\w-]+:/.test(input)));
+  writeFileSync(inputsFile, `${JSON.stringify({ startedAt, inputs: [...inputs, join('scripts', 'src', 'lib', 'bundle.ts')] }, null, 1)}\n`);
   return { name, file, bytes: statSync(file).size };
+}
+
+/**
+ * The files a build read, relative to the root, for {@link buildIsCurrent}: a dependency's files change only
+ * with its version, which changes its path under node_modules/.pnpm, so its package.json stands for them all.
+ */
+export function buildInputs(files: readonly string[]): string[] {
+  return [...new Set(files.map((file) => /^(.*\/node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(file)?.[1]?.concat('/package.json') ?? file))];
+}
+
+/** Whether the build an inputs file records (`{ startedAt, inputs }`) is current: no input changed or went. */
+export function buildIsCurrent(root: string, inputsFile: string): boolean {
+  try {
+    const { startedAt, inputs } = JSON.parse(readFileSync(inputsFile, 'utf8')) as { startedAt: number; inputs: string[] };
+    return inputs.every((input) => (statSync(join(root, input), { throwIfNoEntry: false })?.mtimeMs ?? Infinity) <= startedAt);
+  } catch {
+    return false;
+  }
 }

@@ -7,7 +7,7 @@ import { isBuiltin } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
-import { ESM_REQUIRE_BANNER, zodEnglishOnly } from './bundle';
+import { buildInputs, ESM_REQUIRE_BANNER, zodEnglishOnly } from './bundle';
 
 /** The CLI bundle, relative to the workspace root; its source map is `reflex.mjs.map` beside it. */
 const CLI_BUNDLE = join('dist', 'cli', 'reflex.mjs');
@@ -199,9 +199,7 @@ export async function bundleCli(root: string): Promise<CliBundleResult> {
   ];
   const functionsDir = join(root, 'functions');
   const inputs = new Set([
-    // A dependency's files change only with its version, which changes its path under node_modules/.pnpm:
-    // its package.json stands for all of them.
-    ...files.map((file) => /^(.*\/node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(file)?.[1]?.concat('/package.json') ?? file),
+    ...buildInputs(files),
     // A reflex added (a new folder, or a manifest in it) changes what the bundle must list.
     'functions',
     ...readdirSync(functionsDir, { withFileTypes: true })

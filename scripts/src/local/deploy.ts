@@ -39,16 +39,29 @@ interface Outputs {
 
 /** Builds every reflex's bundle (`dist/functions/<name>/index.mjs`). */
 export async function buildBundles(root: string, manifests?: readonly ReflexManifest[], log: (line: string) => void = () => {}): Promise<void> {
-  log('building bundles');
-  await Promise.all((manifests ?? (await loadManifests(root))).map((m) => bundleFunction(root, m.name)));
+  log('building bundles (those whose sources changed)');
+  await Promise.all((manifests ?? (await loadManifests(root))).map((m) => bundleFunction(root, m.name, { ifChanged: true })));
 }
 
 /** Resources Terraform creates at once: more than the local stack has, so no wave waits for a free slot. */
 const APPLY_PARALLELISM = 64;
 
+/** One line of `terraform apply -json` (Terraform's machine-readable UI), as far as the local mode reads it. */
+interface UiMessage {
+  readonly type?: string;
+  readonly '@level'?: string;
+  readonly '@message'?: string;
+  readonly changes?: { add: number; change: number; remove: number; import?: number; operation: string };
+  readonly hook?: { resource?: { addr?: string }; action?: string };
+  readonly outputs?: Record<string, { value?: unknown }>;
+  readonly diagnostic?: { severity?: string; summary?: string; detail?: string; address?: string };
+}
+
 /**
- * Progress of `terraform apply` from its output: `resources done/total`, at most every few seconds and at
- * least every ten, so that a newcomer sees it move (most of the time is the provider's waits on SQS).
+ * Reads `terraform apply -json` as it runs: logs resources done/total at most every few seconds and at least
+ * every ten (most of an apply into moto is the provider's waits on SQS, which print nothing), calls
+ * `onFirstResource` when the first resource is created (the plan's provider start-ups are over), and keeps
+ * the outputs and error diagnostics Terraform reports.
  */
 export function applyProgress(log: (line: string) => void, now = () => Date.now(), onFirstResource?: () => void) {
   const started = now();
@@ -56,6 +69,8 @@ export function applyProgress(log: (line: string) => void, now = () => Date.now(
   let done = 0;
   let shown = -1;
   let lastShown = started;
+  let outputs: Record<string, { value?: unknown }> | undefined;
+  const errors: string[] = [];
   const show = () => {
     shown = done;
     lastShown = now();
@@ -65,20 +80,36 @@ export function applyProgress(log: (line: string) => void, now = () => Date.now(
   heartbeat.unref();
   return {
     line(line: string) {
-      const plan = /^Plan: (\d+) to add, (\d+) to change, (\d+) to destroy/.exec(line);
-      if (plan) {
-        total = Number(plan[1]) + Number(plan[2]) + Number(plan[3]);
+      let message: UiMessage;
+      try {
+        message = JSON.parse(line) as UiMessage;
+      } catch {
+        return; // not a UI message (a provider's stray output)
+      }
+      if (message.type === 'change_summary' && message.changes?.operation === 'plan') {
+        total = message.changes.add + message.changes.change + message.changes.remove;
         show();
-      } else if (/: (Creation|Modifications|Destruction|Import) complete after /.test(line)) {
+      } else if (message.type === 'apply_complete' && !message.hook?.resource?.addr?.startsWith('data.')) {
         if (done++ === 0) onFirstResource?.();
         if (done === total || now() - lastShown >= 3000) show();
-      } else if (/^No changes\./.test(line)) {
-        total = 0;
+      } else if (message.type === 'outputs' && Object.values(message.outputs ?? {}).some((o) => 'value' in o)) {
+        outputs = message.outputs;
+      } else if (message.type === 'diagnostic' && message.diagnostic?.severity === 'error') {
+        const { summary, detail, address } = message.diagnostic;
+        errors.push([address, summary, detail?.replace(/\s+/g, ' ')].filter(Boolean).join(': '));
       }
     },
     done() {
       clearInterval(heartbeat);
       if (shown !== done && total !== undefined) show();
+    },
+    /** The outputs the apply reported at its end. */
+    get outputs() {
+      return outputs;
+    },
+    /** Terraform's error diagnostics, one line each. */
+    get errors(): readonly string[] {
+      return errors;
     },
   };
 }
@@ -139,18 +170,22 @@ export async function deployLocal(options: {
   const progress = applyProgress(log, Date.now, () => (meanwhile = options.whileApplying?.()));
   try {
     // Every resource that can go at once does: the queues' ~25 s provider waits overlap (see SecureQueue).
-    await terraform(['apply', '-auto-approve', '-input=false', '-no-color', `-parallelism=${APPLY_PARALLELISM}`], {
+    // -json: progress and outputs in one machine-readable stream (no second `terraform output` run).
+    await terraform(['apply', '-auto-approve', '-input=false', '-json', `-parallelism=${APPLY_PARALLELISM}`], {
       cwd: stackDir,
       env: tfEnv,
       onLine: progress.line,
       signal: options.signal,
     });
+  } catch (error) {
+    if (progress.errors.length === 0) throw error;
+    throw new Error(`terraform apply failed in ${stackDir}: ${progress.errors.join('; ')}`);
   } finally {
     progress.done();
     await meanwhile;
   }
-  const { stdout } = await terraform(['output', '-json', '-no-color'], { cwd: stackDir, env: tfEnv, signal: options.signal });
-  const outputs = JSON.parse(stdout) as Outputs;
+  const outputs = progress.outputs as Outputs | undefined;
+  if (!outputs) throw new Error(`terraform apply in ${stackDir} reported no outputs`);
   log(`applied ${STACK_NAME} for local; state in s3://${env.state.bucket}/reflex/local/${STACK_NAME}.tfstate`);
 
   return {
