@@ -3,6 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { INVALID_PATTERN_MANIFEST } from '@reflex/manifest/testing';
 import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import { repoRoot } from '@reflex/manifest';
 import { type Run, reflexCli, tempCheckout } from './reflex-cli';
@@ -122,19 +123,9 @@ describe('events nested 10,000 deep', () => {
 });
 
 describe('an invalid event pattern in a manifest', () => {
-  const bad = `import { defineReflex } from ${JSON.stringify(join(root, 'packages', 'manifest', 'src', 'index.ts'))};
-import { z } from 'zod';
-export const manifest = defineReflex({
-  name: 'bad',
-  description: 'A reflex whose event pattern is invalid.',
-  triggers: [{ kind: 'event', pattern: { source: ['aws.ec2'], detail: { state: 'stopped' } } }],
-  permissions: () => [],
-  config: z.object({}),
-});
-`;
 
   it('is one line naming the reflex and the pattern path, exit code 2', async () => {
-    const checkout = tempCheckout(mkdtempSync(join(dir, 'bad-manifest-')), { bad });
+    const checkout = tempCheckout(mkdtempSync(join(dir, 'bad-manifest-')), { bad: INVALID_PATTERN_MANIFEST });
 
     const run = await reflexCli(['match', write('any.json', JSON.stringify(stoppedEvent()))], {}, 60_000, checkout);
 

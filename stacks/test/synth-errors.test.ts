@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { INVALID_PATTERN_MANIFEST } from '@reflex/manifest/testing';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { root } from './support';
 
@@ -35,16 +36,6 @@ const synth = (cwd: string, env: Record<string, string> = {}): Promise<{ code: n
     );
   });
 
-const BAD_PATTERN = `import { defineReflex } from ${JSON.stringify(join(root, 'packages', 'manifest', 'src', 'index.ts'))};
-import { z } from 'zod';
-export const manifest = defineReflex({
-  name: 'bad',
-  description: 'A reflex whose event pattern is invalid.',
-  triggers: [{ kind: 'event', pattern: { source: ['aws.ec2'], detail: { state: 'stopped' } } }],
-  permissions: () => [],
-  config: z.object({}),
-});
-`;
 
 describe('pnpm synth errors', () => {
   it('prints one line naming the environment and the field for an invalid config, and exits 2', async () => {
@@ -55,14 +46,14 @@ describe('pnpm synth errors', () => {
   }, 60_000);
 
   it('prints one line naming the reflex and the pattern path for an invalid manifest, and exits 2', async () => {
-    const run = await synth(checkout(BAD_PATTERN), { REFLEX_DEBUG: '' });
+    const run = await synth(checkout(INVALID_PATTERN_MANIFEST), { REFLEX_DEBUG: '' });
 
     expect(run.code).toBe(2);
     expect(run.stderr).toBe('synth failed: reflex "bad": triggers.0.pattern.detail.state: match values must be in an array, e.g. ["stopped"]\n');
   }, 60_000);
 
   it('adds the stack and the causes with REFLEX_DEBUG=1', async () => {
-    const run = await synth(checkout(BAD_PATTERN), { REFLEX_DEBUG: '1' });
+    const run = await synth(checkout(INVALID_PATTERN_MANIFEST), { REFLEX_DEBUG: '1' });
 
     expect(run.code).toBe(2);
     expect(run.stderr.split('\n')[0]).toMatch(/^synth failed: reflex "bad"/);

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { functionDir } from '@reflex/manifest';
 
 /** Where the bundle of a reflex is written: `dist/functions/<name>/index.mjs` (handler `index.handler`). */
@@ -32,7 +32,23 @@ export interface BundleResult {
 }
 
 /** Some dependencies still `require()` Node built-ins; this gives an ES module bundle a require. */
-export const ESM_REQUIRE_BANNER = "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);";
+const ESM_REQUIRE_BANNER = "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);";
+
+/**
+ * How Reflex bundles for Node 22 (a function, the CLI): one minified ES module with a require, and a linked
+ * source map without the sources.
+ */
+export const NODE_BUNDLE = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  minify: true,
+  legalComments: 'none',
+  sourcemap: 'linked',
+  sourcesContent: false,
+  banner: { js: ESM_REQUIRE_BANNER },
+} as const satisfies BuildOptions;
 
 /**
  * Bundles one reflex's `src/handler.ts` for the Lambda Node.js 22 runtime: one minified ES module,
@@ -57,20 +73,12 @@ export async function bundleFunction(
   const result = await build({
     absWorkingDir: root,
     metafile: true,
+    ...NODE_BUNDLE,
     entryPoints: [join(functionDir(root, name), 'src', 'handler.ts')],
     outfile: file,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    minify: true,
-    legalComments: 'none',
-    sourcemap: 'linked',
-    sourcesContent: false,
     // PGlite (WebAssembly, loaded only without a database URL) and pg's optional native binding never
     // run in Lambda: a function reaches the IPAM's PostgreSQL server with the pure-JS client.
     external: ['@aws-sdk/*', '@electric-sql/pglite', 'pg-native'],
-    banner: { js: ESM_REQUIRE_BANNER },
     plugins: [zodEnglishOnly],
     logLevel: 'error',
   });

@@ -7,7 +7,7 @@ import { isBuiltin } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
-import { buildInputs, ESM_REQUIRE_BANNER, zodEnglishOnly } from './bundle';
+import { buildInputs, NODE_BUNDLE, zodEnglishOnly } from './bundle';
 
 /** The CLI bundle, relative to the workspace root; its source map is `reflex.mjs.map` beside it. */
 const CLI_BUNDLE = join('dist', 'cli', 'reflex.mjs');
@@ -169,20 +169,12 @@ export async function bundleCli(root: string): Promise<CliBundleResult> {
   const file = join(root, CLI_BUNDLE);
   const externals = new Set<string>();
   const result = await build({
+    ...NODE_BUNDLE,
     absWorkingDir: root,
     entryPoints: [join(root, 'scripts', 'src', 'reflex.ts')],
     outfile: file,
     write: false,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    minify: true,
-    legalComments: 'none',
-    sourcemap: 'linked',
-    sourcesContent: false,
     metafile: true,
-    banner: { js: ESM_REQUIRE_BANNER },
     // pg's optional native binding, not installed.
     external: ['pg-native'],
     plugins: [bundledManifests(root), deferredImports(join(root, 'scripts', 'src', 'cli'), externals), sourceFileUrls(), zodEnglishOnly],
