@@ -2,9 +2,9 @@
 // or node, by `pnpm stop`, and a crash that must not leave moto running. Each test stops `pnpm start`
 // before its Terraform apply ends (the apply itself is the local-mode end-to-end test's).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { repoRoot } from '@reflex/manifest';
 import { acquireLock, isAlive, LocalModeRunningError, lockPath, readLock, runningLocalMode } from '../src/local/lock';
@@ -14,6 +14,7 @@ const lockFile = lockPath(root);
 let savedLock: string | undefined;
 
 beforeAll(() => {
+  mkdirSync(dirname(lockFile), { recursive: true }); // a clean clone has no .reflex yet
   // A developer's own local mode may be running in this checkout: these tests need the lock to themselves.
   const running = runningLocalMode(root);
   if (running) throw new Error(`local mode is running in this checkout (pid ${running.pid}): stop it (pnpm stop) before these tests`);
@@ -138,7 +139,6 @@ describe('the local mode lock', () => {
     const dir = mkdtempSync(join(tmpdir(), 'reflex-lock-'));
     try {
       const stale = { pid: await deadPid(), startedAt: '2026-01-01T00:00:00.000Z', endpoint: 'http://127.0.0.1:1', state: 'running' };
-      const { mkdirSync } = await import('node:fs');
       mkdirSync(join(dir, '.reflex'), { recursive: true });
       writeFileSync(lockPath(dir), JSON.stringify(stale));
       const lock = acquireLock(dir);
@@ -153,11 +153,13 @@ describe('the local mode lock', () => {
 
 describe('pnpm start', () => {
   it('refuses a second start in the checkout and changes nothing', async () => {
-    const reflexDir = join(root, '.reflex');
+    // What a start touches: the store, the local deployment, the lock (other suites write .reflex/terraformrc).
+    const touched = ['ipam', 'local', 'local.lock'].map((f) => join(root, '.reflex', f));
+    const state = () => touched.map((f) => [f, existsSync(f) ? statSync(f).mtimeMs : 'absent']);
     savedLock = existsSync(lockFile) ? readFileSync(lockFile, 'utf8') : undefined;
     const holder = { pid: process.pid, startedAt: new Date().toISOString(), endpoint: 'http://127.0.0.1:4999', state: 'running' };
     writeFileSync(lockFile, JSON.stringify(holder));
-    const before = existsSync(reflexDir) ? readdirSync(reflexDir).map((f) => [f, statSync(join(reflexDir, f)).mtimeMs]) : [];
+    const before = state();
 
     const start = nodeStart('--exit');
     const code = await start.exited;
@@ -166,7 +168,7 @@ describe('pnpm start', () => {
     expect(start.output.trim()).toBe(
       `[reflex] local mode is already running (pid ${process.pid}, endpoint http://127.0.0.1:4999, since ${holder.startedAt}) — use it, or stop it with \`pnpm stop\``,
     );
-    expect(readdirSync(reflexDir).map((f) => [f, statSync(join(reflexDir, f)).mtimeMs])).toEqual(before);
+    expect(state()).toEqual(before);
     expect(JSON.parse(readFileSync(lockFile, 'utf8'))).toEqual(holder);
   }, 30_000);
 
