@@ -24,6 +24,7 @@ export {
   describeLocation,
   idleClosingStore,
   DEFAULT_DATA_DIR,
+  SHORT_OPEN_SHARED_BUFFERS,
   type StoreLocation,
   type OpenStoreOptions,
 } from './adapters/store';

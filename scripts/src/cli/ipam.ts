@@ -9,6 +9,7 @@ import {
   overlaps,
   type ShowResult,
   show,
+  SHORT_OPEN_SHARED_BUFFERS,
   storeLocation,
   subnetUsage,
 } from '@reflex/ipam';
@@ -118,7 +119,9 @@ async function withStore<T>(databaseUrl: string | undefined, fn: (db: Db) => Pro
   const location = databaseUrl
     ? { url: databaseUrl }
     : storeLocation(process.env, join(repoRoot(), DEFAULT_DATA_DIR));
+  // A short query: small shared buffers open in a fraction of the default's time (PGlite zeroes them).
   const db = await openStore(location, {
+    sharedBuffers: SHORT_OPEN_SHARED_BUFFERS,
     onWait: (who) => process.stderr.write(`waiting for ${who} to release ${describeLocation(location)}…\n`),
   });
   try {

@@ -32,6 +32,19 @@ async function fill(db: Db, count: number): Promise<void> {
   }
 }
 
+describe('openPglite', () => {
+  it("opens with PGlite's shared buffers, or with the size it is given (a short open zeroes fewer)", async () => {
+    const plain = await openPglite();
+    const small = await openPglite(undefined, { sharedBuffers: '16MB' });
+    try {
+      expect(await plain.query('SHOW shared_buffers')).toEqual([{ shared_buffers: '128MB' }]);
+      expect(await small.query('SHOW shared_buffers')).toEqual([{ shared_buffers: '16MB' }]);
+    } finally {
+      await Promise.all([plain.close(), small.close()]);
+    }
+  });
+});
+
 describe('PGlite maintenance (no autovacuum in single-user PostgreSQL)', () => {
   let db: Db | undefined;
   afterEach(async () => db?.close());

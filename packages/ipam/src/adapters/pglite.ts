@@ -8,6 +8,8 @@ export interface PgliteOptions {
    * @default 1000
    */
   readonly maintenanceIntervalMs?: number;
+  /** PostgreSQL's shared_buffers (see OpenStoreOptions.sharedBuffers). @default PGlite's (128MB) */
+  readonly sharedBuffers?: string;
 }
 
 /**
@@ -22,7 +24,9 @@ export interface PgliteOptions {
 export async function openPglite(dataDir?: string, options: PgliteOptions = {}): Promise<Db> {
   // Loaded on use: a Lambda bundle that talks to a server never carries the embedded database.
   const { PGlite } = await import('@electric-sql/pglite');
-  const pg = await PGlite.create(dataDir);
+  const pg = await PGlite.create(dataDir, {
+    ...(options.sharedBuffers ? { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${options.sharedBuffers}`] } : {}),
+  });
   // PostgreSQL fills each new 16 MB WAL segment with zeros first; on PGlite's in-memory file system every
   // zero-filled block grows the file by copying it. A segment is as good unfilled (PGlite runs without fsync).
   await pg.exec('SET wal_init_zero = off');

@@ -28,11 +28,20 @@ export function describeLocation(location: StoreLocation): string {
   return 'url' in location ? redactUrl(location.url) : `PGlite at ${location.dataDir}`;
 }
 
+/** shared_buffers for a store opened for a short while (a query, a worker that lets it go when idle). */
+export const SHORT_OPEN_SHARED_BUFFERS = '16MB';
+
 export interface OpenStoreOptions {
   /** How long to wait for another process to release a PGlite data directory. @default 30000 */
   readonly lockTimeoutMs?: number;
   /** Told once when the data directory is busy and this process waits. */
   readonly onWait?: (holder: string) => void;
+  /**
+   * PGlite only: PostgreSQL's shared_buffers for this open, e.g. '16MB' for a short query or a store that is
+   * opened and closed often: PGlite zeroes them at every open (~0.7 s for its default of 128MB here).
+   * @default PGlite's (128MB), for long runs of writes
+   */
+  readonly sharedBuffers?: string;
 }
 
 /**
@@ -53,7 +62,7 @@ export async function openStore(location: StoreLocation, options: OpenStoreOptio
   const release = await lockDataDir(location.dataDir, options);
   try {
     mkdirSync(dirname(location.dataDir), { recursive: true });
-    const db = await openPglite(location.dataDir);
+    const db = await openPglite(location.dataDir, options.sharedBuffers ? { sharedBuffers: options.sharedBuffers } : {});
     await migrate(db);
     return {
       ...db,
