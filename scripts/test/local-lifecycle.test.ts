@@ -2,7 +2,7 @@
 // or node, by `pnpm stop`, and a crash that must not leave moto running. Each test stops `pnpm start`
 // before its Terraform apply ends (the apply itself is the local-mode end-to-end test's).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
@@ -57,6 +57,20 @@ function descendants(pid: number): number[] {
   };
   walk(pid);
   return found;
+}
+
+/** The processes whose working directory is in `dir` (Terraform and its providers run in the stack's). */
+function workingIn(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return readlinkSync(`/proc/${entry}/cwd`).startsWith(dir);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 /** A running command with its output collected, and a wait for a line of it. */
@@ -178,7 +192,8 @@ describe('pnpm start', () => {
       writeFileSync(lockFile, JSON.stringify({ pid: await deadPid(), startedAt: '2026-01-01T00:00:00.000Z', state: 'running' }));
       const start = pnpmStart('--exit');
       await start.waitFor(/took over the lock of pid \d+ \(started 2026-01-01T00:00:00.000Z\), which is gone/);
-      await start.waitFor(/terraform init/, 60_000);
+      // Past the plan: Terraform's provider plugins run (they ignore interrupts; Terraform can leave them behind).
+      await start.waitFor(/terraform apply: \d+\/\d+ resources/, 60_000);
       const lock = readLock(root)!;
       expect(lock.motoPid).toEqual(expect.any(Number));
       const tree = descendants(start.child.pid!);
@@ -188,6 +203,7 @@ describe('pnpm start', () => {
       kill(start.child, signal);
 
       expect(await allGone([start.child.pid!, ...tree], 12_000)).toEqual([]);
+      expect(await allGone(workingIn(join(root, '.reflex', 'local')), 3000)).toEqual([]);
       expect(readLock(root)).toBeUndefined();
     },
     90_000,

@@ -32,6 +32,18 @@ export function terraformEnv(root: string): Record<string, string> {
   return { TF_CLI_CONFIG_FILE: file, TF_PLUGIN_CACHE_DIR: cache, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' };
 }
 
+/** Process groups of the Terraform runs of this process: whatever ends this process ends them with it. */
+const running = new Set<number>();
+process.on('exit', () => {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+});
+
 export interface TerraformResult {
   readonly code: number;
   readonly stdout: string;
@@ -49,9 +61,9 @@ export function terraform(
     cwd: string;
     env?: Record<string, string | undefined>;
     /**
-     * Stops Terraform when aborted: two interrupts (Terraform's "exit immediately", which ends its providers
-     * too), then SIGKILL if it is still there after 5 s. For throw-away state only (a local AWS): an apply
-     * stopped this way may leave resources out of the state.
+     * Stops Terraform when aborted: two interrupts (Terraform's "exit immediately"), then SIGKILL to its
+     * process group, providers included, once it exits (or after 5 s). For throw-away state only (a local
+     * AWS): an apply stopped this way may leave resources out of the state.
      */
     signal?: AbortSignal;
     /** Called with each line of standard output as it comes (progress). */
@@ -63,18 +75,34 @@ export function terraform(
       reject(new Error(`terraform ${args[0]} not started: stopping`, { cause: options.signal.reason }));
       return;
     }
+    // Its own process group, so that stopping it reaches its provider plugins too: they ignore interrupts, and
+    // Terraform leaves them running when two interrupts make it exit at once.
     const child = spawn('terraform', ['-chdir=' + options.cwd, ...args], {
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
+    const group = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid) process.kill(-child.pid, signal);
+      } catch {
+        // the group is gone
+      }
+    };
+    const sweep = () => group('SIGKILL');
     const stop = () => {
-      child.kill('SIGINT');
-      setTimeout(() => child.kill('SIGINT'), 300).unref();
-      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      group('SIGINT');
+      setTimeout(() => group('SIGINT'), 300).unref();
+      setTimeout(sweep, 5000).unref();
     };
     if (options.signal?.aborted) stop();
     options.signal?.addEventListener('abort', stop, { once: true });
-    child.once('exit', () => options.signal?.removeEventListener('abort', stop));
+    if (child.pid) running.add(child.pid);
+    child.once('exit', () => {
+      if (child.pid) running.delete(child.pid);
+      options.signal?.removeEventListener('abort', stop);
+      if (options.signal?.aborted) sweep(); // the providers an interrupted Terraform left behind
+    });
     let stdout = '';
     let stderr = '';
     let pending = '';
