@@ -179,15 +179,15 @@ try {
     aws = endpoint ? await externalAws(endpoint) : await motoStarting!;
     lock.update({ endpoint: aws.endpoint, ...('pid' in aws && typeof aws.pid === 'number' ? { motoPid: aws.pid } : {}) });
     log(`local AWS at ${aws.endpoint}${endpoint ? '' : ' (moto server, started for this run; it stops with it)'} [${elapsed()}]`);
-    // A new moto server knows none of the instances the store holds from an earlier run: the store keeps
-    // them and the first reconciliation (below) marks them decommissioned, history and all.
-    const reconcileOld = !endpoint && ('dataDir' in location ? existsSync(location.dataDir) : true);
+    // A new moto server knows none of the instances the embedded store holds from an earlier run: the store
+    // keeps them and is reconciled with it while Terraform runs (they become decommissioned, history and all).
+    // A PostgreSQL server (DATABASE_URL) may hold more than local runs: it is never reconciled from here.
+    const reconcileOld = !endpoint && 'dataDir' in location && existsSync(location.dataDir);
     if (endpoint) {
       log(`the IPAM store keeps its records; Terraform applies the local environment again (what is there already stays as it is)`);
     }
     if (reconcileOld) {
-      const where = 'dataDir' in location ? location.dataDir : 'of DATABASE_URL';
-      log(`the IPAM store ${where} keeps its records of earlier runs and is reconciled with this moto server (\`pnpm start --fresh\` empties an embedded one)`);
+      log(`the IPAM store ${location.dataDir} keeps its records of earlier runs and is reconciled with this moto server (\`pnpm start --fresh\` empties it)`);
     }
     // The store opens (a new one runs initdb: seconds of CPU) and reconciles while Terraform waits on SQS.
     const endpointNow = aws.endpoint;
