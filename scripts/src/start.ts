@@ -207,7 +207,7 @@ try {
     m.saveDeployment(root, deployment);
   }
   lock.update({ endpoint: deployment.endpoint, region: deployment.region });
-  log(`applied in ${elapsed()}; other tools reach this local AWS with: export REFLEX_AWS_ENDPOINT=${deployment.endpoint}`);
+  log(`${flags.resume ? 'reattached' : 'applied'} in ${elapsed()}; other tools reach this local AWS with: export REFLEX_AWS_ENDPOINT=${deployment.endpoint}`);
 
   runner = new m.LocalRunner(deployment, { root, log });
   await runner.start();

@@ -21,7 +21,7 @@ import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand,
 import { instanceStates, launchInstances, type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
 import { repoRoot } from '@reflex/manifest';
 import { runDemo } from '../src/local/demo';
-import { type DeployedReflex, deployLocal, type LocalDeployment } from '../src/local/deploy';
+import { type DeployedReflex, deployLocal, type LocalDeployment, reattach, saveDeployment, savedDeployment } from '../src/local/deploy';
 import { type LocalIpam, runIpamDemo, startLocalIpam } from '../src/local/ipam';
 import { LocalRunner } from '../src/local/runner';
 import { reflexCli } from './reflex-cli';
@@ -84,6 +84,26 @@ describe('local mode', () => {
       sqs.destroy();
     }
   });
+
+  it('records the deployment and reattaches to it (pnpm start --resume), and refuses a local AWS without its queues', async () => {
+    const file = join(ipamDir, '..', 'deployment.json');
+    saveDeployment(root, deployment, file);
+    const saved = savedDeployment(root, file)!;
+
+    const again = await reattach(root, saved, aws.endpoint);
+
+    expect(again.reflexes.map((r) => [r.manifest.name, r.queueUrl, r.consumer])).toEqual(
+      deployment.reflexes.map((r) => [r.manifest.name, r.queueUrl, r.consumer]),
+    );
+    expect(again.actionsQueueUrl).toBe(deployment.actionsQueueUrl);
+    const other = await startMoto();
+    try {
+      const moved = { ...saved, reflexes: saved.reflexes.map((r) => ({ ...r, queueUrl: r.queueUrl.replace(aws.endpoint, other.endpoint) })) };
+      await expect(reattach(root, moved, other.endpoint)).rejects.toThrow(/^the local AWS at http:\/\/127\.0\.0\.1:\d+ has no queue .*: start without --resume to apply again$/);
+    } finally {
+      await other.stop();
+    }
+  }, 60_000);
 
   it('restarts the protected instance and leaves the other stopped (the demo)', async () => {
     const result = await runDemo(deployment, { timeoutMs: 30_000 });

@@ -220,7 +220,7 @@ export interface SavedDeployment {
 const deploymentFile = (root: string) => join(root, '.reflex', 'local', 'deployment.json');
 
 /** Records an applied local environment (`.reflex/local/deployment.json`). */
-export function saveDeployment(root: string, deployment: LocalDeployment): void {
+export function saveDeployment(root: string, deployment: LocalDeployment, file = deploymentFile(root)): void {
   const saved: SavedDeployment = {
     endpoint: deployment.endpoint,
     region: deployment.region,
@@ -230,14 +230,14 @@ export function saveDeployment(root: string, deployment: LocalDeployment): void 
     appliedAt: new Date().toISOString(),
     reflexes: deployment.reflexes.map(({ manifest, ...rest }) => ({ name: manifest.name, ...rest })),
   };
-  mkdirSync(dirname(deploymentFile(root)), { recursive: true });
-  writeFileSync(deploymentFile(root), `${JSON.stringify(saved, null, 2)}\n`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(saved, null, 2)}\n`);
 }
 
 /** The local environment the last run applied, if it recorded one. */
-export function savedDeployment(root: string): SavedDeployment | undefined {
+export function savedDeployment(root: string, file = deploymentFile(root)): SavedDeployment | undefined {
   try {
-    return JSON.parse(readFileSync(deploymentFile(root), 'utf8')) as SavedDeployment;
+    return JSON.parse(readFileSync(file, 'utf8')) as SavedDeployment;
   } catch {
     return undefined;
   }
