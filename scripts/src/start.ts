@@ -49,7 +49,8 @@ const HELP = `pnpm start [--exit] [--no-demo] [--fresh] [--resume] [--endpoint U
   --endpoint URL  use this AWS API instead of starting moto (also REFLEX_AWS_ENDPOINT), e.g. LocalStack
   --debug         print stack traces of errors (also REFLEX_DEBUG=1)
 
-  Exit codes: 0 done (or stopped), 1 a step or a demo failed, 2 usage error or local mode already running.`;
+  Exit codes: 0 done, 1 a step or a demo failed, 2 usage error or local mode already running; stopped by a
+  signal or \`pnpm stop\`: 130 (SIGINT), 143 (SIGTERM), 129 (SIGHUP), as shells report them.`;
 
 let flags: { endpoint?: string; 'no-demo': boolean; exit: boolean; fresh: boolean; resume: boolean; debug: boolean; help: boolean };
 try {
@@ -126,6 +127,7 @@ function shutdown(code: number, why?: string): Promise<never> {
     await ipam?.stop().catch(() => {});
     await aws?.stop().catch(() => {});
     lock.release();
+    log(`stopped${aws && 'pid' in aws ? ' (runner, IPAM worker, moto server)' : ' (runner, IPAM worker)'}; lock released`);
     process.exit(code);
   })();
   return stopping;
@@ -235,7 +237,12 @@ async function prepareStore(location: StoreLocation, reconcileWith?: { endpoint:
   try {
     const target = reconcileWith && { endpoint: reconcileWith.endpoint, account: m.localEnv.account, region: m.localEnv.region ?? 'us-east-1' };
     const counts = await m.warmStore(location, target);
-    if (counts) log(`ipam: reconciled the store with this moto server: ${JSON.stringify(counts)}`);
+    if (counts) {
+      log(
+        `ipam: reconciled the store with this moto server: ${counts['instance-gone']} instance(s) of earlier runs decommissioned, ` +
+          `${counts['network-deleted']} VPC/subnet block(s) marked deleted, ${counts['network-missing'] + counts['instance-missing']} new record(s)`,
+      );
+    }
   } catch (error) {
     log(`ipam: could not prepare the store: ${describe(error)}`);
   }

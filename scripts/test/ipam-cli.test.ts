@@ -44,6 +44,23 @@ describe('reflex ipam', () => {
     expect(result.history).toHaveLength(1);
   });
 
+  it('marks the blocks reconciliation found gone from EC2 as deleted, after the live ones', async () => {
+    const vpc = running.interfaces[0]!.vpcId;
+    const db = await openStore({ dataDir });
+    try {
+      await db.exec(`UPDATE networks SET deleted_at = '2026-12-01T00:00:00Z' WHERE resource_id = '${vpc}'`);
+    } finally {
+      await db.close();
+    }
+
+    const run = await ipam('show', running.interfaces[0]!.privateIps[0]!);
+
+    expect(run.code).toBe(0);
+    const networks = run.stdout.split('networks:\n')[1]!.split('\n').filter((l) => l.startsWith('  '));
+    expect(networks.at(-1)).toMatch(new RegExp(`^  vpc ${vpc} .* — deleted 2026-12-01T00:00:00\\.000Z`));
+    expect(networks.slice(0, -1).every((l) => !l.includes('deleted'))).toBe(true);
+  });
+
   it('says so when the IPAM knows nothing of an address', async () => {
     const run = await ipam('show', '192.0.2.1');
 

@@ -79,7 +79,8 @@ function table(rows: readonly (readonly string[])[]): void {
   for (const row of rows) out(row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
 }
 
-const network = (n: NetworkRecord) => `${n.kind} ${n.resourceId} ${n.cidr} (${n.account}, ${n.region})`;
+const network = (n: NetworkRecord) =>
+  `${n.kind} ${n.resourceId} ${n.cidr} (${n.account}, ${n.region})${n.deletedAt ? ` — deleted ${n.deletedAt}` : ''}`;
 
 function printShow(result: ShowResult): void {
   if (result.devices.length + result.addresses.length + result.networks.length === 0) {
@@ -107,7 +108,9 @@ function printShow(result: ShowResult): void {
   }
   if (result.networks.length) {
     out('networks:');
-    for (const n of result.networks) out(`  ${network(n)}${n.parentCidr ? ` in ${n.parentCidr}` : ''}`);
+    // Live blocks first, then those reconciliation found gone from EC2.
+    const networks = [...result.networks.filter((n) => !n.deletedAt), ...result.networks.filter((n) => n.deletedAt)];
+    for (const n of networks) out(`  ${network(n)}${n.parentCidr ? ` in ${n.parentCidr}` : ''}`);
   }
   if (result.history.length) {
     out('history:');

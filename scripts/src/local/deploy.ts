@@ -76,7 +76,8 @@ export function applyProgress(log: (line: string) => void, now = () => Date.now(
     lastShown = now();
     log(`terraform apply: ${done}/${total ?? '?'} resources (${Math.round((lastShown - started) / 1000)} s)`);
   };
-  const heartbeat = setInterval(show, 10_000);
+  // A line at least every ten seconds, however long the provider waits in silence.
+  const heartbeat = setInterval(() => now() - lastShown >= 10_000 && show(), 1000);
   heartbeat.unref();
   return {
     line(line: string) {
