@@ -286,7 +286,7 @@ export const invokeCommand: Command = {
     } else {
       out(
         `invoked ${manifest.name} in env "${target.env}" against ${endpoint ?? 'AWS (credentials chain)'}` +
-          `${dryRun ? ', dry-run' : ''}; actions ${values.emit ? `emitted to ${environment.REFLEX_BUS_NAME}` : 'logged, not emitted'}`,
+          `${dryRun ? ', dry-run' : ''}; actions ${values.emit ? `emitted to ${environment.REFLEX_BUS_NAME}` : `only logged (--emit publishes them to ${environment.REFLEX_BUS_NAME})`}`,
       );
       for (const log of rest) {
         if (log.level === 'ERROR') continue; // shown as the failure reason below

@@ -114,10 +114,10 @@ export const matchCommand: Command = {
       out(`event ${e.id ?? '(no id)'}: ${e.source ?? '(no source)'} "${e.detailType ?? '(no detail-type)'}"`);
       const reached = new Set(result.matches.map((m) => m.reflex));
       if (result.matches.length > 0) {
-        out(`matches ${plural(reached.size, 'reflex', 'reflexes')} of ${result.checked.length}:`);
+        out(`matches ${plural(reached.size, 'reflex', 'reflexes')} of the ${result.checked.length} with event rules:`);
         for (const m of result.matches) out(`  ${m.reflex}  ${trigger(m)}`);
       } else {
-        out(`matches no reflex (${plural(result.checked.length, 'reflex', 'reflexes')} checked)`);
+        out(`matches no reflex (${plural(result.checked.length, 'reflex', 'reflexes')} with event rules checked; schedules and queues take no events)`);
       }
       const shown = result.misses.slice(0, missLimit);
       if (shown.length > 0) {
