@@ -96,7 +96,7 @@ export function buildInputs(files: readonly string[]): string[] {
 }
 
 /** Whether the build an inputs file records (`{ startedAt, inputs }`) is current: no input changed or went. */
-export function buildIsCurrent(root: string, inputsFile: string): boolean {
+function buildIsCurrent(root: string, inputsFile: string): boolean {
   try {
     const { startedAt, inputs } = JSON.parse(readFileSync(inputsFile, 'utf8')) as { startedAt: number; inputs: string[] };
     return inputs.every((input) => (statSync(join(root, input), { throwIfNoEntry: false })?.mtimeMs ?? Infinity) <= startedAt);

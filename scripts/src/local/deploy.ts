@@ -63,7 +63,7 @@ interface UiMessage {
  * `onFirstResource` when the first resource is created (the plan's provider start-ups are over), and keeps
  * the outputs and error diagnostics Terraform reports.
  */
-export function applyProgress(log: (line: string) => void, now = () => Date.now(), onFirstResource?: () => void) {
+function applyProgress(log: (line: string) => void, now = () => Date.now(), onFirstResource?: () => void) {
   const started = now();
   let total: number | undefined;
   let done = 0;

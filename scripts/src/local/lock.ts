@@ -52,7 +52,7 @@ export function launchedBy(pid = process.pid): number[] {
       parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       command = readFileSync(`/proc/${parent}/cmdline`, 'utf8');
     } catch {
-      return chain.length > 0 || current !== process.pid ? chain : [process.ppid];
+      return chain.length > 0 || pid !== process.pid ? chain : [process.ppid];
     }
     if (!(parent > 1)) break;
     chain.push(parent);
