@@ -1,5 +1,6 @@
 import http from 'node:http';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { delimiter, dirname } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import {
   CreateQueueCommand,
@@ -50,22 +51,27 @@ describe('startMoto', () => {
   }, 30_000);
 });
 
-describe('moto_server_fast.py', () => {
+describe('moto_server_fast.py and its patches (reflex_moto)', () => {
   const python = () => {
     const found = findMotoPython();
     if (!found) throw new Error('no Python with moto.server');
     return found;
   };
-  const run = (code: string) =>
-    spawnSync(python(), ['-c', code, MOTO_FAST_LAUNCHER], { encoding: 'utf8', timeout: 30_000 });
+  // reflex_moto importable, as the launcher makes it for itself; no __pycache__ left in the source tree.
+  const env = {
+    ...process.env,
+    PYTHONPATH: [dirname(MOTO_FAST_LAUNCHER), process.env.PYTHONPATH].filter(Boolean).join(delimiter),
+    PYTHONDONTWRITEBYTECODE: '1',
+  };
+  const run = (code: string) => spawnSync(python(), ['-c', code, MOTO_FAST_LAUNCHER], { encoding: 'utf8', timeout: 30_000, env });
 
   it('patches moto.core.utils and moto.sqs.models with the same clock', () => {
     const result = run(`
-import runpy, sys, datetime
-launcher = runpy.run_path(sys.argv[1])
+import datetime
+from reflex_moto import apply_patch
 import moto.core.utils as u, moto.sqs.models as m
 original = u.unix_time
-assert launcher["patch_moto_clock"]() is None
+assert apply_patch("core_clock") is None
 assert u.unix_time is not original
 assert m.unix_time is u.unix_time and m.unix_time_millis is u.unix_time_millis
 # With an argument: moto's own computation.
@@ -83,11 +89,11 @@ print("ok")
 
   it('checks retention from the queue, as moto does, without building every attribute', () => {
     const result = run(`
-import runpy, sys, time
-launcher = runpy.run_path(sys.argv[1])
+import time
+from reflex_moto import apply_patch
 from moto.sqs.models import SQSBackend
 original = SQSBackend.is_message_valid_based_on_retention_period
-assert launcher["patch_retention_check"]() is None
+assert apply_patch("sqs_retention_check") is None
 patched = SQSBackend.is_message_valid_based_on_retention_period
 assert patched is not original
 backend = SQSBackend("us-east-1", "123456789012")
@@ -104,13 +110,12 @@ print("ok")
 
   it("remembers which backend serves a host instead of scanning moto's package directory per request", () => {
     const result = run(`
-import runpy, sys
-launcher = runpy.run_path(sys.argv[1])
+from reflex_moto import apply_patch
 import moto.backends as backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 hosts = ["sqs.us-east-1.amazonaws.com", "ec2.eu-west-1.amazonaws.com", "moto_api", "sqs", None, "nothing.example"]
 expected = [DomainDispatcherApplication(create_backend_app).get_backend_for_host(h) for h in hosts]
-assert launcher["patch_backend_lookup"]() is None
+assert apply_patch("core_backend_lookup") is None
 app = DomainDispatcherApplication(create_backend_app)
 assert [app.get_backend_for_host(h) for h in hosts] == expected == ["sqs", "ec2", "moto_api", "sqs", None, None], expected
 # Known hosts are answered from memory: moto's scan of its package directory is not consulted again.
@@ -126,11 +131,10 @@ print("ok")
 
   it('caches camelcase_to_underscores, with the same answers, in every module that imported it', () => {
     const result = run(`
-import runpy, sys
-launcher = runpy.run_path(sys.argv[1])
+from reflex_moto import apply_patch
 import moto.core.responses as r, moto.core.utils as u, moto.sqs.models as m
 original = u.camelcase_to_underscores
-assert launcher["patch_camelcase_cache"]() is None
+assert apply_patch("core_camelcase_cache") is None
 assert u.camelcase_to_underscores is not original
 assert r.camelcase_to_underscores is u.camelcase_to_underscores and m.camelcase_to_underscores is u.camelcase_to_underscores
 for _ in range(2):  # computed, then cached
@@ -144,11 +148,11 @@ print("ok")
 
   it("draws receipt handles of 185 lowercase letters from moto's (seedable) random generator", () => {
     const result = run(`
-import runpy, string, sys
-launcher = runpy.run_path(sys.argv[1])
+import string
+from reflex_moto import apply_patch
 import moto.sqs.models as m, moto.sqs.utils as su
 from moto.moto_api._internal import mock_random
-assert launcher["patch_receipt_handles"]() is None
+assert apply_patch("sqs_receipt_handles") is None
 assert m.generate_receipt_handle is su.generate_receipt_handle
 handles = [m.generate_receipt_handle() for _ in range(2000)]
 assert all(len(h) == 185 and set(h) <= set(string.ascii_lowercase) for h in handles)
@@ -164,10 +168,10 @@ print("ok")
 
   it('copies a received message as deepcopy does: an equal, independent copy that moto tracks', () => {
     const result = run(`
-import copy, runpy, sys
-launcher = runpy.run_path(sys.argv[1])
+import copy
+from reflex_moto import apply_patch
 import moto.sqs.models as m
-assert launcher["patch_message_copy"]() is None
+assert apply_patch("sqs_message_copy") is None
 assert m.deepcopy is not copy.deepcopy
 message = m.Message("id-1", "body", system_attributes={"AWSTraceHeader": {"DataType": "String", "StringValue": "Root=1"}})
 message.message_attributes = {
@@ -196,11 +200,10 @@ print("ok")
 
   it('reads pending message groups from a snapshot, with the same answer', () => {
     const result = run(`
-import runpy, sys
-launcher = runpy.run_path(sys.argv[1])
+from reflex_moto import apply_patch
 import moto.sqs.models as m
 original = m.Queue.pending_message_groups
-assert launcher["patch_pending_groups_snapshot"]() is None
+assert apply_patch("sqs_pending_groups_snapshot") is None
 backend = m.sqs_backends["123456789012"]["us-east-1"]
 queue = backend.create_queue("q.fifo", FifoQueue="true", ContentBasedDeduplication="true")
 assert queue.pending_message_groups == original.fget(queue) == set()
@@ -217,8 +220,8 @@ print("ok")
 
   it('deletes by receipt handle with the same outcomes as moto, through an index', () => {
     const result = run(`
-import json, runpy, sys
-launcher = runpy.run_path(sys.argv[1])
+import json
+from reflex_moto import apply_patch
 import moto.sqs.models as m
 from moto.sqs.exceptions import ReceiptHandleIsInvalid
 
@@ -258,7 +261,7 @@ def scenario(region):
     return outcomes[:7] + [(outcomes[7][0], [e["Id"] for e in outcomes[7][1]])], state
 
 before = scenario("us-east-1")
-assert launcher["patch_delete_by_handle"]() is None
+assert apply_patch("sqs_delete_by_handle") is None
 after = scenario("eu-west-1")
 assert before == after, (before, after)
 assert after[0] == ["deleted", "deleted", "deleted", "invalid", "invalid", "invalid", "deleted", (["1"], ["2"])], after
@@ -271,12 +274,11 @@ print("ok")
 
   it('counts visible, hidden and delayed messages as moto does, reading the clock once per scan', () => {
     const result = run(`
-import runpy, sys
-launcher = runpy.run_path(sys.argv[1])
+from reflex_moto import apply_patch
 import moto.sqs.models as m
 names = ("messages", "approximate_number_of_messages_delayed", "approximate_number_of_messages_not_visible", "approximate_number_of_messages")
 original = {name: getattr(m.Queue, name).fget for name in names}
-assert launcher["patch_queue_scans"]() is None
+assert apply_patch("sqs_queue_scans") is None
 backend = m.sqs_backends["123456789012"]["us-east-1"]
 queue = backend.create_queue("q")
 for body in ("a", "b", "c", "d"):
@@ -299,12 +301,11 @@ print("ok")
 
   it("lists a response class's methods once, handing each caller its own list", () => {
     const result = run(`
-import runpy, sys
-launcher = runpy.run_path(sys.argv[1])
+from reflex_moto import apply_patch
 import moto.core.responses as r, moto.core.utils as u
 from moto.sqs.responses import SQSResponse
 original = u.method_names_from_class(SQSResponse)
-assert launcher["patch_method_names_cache"]() is None
+assert apply_patch("core_method_names_cache") is None
 assert r.method_names_from_class is u.method_names_from_class
 names = r.method_names_from_class(SQSResponse)
 assert names == original and "receive_message" in names and "delete_message_batch" in names
@@ -318,11 +319,10 @@ print("ok")
 
   it('hands each message to one of many concurrent receives, lets sends in while a receive waits, still receives on dead-letter cycles', () => {
     const result = run(`
-import json, runpy, sys, threading, time
-launcher = runpy.run_path(sys.argv[1])
+import json, sys, threading, time
+from reflex_moto import apply_patches
 import moto.sqs.models as m
-for patch in launcher["PATCHES"]:  # all of them: moto as the launcher runs it (and fast enough to test)
-    assert patch() is None, patch.__name__
+assert apply_patches() == {}  # all of them: moto as the launcher runs it (and fast enough to test)
 # Switch threads often, so races show: without patch_receive_lock, moto hands some messages to two receives.
 sys.setswitchinterval(1e-5)
 backend = m.sqs_backends["123456789012"]["us-east-1"]
@@ -360,7 +360,7 @@ print("ok")
     expect(result.stdout.trim()).toBe('ok');
   });
 
-  it('starts moto without the patches, saying so in a line each, when moto lacks what they patch', () => {
+  it('starts moto without the patches whose moto functions are missing, naming them in a line each', () => {
     const result = run(`
 import runpy, sys
 import moto.core.utils as u
@@ -371,20 +371,84 @@ runpy.run_path(sys.argv[0], run_name="__main__")
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/usage:.*--port/s);
     expect(result.stderr.trimEnd().split('\n')).toEqual([
-      expect.stringMatching(/^moto_server_fast: starting moto without patch_moto_clock \(.*unix_time_millis/),
-      // moto.sqs.models itself cannot load without it, so neither can the patches of SQS; the others apply.
+      expect.stringMatching(/^moto_server_fast: skipped patch core_clock \(written for moto ([\d.]+), found \1\): moto\.core\.utils\.unix_time_millis is missing$/),
+      // moto.sqs itself cannot load without it, so neither can the patches of SQS; the others apply.
       ...[
-        'patch_retention_check',
-        'patch_receipt_handles',
-        'patch_message_copy',
-        'patch_pending_groups_snapshot',
-        'patch_delete_by_handle',
-        'patch_receive_lock',
-        'patch_queue_scans',
-        'patch_deferred_dead_letter_queue',
-      ].map((patch) => expect.stringMatching(new RegExp(`^moto_server_fast: starting moto without ${patch} \\(ImportError: .*unix_time_millis`))),
+        'sqs_retention_check',
+        'sqs_receipt_handles',
+        'sqs_message_copy',
+        'sqs_pending_groups_snapshot',
+        'sqs_delete_by_handle',
+        'sqs_receive_lock',
+        'sqs_queue_scans',
+        'sqs_deferred_dlq',
+      ].map((patch) =>
+        expect.stringMatching(
+          new RegExp(`^moto_server_fast: skipped patch ${patch} \\(written for moto ([\\d.]+), found \\1\\): cannot import moto\\.sqs \\(ImportError: .*unix_time_millis`),
+        ),
+      ),
     ]);
   });
+
+  it('on another moto version, skips the patch whose function is gone, naming it, and says which versions the others met', () => {
+    const result = run(`
+import runpy, sys
+import moto, moto.sqs.models as m
+moto.__version__ = "99.0.0"  # as another moto would report it
+del m.Queue._setup_dlq  # and one thing it no longer has
+sys.argv = [sys.argv[1], "--help"]
+try:
+    runpy.run_path(sys.argv[0], run_name="__main__")
+except SystemExit as done:
+    assert done.code == 0, done.code
+print("patched:", m.Queue.delete_message.__module__, "dlq:", hasattr(m.Queue, "_setup_dlq"), type(m.Queue.__dict__.get("dead_letter_queue")).__name__)
+`);
+    expect(result.status).toBe(0);
+    expect(result.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(
+        /^moto_server_fast: skipped patch sqs_deferred_dlq \(written for moto \d+\.\d+\.\d+, found 99\.0\.0\): moto\.sqs\.models\.Queue\._setup_dlq is missing$/,
+      ),
+      // 11: the twelfth that applied, http_keep_alive, was written for werkzeug, found at that version.
+      expect.stringMatching(/^moto_server_fast: 11 patches written for moto \d+\.\d+\.\d+ passed the checks on moto 99\.0\.0 and apply$/),
+    ]);
+    // The others applied; the skipped one left moto as it was (no dead_letter_queue property of its own).
+    expect(result.stdout.trimEnd().split('\n').pop()).toBe('patched: reflex_moto.patches.sqs_delete_by_handle dlq: False NoneType');
+  });
+
+  it('has a module per patch, each naming what it requires and the moto it was written for: the installed one', () => {
+    const result = run(`
+import os, reflex_moto
+from reflex_moto import PATCHES, load, why_missing
+found = sorted(f[:-3] for f in os.listdir(os.path.dirname(load(PATCHES[0]).__file__)) if f.endswith(".py") and f != "__init__.py")
+assert sorted(PATCHES) == found, (PATCHES, found)
+for name in PATCHES:
+    patch = load(name)
+    package, version = reflex_moto.written_for(patch)
+    assert f"Written for {package} {version}" in patch.__doc__, name  # the docstring says what the constant says
+    assert patch.REQUIRES and all(why_missing(d) is None for d in patch.REQUIRES), name
+    assert reflex_moto.installed_version(package) == version, (name, reflex_moto.installed_version(package))
+print("ok")
+`);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('ok');
+  });
+
+  it('exits when its standard input closes, with REFLEX_MOTO_EXIT_WITH_PARENT=1', async () => {
+    const port = await freePort();
+    const child = spawn(python(), [MOTO_FAST_LAUNCHER, '-H', '127.0.0.1', '-p', String(port)], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      env: { ...process.env, REFLEX_MOTO_EXIT_WITH_PARENT: '1' },
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitForEndpoint(`http://127.0.0.1:${port}`, 20_000, child);
+      child.stdin!.end();
+      const code = await Promise.race([exited, sleep(5000).then(() => 'still running' as const)]);
+      expect(code).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 30_000);
 });
 
 describe('scriptInterpreter', () => {

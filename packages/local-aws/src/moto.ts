@@ -13,8 +13,8 @@ export interface LocalAws {
 
 /**
  * How moto was started: `patched` is `python/moto_server_fast.py` (moto with cheaper SQS sends, receives
- * and deletes, same behaviour; should a moto version lack what a patch changes, it runs moto without that
- * patch and says so in one line on stderr), `moto_server` the plain entry point.
+ * and deletes, same behaviour; a patch whose moto functions are missing or behave otherwise is skipped, with
+ * one line on stderr: see the README), `moto_server` the plain entry point.
  */
 export type MotoLauncher = 'patched' | 'moto_server';
 
@@ -57,7 +57,7 @@ export async function waitForEndpoint(endpoint: string, timeoutMs = 20_000, chil
   }
 }
 
-/** `python/moto_server_fast.py`: the package runs from source (tsx, jest), so it sits next to `src/`. */
+/** `python/moto_server_fast.py` (its patches in `python/reflex_moto/`): the package runs from source, so it sits next to `src/`. */
 export const MOTO_FAST_LAUNCHER = fileURLToPath(new URL('../python/moto_server_fast.py', import.meta.url));
 
 /** An executable `name` on PATH, like `which`. */
@@ -149,7 +149,7 @@ function motoCommand(): { command: string; args: string[]; launcher: MotoLaunche
 /**
  * Starts moto server on a free loopback port and waits until it answers.
  *
- * Runs `python/moto_server_fast.py` (moto with cheaper SQS, see there) with the Python that has moto,
+ * Runs `python/moto_server_fast.py` (moto with cheaper SQS, see the README) with the Python that has moto,
  * or the plain `moto_server` when there is none or REFLEX_MOTO_PLAIN=1.
  *
  * @throws MotoNotFoundError with install instructions when `moto_server` is not on PATH.
