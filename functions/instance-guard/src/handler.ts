@@ -1,5 +1,5 @@
 import { Ec2StateChangeSchema, StopInstancesCallSchema } from '@reflex/events';
-import { z } from 'zod';
+import * as z from '@reflex/events/zod';
 import { reflexHandler } from '@reflex/lambda-kit';
 import { Ec2Instances } from './adapters/ec2';
 import { guard } from './core';

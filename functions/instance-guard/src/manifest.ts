@@ -1,19 +1,20 @@
 import { AWS_API_CALL_DETAIL_TYPE, EC2_STATE_CHANGE, REFLEX_TAGS } from '@reflex/events';
 import { defineReflex } from '@reflex/manifest';
-import { z } from 'zod';
+import * as z from '@reflex/events/zod';
 
 /** The instance guard's configuration. */
 export const GuardConfigSchema = z.object({
   /** The tag that marks an instance as protected, and the value it must have. */
-  protectTag: z
-    .object({ key: z.string().min(1).max(128), value: z.string().max(256) })
-    .default({ key: REFLEX_TAGS.protect, value: 'true' }),
+  protectTag: z._default(z.object({ key: z.string().check(z.minLength(1), z.maxLength(128)), value: z.string().check(z.maxLength(256)) }), {
+    key: REFLEX_TAGS.protect,
+    value: 'true',
+  }),
   /** Restarts per instance within an hour; then the guard alerts instead of restarting. */
-  maxRestartsPerHour: z.number().int().min(1).max(10).default(3),
+  maxRestartsPerHour: z._default(z.int().check(z.gte(1), z.lte(10)), 3),
   /** How long a reflex's recorded intent to stop (or a recorded stopper) explains a stop. */
-  intentWindowMinutes: z.number().int().min(1).max(24 * 60).default(30),
+  intentWindowMinutes: z._default(z.int().check(z.gte(1), z.lte(24 * 60)), 30),
   /** Principals whose stops are intended: role or user ARNs, or role names. */
-  allowedPrincipals: z.array(z.string().min(1)).default([]),
+  allowedPrincipals: z._default(z.array(z.string().check(z.minLength(1))), []),
 });
 export type GuardConfig = z.output<typeof GuardConfigSchema>;
 

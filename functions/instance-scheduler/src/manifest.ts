@@ -1,7 +1,7 @@
 import { REFLEX_TAGS } from '@reflex/events';
 import { defineReflex } from '@reflex/manifest';
 import { SchedulesSchema } from '@reflex/schedules';
-import { z } from 'zod';
+import * as z from '@reflex/events/zod';
 
 /** How often the scheduler runs; it acts on the transitions of the last two runs (one may be lost). */
 export const RUN_EVERY_MINUTES = 5;
@@ -9,14 +9,14 @@ export const RUN_EVERY_MINUTES = 5;
 /** The instance scheduler's configuration. */
 export const SchedulerConfigSchema = z.object({
   /** The named schedules instances choose with `reflex:schedule=<name>`. */
-  schedules: SchedulesSchema.default([]),
+  schedules: z._default(SchedulesSchema, []),
   /** Instances per StopInstances/StartInstances call. */
-  batchSize: z.number().int().min(1).max(1000).default(50),
+  batchSize: z._default(z.int().check(z.gte(1), z.lte(1000)), 50),
   /**
    * `false` (default): act only at a schedule's transitions, so a person may start an instance outside its
    * period. `true`: enforce the desired state on every run.
    */
-  enforce: z.boolean().default(false),
+  enforce: z._default(z.boolean(), false),
 });
 export type SchedulerConfig = z.output<typeof SchedulerConfigSchema>;
 

@@ -1,6 +1,6 @@
 import { EC2_STATE_CHANGE } from '@reflex/events';
 import { defineReflex } from '@reflex/manifest';
-import { z } from 'zod';
+import * as z from '@reflex/events/zod';
 
 /** The enricher has nothing to configure: it describes every instance that changes state. */
 export const EnricherConfigSchema = z.object({});

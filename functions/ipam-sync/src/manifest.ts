@@ -1,5 +1,5 @@
 import { defineReflex } from '@reflex/manifest';
-import { z } from 'zod';
+import * as z from '@reflex/events/zod';
 
 /** Where the golden records live when the sync runs as a Lambda function. */
 export const SyncConfigSchema = z.object({
@@ -7,10 +7,7 @@ export const SyncConfigSchema = z.object({
    * The PostgreSQL server of the IPAM (`postgres://user:password@host:5432/ipam`). Required when the
    * function consumes the queue; an environment that leaves the queue to `reflex ipam worker` sets none.
    */
-  databaseUrl: z
-    .string()
-    .regex(/^postgres(ql)?:\/\/\S+$/, 'a postgres:// URL')
-    .optional(),
+  databaseUrl: z.optional(z.string().check(z.regex(/^postgres(ql)?:\/\/\S+$/, 'a postgres:// URL'))),
 });
 export type SyncConfig = z.output<typeof SyncConfigSchema>;
 

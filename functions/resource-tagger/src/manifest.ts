@@ -1,6 +1,6 @@
 import { AWS_API_CALL_DETAIL_TYPE, EC2_API_CALL } from '@reflex/events';
 import { defineReflex } from '@reflex/manifest';
-import { z } from 'zod';
+import * as z from '@reflex/events/zod';
 import { CREATE_CALL_NAMES } from './created';
 import { TagPolicySchema, writableKeys } from './policy';
 import { NETWORK_RESOURCE_TYPES } from './resources';
@@ -8,7 +8,7 @@ import { NETWORK_RESOURCE_TYPES } from './resources';
 /** The resource tagger's configuration. */
 export const TaggerConfigSchema = z.object({
   /** Mandatory tags: key → `{ default }` or `{ inherit: true, default? }`. */
-  mandatoryTags: TagPolicySchema.default({}),
+  mandatoryTags: z._default(TagPolicySchema, {}),
 });
 export type TaggerConfig = z.output<typeof TaggerConfigSchema>;
 

@@ -1,21 +1,20 @@
 import { REFLEX_TAGS } from '@reflex/events';
-import { z } from 'zod';
+import * as z from '@reflex/events/zod';
 import { DEPTH, type ResourceType, type Tags } from './resources';
 
 /** EC2 tag values: at most 256 characters. */
-const TagValueSchema = z.string().min(1).max(256);
+const TagValueSchema = z.string().check(z.minLength(1), z.maxLength(256));
 
 /**
  * One mandatory tag: a default value, or the parent's value (`inherit: true`) with an optional default for
  * when the parent has none.
  */
 export const TagRuleSchema = z
-  .object({
-    default: TagValueSchema.optional(),
-    inherit: z.boolean().optional(),
+  .strictObject({
+    default: z.optional(TagValueSchema),
+    inherit: z.optional(z.boolean()),
   })
-  .strict()
-  .refine((rule) => rule.inherit === true || rule.default !== undefined, 'give a default, or inherit: true (with an optional default)');
+  .check(z.refine((rule) => rule.inherit === true || rule.default !== undefined, 'give a default, or inherit: true (with an optional default)'));
 export type TagRule = z.output<typeof TagRuleSchema>;
 
 const OWN_KEYS: readonly string[] = [REFLEX_TAGS.createdBy, REFLEX_TAGS.createdAt];
@@ -34,17 +33,17 @@ function keyProblem(key: string): string | undefined {
  * @example
  * TagPolicySchema.parse({ CostCenter: { inherit: true, default: 'Unassigned' }, Owner: { default: 'network-team' } });
  */
-export const TagPolicySchema = z
-  .record(z.string(), TagRuleSchema)
+export const TagPolicySchema = z.record(z.string(), TagRuleSchema).check(
   // Checked here rather than as the record's key schema, so that the message names the key.
-  .superRefine((policy, ctx) => {
+  z.superRefine((policy, ctx) => {
     for (const key of Object.keys(policy)) {
       const problem = keyProblem(key);
       if (problem) ctx.addIssue({ code: 'custom', path: [key], message: problem });
     }
-  })
+  }),
   // EC2 allows 50 tags per resource; the tagger adds two of its own.
-  .refine((policy) => Object.keys(policy).length <= 40, 'at most 40 mandatory tags');
+  z.refine((policy) => Object.keys(policy).length <= 40, 'at most 40 mandatory tags'),
+);
 export type TagPolicy = z.output<typeof TagPolicySchema>;
 
 /** Where a planned value comes from. */

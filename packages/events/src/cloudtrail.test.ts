@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { z } from 'zod';
+import * as z from './zod';
 import {
   AwsApiCallSchema,
   ec2CallSchema,

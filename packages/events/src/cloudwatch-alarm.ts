@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod';
 import { eventSchema, type EventKind } from './envelope';
 
 /** Source and detail-type of CloudWatch alarm state changes. */
@@ -10,24 +10,20 @@ export const CLOUDWATCH_ALARM_STATE_CHANGE = {
 export const AlarmStateValueSchema = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
 export type AlarmStateValue = z.infer<typeof AlarmStateValueSchema>;
 
-const AlarmStateSchema = z
-  .object({
-    value: AlarmStateValueSchema,
-    reason: z.string(),
-    reasonData: z.string().optional(),
-    timestamp: z.string(),
-  })
-  .loose();
+const AlarmStateSchema = z.looseObject({
+  value: AlarmStateValueSchema,
+  reason: z.string(),
+  reasonData: z.optional(z.string()),
+  timestamp: z.string(),
+});
 
 /** The `detail` of a CloudWatch Alarm State Change (the fields reflexes use; the rest passes through). */
-export const AlarmStateChangeDetailSchema = z
-  .object({
-    alarmName: z.string(),
-    state: AlarmStateSchema,
-    previousState: AlarmStateSchema,
-    configuration: z.object({ description: z.string().optional() }).loose(),
-  })
-  .loose();
+export const AlarmStateChangeDetailSchema = z.looseObject({
+  alarmName: z.string(),
+  state: AlarmStateSchema,
+  previousState: AlarmStateSchema,
+  configuration: z.looseObject({ description: z.optional(z.string()) }),
+});
 export type AlarmStateChangeDetail = z.infer<typeof AlarmStateChangeDetailSchema>;
 
 /**

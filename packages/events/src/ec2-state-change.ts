@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod';
 import { eventSchema, type EventKind } from './envelope';
 
 /** Source and detail-type of EC2 instance state changes. */
@@ -20,7 +20,7 @@ export type Ec2InstanceState = z.infer<typeof Ec2InstanceStateSchema>;
 
 /** The `detail` of an EC2 Instance State-change Notification (the field is `instance-id`). */
 export const Ec2StateChangeDetailSchema = z.object({
-  'instance-id': z.string().regex(/^i-[0-9a-f]{8,17}$/, 'not an EC2 instance id'),
+  'instance-id': z.string().check(z.regex(/^i-[0-9a-f]{8,17}$/, 'not an EC2 instance id')),
   state: Ec2InstanceStateSchema,
 });
 export type Ec2StateChangeDetail = z.infer<typeof Ec2StateChangeDetailSchema>;

@@ -1,16 +1,25 @@
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
-import { z } from 'zod';
+import * as z from './zod';
 
 /**
- * The EventBridge event envelope (Powertools' schema): `detail` is left `unknown`.
+ * The EventBridge event envelope: `detail` is left `unknown`. The fields of Powertools' `EventBridgeSchema`,
+ * but `version` is optional.
  *
  * @example
  * EventBridgeEventSchema.parse(JSON.parse(sqsRecord.body)).id;
  * @see https://docs.aws.amazon.com/eventbridge/latest/ref/overiew-event-structure.html
  */
-export const EventBridgeEventSchema = EventBridgeSchema.extend({
+export const EventBridgeEventSchema = z.object({
   // EventBridge always sends "0", but AWS's own published samples often leave it out; nothing reads it.
-  version: z.string().optional(),
+  version: z.optional(z.string()),
+  id: z.string(),
+  source: z.string(),
+  account: z.string(),
+  time: z.iso.datetime(),
+  region: z.string(),
+  resources: z.array(z.string()),
+  'detail-type': z.string(),
+  detail: z.unknown(),
+  'replay-name': z.optional(z.string()),
 });
 export type EventBridgeEvent = z.infer<typeof EventBridgeEventSchema>;
 
@@ -27,11 +36,8 @@ export interface EventKind<S extends string = string, D extends string = string>
  * @example
  * const Ec2StateChangeSchema = eventSchema(EC2_STATE_CHANGE, Ec2StateChangeDetailSchema);
  */
-export function eventSchema<S extends string, D extends string, T extends z.ZodType>(
-  kind: EventKind<S, D>,
-  detail: T,
-) {
-  return EventBridgeEventSchema.extend({
+export function eventSchema<S extends string, D extends string, T extends z.ZodMiniType>(kind: EventKind<S, D>, detail: T) {
+  return z.extend(EventBridgeEventSchema, {
     source: z.literal(kind.source),
     'detail-type': z.literal(kind.detailType),
     detail,

@@ -1,52 +1,42 @@
-import { z } from 'zod';
+import * as z from './zod';
 import { eventSchema, type EventKind } from './envelope';
 
 /** Source and detail-type of GuardDuty findings. */
 export const GUARDDUTY_FINDING = { source: 'aws.guardduty', detailType: 'GuardDuty Finding' } as const satisfies EventKind;
 
-const RemoteIpSchema = z.object({ ipAddressV4: z.string().optional(), ipAddressV6: z.string().optional() }).loose();
+const RemoteIpSchema = z.looseObject({ ipAddressV4: z.optional(z.string()), ipAddressV6: z.optional(z.string()) });
 
 /** The `detail` of a GuardDuty finding: the fields the network reflexes need; the rest passes through. */
-export const GuardDutyFindingDetailSchema = z
-  .object({
-    // AWS's own published samples leave out id, accountId and region; a real finding has them.
-    id: z.string().optional(),
-    type: z.string(),
-    severity: z.number().min(0).max(10),
-    accountId: z.string().optional(),
-    region: z.string().optional(),
-    resource: z
-      .object({
-        resourceType: z.string(),
-        instanceDetails: z
-          .object({
-            instanceId: z.string().optional(),
-            networkInterfaces: z
-              .array(z.object({ subnetId: z.string().optional(), vpcId: z.string().optional() }).loose())
-              .optional(),
-          })
-          .loose()
-          .optional(),
-      })
-      .loose(),
-    service: z
-      .object({
-        action: z
-          .object({
-            actionType: z.string().optional(),
-            networkConnectionAction: z.object({ remoteIpDetails: RemoteIpSchema.optional() }).loose().optional(),
-            portProbeAction: z
-              .object({ portProbeDetails: z.array(z.object({ remoteIpDetails: RemoteIpSchema.optional() }).loose()) })
-              .loose()
-              .optional(),
-          })
-          .loose()
-          .optional(),
-      })
-      .loose()
-      .optional(),
-  })
-  .loose();
+export const GuardDutyFindingDetailSchema = z.looseObject({
+  // AWS's own published samples leave out id, accountId and region; a real finding has them.
+  id: z.optional(z.string()),
+  type: z.string(),
+  severity: z.number().check(z.gte(0), z.lte(10)),
+  accountId: z.optional(z.string()),
+  region: z.optional(z.string()),
+  resource: z.looseObject({
+    resourceType: z.string(),
+    instanceDetails: z.optional(
+      z.looseObject({
+        instanceId: z.optional(z.string()),
+        networkInterfaces: z.optional(z.array(z.looseObject({ subnetId: z.optional(z.string()), vpcId: z.optional(z.string()) }))),
+      }),
+    ),
+  }),
+  service: z.optional(
+    z.looseObject({
+      action: z.optional(
+        z.looseObject({
+          actionType: z.optional(z.string()),
+          networkConnectionAction: z.optional(z.looseObject({ remoteIpDetails: z.optional(RemoteIpSchema) })),
+          portProbeAction: z.optional(
+            z.looseObject({ portProbeDetails: z.array(z.looseObject({ remoteIpDetails: z.optional(RemoteIpSchema) })) }),
+          ),
+        }),
+      ),
+    }),
+  ),
+});
 export type GuardDutyFindingDetail = z.infer<typeof GuardDutyFindingDetailSchema>;
 
 /**

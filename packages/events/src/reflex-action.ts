@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod';
 import { eventSchema, type EventKind } from './envelope';
 
 /** Source and detail-type of the events Reflex emits for each action it takes (or would take). */
@@ -18,26 +18,26 @@ export type ActionOutcome = z.infer<typeof ActionOutcomeSchema>;
 
 export const ActionTargetSchema = z.object({
   /** The resource id, e.g. `i-0abc…`. */
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   /** The resource ARN, where known. */
-  arn: z.string().startsWith('arn:').optional(),
+  arn: z.optional(z.string().check(z.startsWith('arn:'))),
 });
 export type ActionTarget = z.infer<typeof ActionTargetSchema>;
 
 /** The `detail` of a Reflex Action event. */
 export const ReflexActionDetailSchema = z.object({
-  reflex: z.string().min(1),
-  env: z.string().min(1),
+  reflex: z.string().check(z.minLength(1)),
+  env: z.string().check(z.minLength(1)),
   /** The API call or kind of action, e.g. `ec2:StartInstances`. */
-  action: z.string().min(1),
-  targets: z.array(ActionTargetSchema).min(1),
-  reason: z.string().min(1),
+  action: z.string().check(z.minLength(1)),
+  targets: z.array(ActionTargetSchema).check(z.minLength(1)),
+  reason: z.string().check(z.minLength(1)),
   dryRun: z.boolean(),
   outcome: ActionOutcomeSchema,
   severity: z.enum(['info', 'warning', 'critical']),
   /** The event that caused the action. */
   cause: z.object({ eventId: z.string(), source: z.string(), detailType: z.string() }),
-  error: z.string().optional(),
+  error: z.optional(z.string()),
 });
 export type ReflexActionDetail = z.infer<typeof ReflexActionDetailSchema>;
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod';
 import { eventSchema, type EventKind } from './envelope';
 
 /** Source and detail-type of events from EventBridge schedule rules. */
@@ -11,5 +11,5 @@ export const SCHEDULED_EVENT = { source: 'aws.events', detailType: 'Scheduled Ev
  * ScheduledEventSchema.parse(raw).resources[0]; // the rule's ARN
  * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html
  */
-export const ScheduledEventSchema = eventSchema(SCHEDULED_EVENT, z.object({}).loose());
+export const ScheduledEventSchema = eventSchema(SCHEDULED_EVENT, z.looseObject({}));
 export type ScheduledEvent = z.infer<typeof ScheduledEventSchema>;

@@ -10,7 +10,7 @@ import {
 } from '@reflex/events';
 import { defineReflex } from '@reflex/manifest';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from '@reflex/events/zod';
 import { type ActionEmitter, MemoryEmitter } from './emitter';
 import { ConfigError } from './errors';
 import { type ActionReport, type EventHandler, type ReflexRuntime, reflexHandler } from './handler';
@@ -20,7 +20,7 @@ const fixture = (path: string) =>
 const stateChange = fixture('ec2/instance-state-change.json');
 const stopInstances = fixture('cloudtrail/stop-instances.json');
 
-const ConfigSchema = z.object({ protectTag: z.string().default('reflex:protect') });
+const ConfigSchema = z.object({ protectTag: z._default(z.string(), 'reflex:protect') });
 const manifest = defineReflex({
   name: 'tiny',
   description: 'A reflex for tests.',

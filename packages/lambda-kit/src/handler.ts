@@ -1,12 +1,11 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
 import middy from '@middy/core';
 import type { ReflexActionDetail } from '@reflex/events';
 import { describeIssues, type ReflexManifest } from '@reflex/manifest';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { z } from 'zod';
+import * as z from '@reflex/events/zod';
 import { EventBridgeEmitter } from './adapters/eventbridge';
 import type { ActionEmitter } from './emitter';
 import { describeError, MalformedEventError } from './errors';
@@ -32,7 +31,7 @@ export interface ReflexRuntime<C> extends RuntimeSettings<C> {
 export type EventHandler<E> = (event: E) => Promise<readonly ActionReport[]>;
 
 /** Options of {@link reflexHandler}. */
-export interface ReflexHandlerOptions<C extends z.ZodType, S extends z.ZodType> {
+export interface ReflexHandlerOptions<C extends z.core.$ZodType, S extends z.core.$ZodType> {
   readonly manifest: ReflexManifest<C>;
   /** Schema of the EventBridge events this reflex receives (from `@reflex/events`). */
   readonly schema: S;
@@ -59,7 +58,7 @@ export interface ReflexHandlerOptions<C extends z.ZodType, S extends z.ZodType> 
  * });
  * @see https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
  */
-export function reflexHandler<C extends z.ZodType, S extends z.ZodType>(options: ReflexHandlerOptions<C, S>) {
+export function reflexHandler<C extends z.core.$ZodType, S extends z.core.$ZodType>(options: ReflexHandlerOptions<C, S>) {
   const { manifest, schema } = options;
   const settings = readRuntimeSettings(manifest, options.env ?? process.env);
   const logger =
@@ -69,12 +68,11 @@ export function reflexHandler<C extends z.ZodType, S extends z.ZodType>(options:
     options.emitter ?? (settings.actionsSink === 'log' ? { emit: async () => {} } : new EventBridgeEmitter(settings.busName));
   const log: DecisionLog = { info: (message, extra = {}) => logger.info(message, extra) };
   const handle = options.init({ ...settings, logger, log });
-  const bodySchema = JSONStringified(schema as z.ZodType);
 
   const processRecord = async (record: SQSRecord): Promise<void> => {
     logger.appendKeys({ messageId: record.messageId, receiveCount: Number(record.attributes.ApproximateReceiveCount) });
     try {
-      const parsed = bodySchema.safeParse(record.body);
+      const parsed = z.safeParse(schema, parseBody(record.body));
       if (!parsed.success) {
         throw new MalformedEventError(`malformed event: ${describeIssues(parsed.error)}`, { cause: parsed.error });
       }
@@ -115,4 +113,17 @@ export function reflexHandler<C extends z.ZodType, S extends z.ZodType>(options:
         throwOnFullBatchFailure: false,
       });
     });
+}
+
+/**
+ * The JSON of an SQS record's body.
+ *
+ * @throws MalformedEventError when the body is not JSON.
+ */
+function parseBody(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch (cause) {
+    throw new MalformedEventError(`malformed event: body is not JSON (${(cause as Error).message})`, { cause });
+  }
 }

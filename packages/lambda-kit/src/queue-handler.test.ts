@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it } from '@jest/globals';
 import { defineReflex } from '@reflex/manifest';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from '@reflex/events/zod';
 import { type BatchHandler, queueHandler } from './queue-handler';
 
 const manifest = defineReflex({

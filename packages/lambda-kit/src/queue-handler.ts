@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { ReflexManifest } from '@reflex/manifest';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from '@reflex/events/zod';
 import { describeError } from './errors';
 import type { ReflexRuntime } from './handler';
 import { readRuntimeSettings } from './runtime-env';
@@ -18,7 +18,7 @@ export interface RecordFailure {
 export type BatchHandler = (records: readonly SQSRecord[]) => Promise<readonly RecordFailure[]>;
 
 /** Options of {@link queueHandler}. */
-export interface QueueHandlerOptions<C extends z.ZodType> {
+export interface QueueHandlerOptions<C extends z.core.$ZodType> {
   readonly manifest: ReflexManifest<C>;
   /** Builds clients and the batch handler once per cold start. */
   readonly init: (runtime: ReflexRuntime<z.output<C>>) => BatchHandler;
@@ -40,7 +40,7 @@ export interface QueueHandlerOptions<C extends z.ZodType> {
  * });
  * @see https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
  */
-export function queueHandler<C extends z.ZodType>(options: QueueHandlerOptions<C>) {
+export function queueHandler<C extends z.core.$ZodType>(options: QueueHandlerOptions<C>) {
   const { manifest } = options;
   const settings = readRuntimeSettings(manifest, options.env ?? process.env);
   const logger =

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { defineReflex } from '@reflex/manifest';
-import { z } from 'zod';
+import * as z from '@reflex/events/zod';
 import { ConfigError } from './errors';
 import { readRuntimeSettings } from './runtime-env';
 
@@ -10,7 +10,7 @@ const manifest = defineReflex({
   triggers: [{ kind: 'schedule', expression: 'rate(5 minutes)' }],
   permissions: () => [],
   config: z.object({
-    protectTag: z.object({ key: z.string().min(1), value: z.string() }).default({ key: 'reflex:protect', value: 'true' }),
+    protectTag: z._default(z.object({ key: z.string().check(z.minLength(1)), value: z.string() }), { key: 'reflex:protect', value: 'true' }),
   }),
 });
 

@@ -1,21 +1,21 @@
 import { describeIssues, ownRolePrefix, type ReflexManifest } from '@reflex/manifest';
-import { z } from 'zod';
+import * as z from '@reflex/events/zod';
 import { ConfigError } from './errors';
 
 /** What the stacks (or the local runner) put in a reflex function's environment. */
 export const RuntimeEnvSchema = z.object({
-  REFLEX_ENV: z.string().min(1),
-  REFLEX_BUS_NAME: z.string().min(1),
+  REFLEX_ENV: z.string().check(z.minLength(1)),
+  REFLEX_BUS_NAME: z.string().check(z.minLength(1)),
   REFLEX_DRY_RUN: z.enum(['true', 'false']),
-  REFLEX_CONFIG: z.string().default('{}'),
-  REFLEX_OWN_ROLE_PREFIX: z.string().min(1).optional(),
+  REFLEX_CONFIG: z._default(z.string(), '{}'),
+  REFLEX_OWN_ROLE_PREFIX: z.optional(z.string().check(z.minLength(1))),
   /** Where Reflex Action events go: the reflex bus, or only the log (`reflex invoke` without --emit). */
-  REFLEX_ACTIONS_SINK: z.enum(['eventbridge', 'log']).default('eventbridge'),
+  REFLEX_ACTIONS_SINK: z._default(z.enum(['eventbridge', 'log']), 'eventbridge'),
   /** The URLs of the queues the manifest `sendsTo`, by reflex name, as JSON. */
-  REFLEX_SEND_QUEUES: z.string().default('{}'),
+  REFLEX_SEND_QUEUES: z._default(z.string(), '{}'),
 });
 
-const SendQueuesSchema = z.record(z.string(), z.string().min(1));
+const SendQueuesSchema = z.record(z.string(), z.string().check(z.minLength(1)));
 
 /** The runtime settings of one reflex, validated. */
 export interface RuntimeSettings<C> {
@@ -34,7 +34,7 @@ export interface RuntimeSettings<C> {
  *
  * @throws ConfigError naming the variable or config field.
  */
-export function readRuntimeSettings<C extends z.ZodType>(
+export function readRuntimeSettings<C extends z.core.$ZodType>(
   manifest: ReflexManifest<C>,
   source: Record<string, string | undefined>,
 ): RuntimeSettings<z.output<C>> {
@@ -58,14 +58,14 @@ export function readRuntimeSettings<C extends z.ZodType>(
 }
 
 /** Parses a JSON environment variable with a schema; errors name the variable (or `label`) and the field. */
-function parseJson<S extends z.ZodType>(manifest: ReflexManifest, variable: string, text: string, schema: S, label = variable): z.output<S> {
+function parseJson<S extends z.core.$ZodType>(manifest: ReflexManifest, variable: string, text: string, schema: S, label = variable): z.output<S> {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (cause) {
     throw new ConfigError(`reflex "${manifest.name}": ${variable} is not JSON`, { cause });
   }
-  const parsed = schema.safeParse(raw);
+  const parsed = z.safeParse(schema, raw);
   if (!parsed.success) throw new ConfigError(`reflex "${manifest.name}" ${label}: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { z } from 'zod';
+import * as z from '@reflex/events/zod';
 import { describeError, describeIssues } from './describe';
 
 describe('describeIssues', () => {

@@ -1,6 +1,6 @@
 // One-line descriptions of failures, for messages that name the field and for logs and CLI errors that
 // keep the cause chain on one line.
-import type { z } from 'zod';
+import type * as z from '@reflex/events/zod';
 
 type Issue = z.core.$ZodIssue;
 
@@ -55,14 +55,17 @@ export interface DescribeErrorOptions {
 /** At most this many errors are described: causes may form long chains, or cycles. */
 const MAX_ERRORS = 12;
 
-const isZodError = (e: object): e is { issues: Issue[] } => (e as Error).name === 'ZodError' && Array.isArray((e as { issues?: unknown }).issues);
+/** A ZodError of the classic API (`ZodError`) or of zod/mini (`$ZodError`). */
+const isZodError = (e: object): e is { issues: Issue[] } =>
+  /^\$?ZodError$/.test(String((e as Error).name)) && Array.isArray((e as { issues?: unknown }).issues);
 
 /** One error's own text, on one line: its message (a ZodError's issues), its `code` when the message lacks it. */
 function own(error: unknown, options: DescribeErrorOptions, seen: Set<unknown>): { name: string; message: string } {
   if (typeof error !== 'object' || error === null) return { name: '', message: String(error) };
   const e = error as { name?: unknown; message?: unknown; code?: unknown };
-  const name = typeof e.name === 'string' ? e.name : '';
-  let message = isZodError(error) ? describeIssues(error) : typeof e.message === 'string' ? e.message : String(error);
+  const zod = isZodError(error);
+  const name = zod ? 'ZodError' : typeof e.name === 'string' ? e.name : '';
+  let message = zod ? describeIssues(error) : typeof e.message === 'string' ? e.message : String(error);
   message = message.replace(/\s*\n\s*/g, ' ').trim();
   if (error instanceof AggregateError && error.errors.length > 0) {
     // Node's connection attempts to every address of a host (::1 and 127.0.0.1) fail as one AggregateError.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { z } from 'zod';
+import * as z from '@reflex/events/zod';
 import {
   defineReflex,
   eventPatterns,
@@ -9,7 +9,7 @@ import {
   type ReflexManifestInput,
 } from './manifest';
 
-const ConfigSchema = z.object({ tagKey: z.string().default('reflex:protect') });
+const ConfigSchema = z.object({ tagKey: z._default(z.string(), 'reflex:protect') });
 
 const input = (overrides: Partial<ReflexManifestInput<typeof ConfigSchema>> = {}): ReflexManifestInput<typeof ConfigSchema> => ({
   name: 'instance-guard',

@@ -1,5 +1,5 @@
 import { compilePattern, InvalidPatternError } from '@reflex/event-patterns';
-import { z } from 'zod';
+import * as z from '@reflex/events/zod';
 import { describeIssues } from './describe';
 import { NAME_PATTERN } from './naming';
 
@@ -72,7 +72,7 @@ export interface Permission {
  *   config: z.object({}),
  * });
  */
-export interface ReflexManifest<C extends z.ZodType = z.ZodType> {
+export interface ReflexManifest<C extends z.core.$ZodType = z.core.$ZodType> {
   readonly name: string;
   readonly description: string;
   readonly triggers: readonly Trigger[];
@@ -96,7 +96,7 @@ export interface ReflexManifest<C extends z.ZodType = z.ZodType> {
   readonly sendsTo: readonly string[];
 }
 
-export type ReflexManifestInput<C extends z.ZodType> = Omit<
+export type ReflexManifestInput<C extends z.core.$ZodType> = Omit<
   ReflexManifest<C>,
   DefaultedField
 > &
@@ -109,60 +109,66 @@ export class InvalidManifestError extends Error {
   override readonly name = 'InvalidManifestError';
 }
 
+const nonEmpty = () => z.string().check(z.minLength(1));
+const count = (min: number, max: number, fallback: number) => z._default(z.int().check(z.gte(min), z.lte(max)), fallback);
+const description = () => z.optional(z.string().check(z.maxLength(512)));
+
 const ConditionSchema = z.object({
-  test: z.string().min(1),
-  variable: z.string().min(1),
-  values: z.array(z.string()).min(1),
+  test: nonEmpty(),
+  variable: nonEmpty(),
+  values: z.array(z.string()).check(z.minLength(1)),
 });
 
 const PermissionSchema = z.object({
-  sid: z.string().regex(/^[A-Za-z0-9]+$/, 'IAM statement ids are alphanumeric'),
+  sid: z.string().check(z.regex(/^[A-Za-z0-9]+$/, 'IAM statement ids are alphanumeric')),
   actions: z
     .array(
-      z
-        .string()
-        .regex(/^[a-z0-9-]+:[A-Za-z0-9*]+$/, 'an action is "<service>:<Action>"')
-        .refine((a) => !a.endsWith(':*'), 'wildcard actions ("<service>:*") are not allowed'),
+      z.string().check(
+        z.regex(/^[a-z0-9-]+:[A-Za-z0-9*]+$/, 'an action is "<service>:<Action>"'),
+        z.refine((a) => !a.endsWith(':*'), 'wildcard actions ("<service>:*") are not allowed'),
+      ),
     )
-    .min(1),
-  resources: z.array(z.string().min(1)).min(1),
-  conditions: z.array(ConditionSchema).optional(),
+    .check(z.minLength(1)),
+  resources: z.array(nonEmpty()).check(z.minLength(1)),
+  conditions: z.optional(z.array(ConditionSchema)),
 });
+
+const PermissionsSchema = z.array(PermissionSchema);
 
 const TriggerSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('event'),
-    pattern: z.record(z.string(), z.unknown()).refine((p) => Object.keys(p).length > 0, 'an event pattern may not be empty'),
-    description: z.string().max(512).optional(),
+    pattern: z.record(z.string(), z.unknown()).check(z.refine((p) => Object.keys(p).length > 0, 'an event pattern may not be empty')),
+    description: description(),
   }),
   z.object({
     kind: z.literal('schedule'),
-    expression: z.string().regex(/^(rate|cron)\(.+\)$/, 'a schedule is rate(…) or cron(…)'),
-    description: z.string().max(512).optional(),
+    expression: z.string().check(z.regex(/^(rate|cron)\(.+\)$/, 'a schedule is rate(…) or cron(…)')),
+    description: description(),
   }),
-  z.object({ kind: z.literal('http'), method: z.enum(['GET', 'POST', 'PUT', 'DELETE']), path: z.string().startsWith('/') }),
-  z.object({ kind: z.literal('queue'), description: z.string().max(512).optional() }),
+  z.object({ kind: z.literal('http'), method: z.enum(['GET', 'POST', 'PUT', 'DELETE']), path: z.string().check(z.startsWith('/')) }),
+  z.object({ kind: z.literal('queue'), description: description() }),
 ]);
 
 const ManifestShapeSchema = z.object({
-  name: z.string().max(40, 'at most 40 characters: AWS names are reflex-<env>-<name>').regex(NAME_PATTERN, 'lower-case letters, digits and dashes'),
+  name: z.string().check(z.maxLength(40, 'at most 40 characters: AWS names are reflex-<env>-<name>'), z.regex(NAME_PATTERN, 'lower-case letters, digits and dashes')),
   // Lambda takes at most 256 characters of description.
-  description: z.string().min(1).max(256),
-  triggers: z
-    .array(TriggerSchema)
-    .min(1)
-    .refine(
+  description: z.string().check(z.minLength(1), z.maxLength(256)),
+  triggers: z.array(TriggerSchema).check(
+    z.minLength(1),
+    z.refine(
       (triggers) => triggers.length === 1 || !triggers.some((t) => t.kind === 'queue'),
       'a queue trigger is the only trigger: its messages are not EventBridge events',
     ),
-  memoryMb: z.number().int().min(128).max(10240).default(256),
-  timeoutSeconds: z.number().int().min(1).max(900).default(30),
-  batchSize: z.number().int().min(1).max(10000).default(10),
-  maxConcurrency: z.number().int().min(2).max(1000).default(5),
-  maxReceiveCount: z.number().int().min(1).max(1000).default(3),
+  ),
+  memoryMb: count(128, 10240, 256),
+  timeoutSeconds: count(1, 900, 30),
+  batchSize: count(1, 10000, 10),
+  maxConcurrency: count(2, 1000, 5),
+  maxReceiveCount: count(1, 1000, 3),
   // SQS keeps messages for 60 s to 14 days.
-  retentionSeconds: z.number().int().min(60).max(14 * 24 * 3600).default(4 * 24 * 3600),
-  sendsTo: z.array(z.string().regex(NAME_PATTERN, 'a reflex name')).default([]),
+  retentionSeconds: count(60, 14 * 24 * 3600, 4 * 24 * 3600),
+  sendsTo: z._default(z.array(z.string().check(z.regex(NAME_PATTERN, 'a reflex name'))), []),
 });
 
 /**
@@ -170,7 +176,7 @@ const ManifestShapeSchema = z.object({
  *
  * @throws InvalidManifestError naming the reflex and the field.
  */
-export function defineReflex<C extends z.ZodType>(input: ReflexManifestInput<C>): ReflexManifest<C> {
+export function defineReflex<C extends z.core.$ZodType>(input: ReflexManifestInput<C>): ReflexManifest<C> {
   const { permissions, config, ...shape } = input;
   const parsed = ManifestShapeSchema.safeParse(shape);
   if (!parsed.success) {
@@ -206,9 +212,9 @@ export function checkPatterns(manifest: Pick<ReflexManifest, 'name' | 'triggers'
  *
  * @throws InvalidManifestError naming the reflex and the statement.
  */
-export function permissionsOf<C extends z.ZodType>(manifest: ReflexManifest<C>, config: z.output<C>): Permission[] {
+export function permissionsOf<C extends z.core.$ZodType>(manifest: ReflexManifest<C>, config: z.output<C>): Permission[] {
   const permissions = manifest.permissions(config);
-  const parsed = z.array(PermissionSchema).safeParse(permissions);
+  const parsed = PermissionsSchema.safeParse(permissions);
   if (!parsed.success) {
     throw new InvalidManifestError(`reflex "${manifest.name}" permissions: ${describeIssues(parsed.error)}`);
   }

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
  * value, not an array of match values): loading it fails with InvalidManifestError.
  */
 export const INVALID_PATTERN_MANIFEST = `import { defineReflex } from ${JSON.stringify(fileURLToPath(new URL('./index.ts', import.meta.url)))};
-import { z } from 'zod';
+import * as z from '@reflex/events/zod';
 export const manifest = defineReflex({
   name: 'bad',
   description: 'A reflex whose event pattern is invalid.',

@@ -1,21 +1,23 @@
-import { z } from 'zod';
+import * as z from '@reflex/events/zod';
 import { isCalendarDate, isTimeOfDay, isTimeZone, WEEKDAYS } from './zoned-time';
 
 const timeOfDay = (field: 'start' | 'stop') =>
-  z.string().refine(isTimeOfDay, { error: (issue) => `${field} must be HH:MM (00:00 to 23:59), got ${JSON.stringify(issue.input)}` });
+  z.string().check(z.refine(isTimeOfDay, { error: (issue) => `${field} must be HH:MM (00:00 to 23:59), got ${JSON.stringify(issue.input)}` }));
 
 const PeriodSchema = z
   .strictObject({
     days: z
       .array(z.enum(WEEKDAYS, { error: (issue) => `days must be mon, tue, wed, thu, fri, sat or sun, got ${JSON.stringify(issue.input)}` }))
-      .min(1, { error: 'days must list at least one weekday' }),
+      .check(z.minLength(1, { error: 'days must list at least one weekday' })),
     start: timeOfDay('start'),
     stop: timeOfDay('stop'),
   })
-  .refine((period) => period.start !== period.stop, {
-    error: 'stop must differ from start (stop before start runs past midnight into the next day)',
-    path: ['stop'],
-  });
+  .check(
+    z.refine((period) => period.start !== period.stop, {
+      error: 'stop must differ from start (stop before start runs past midnight into the next day)',
+      path: ['stop'],
+    }),
+  );
 
 /**
  * One named schedule: when instances that choose it should run, in an IANA time zone.
@@ -34,21 +36,27 @@ const PeriodSchema = z
  * @see https://aws.amazon.com/solutions/implementations/instance-scheduler-on-aws/
  */
 export const ScheduleSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9-]+$/, { error: 'name must be lower-case letters, digits and dashes' }),
+  name: z.string().check(z.regex(/^[a-z0-9-]+$/, { error: 'name must be lower-case letters, digits and dashes' })),
   timezone: z
     .string()
-    .refine(isTimeZone, { error: (issue) => `timezone must be an IANA time zone such as Europe/Berlin, got ${JSON.stringify(issue.input)}` }),
-  periods: z.array(PeriodSchema).min(1, { error: 'periods must list at least one period' }),
-  skipDates: z
-    .array(
-      z.string().refine(isCalendarDate, {
-        error: (issue) => `skipDates must hold YYYY-MM-DD calendar dates, got ${JSON.stringify(issue.input)}`,
-      }),
-    )
-    .default([]),
-  mode: z
-    .enum(['start-stop', 'stop-only', 'start-only'], { error: 'mode must be start-stop, stop-only or start-only' })
-    .default('start-stop'),
+    .check(
+      z.refine(isTimeZone, { error: (issue) => `timezone must be an IANA time zone such as Europe/Berlin, got ${JSON.stringify(issue.input)}` }),
+    ),
+  periods: z.array(PeriodSchema).check(z.minLength(1, { error: 'periods must list at least one period' })),
+  skipDates: z._default(
+    z.array(
+      z.string().check(
+        z.refine(isCalendarDate, {
+          error: (issue) => `skipDates must hold YYYY-MM-DD calendar dates, got ${JSON.stringify(issue.input)}`,
+        }),
+      ),
+    ),
+    [],
+  ),
+  mode: z._default(
+    z.enum(['start-stop', 'stop-only', 'start-only'], { error: 'mode must be start-stop, stop-only or start-only' }),
+    'start-stop',
+  ),
 });
 export type Schedule = z.output<typeof ScheduleSchema>;
 
@@ -58,12 +66,14 @@ export type Schedule = z.output<typeof ScheduleSchema>;
  * @example
  * const schedules = SchedulesSchema.parse(config.schedules);
  */
-export const SchedulesSchema = z.array(ScheduleSchema).superRefine((schedules, ctx) => {
-  const seen = new Set<string>();
-  schedules.forEach((schedule, index) => {
-    if (seen.has(schedule.name)) {
-      ctx.addIssue({ code: 'custom', message: `name "${schedule.name}" is used by more than one schedule`, path: [index, 'name'] });
-    }
-    seen.add(schedule.name);
-  });
-});
+export const SchedulesSchema = z.array(ScheduleSchema).check(
+  z.superRefine((schedules, ctx) => {
+    const seen = new Set<string>();
+    schedules.forEach((schedule, index) => {
+      if (seen.has(schedule.name)) {
+        ctx.addIssue({ code: 'custom', message: `name "${schedule.name}" is used by more than one schedule`, path: [index, 'name'] });
+      }
+      seen.add(schedule.name);
+    });
+  }),
+);

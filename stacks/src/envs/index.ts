@@ -1,4 +1,5 @@
 import { checkPatterns, describeIssues, type ReflexManifest } from '@reflex/manifest';
+import * as z from '@reflex/events/zod';
 import { dev } from './dev';
 import { local } from './local';
 import { prod } from './prod';
@@ -52,7 +53,7 @@ export function resolveEnvironment(
     const manifest = known.get(name)!;
     // Manifests made with defineReflex are checked already; this catches hand-built ones.
     checkPatterns(manifest);
-    const config = manifest.config.safeParse(settings.config ?? {});
+    const config = z.safeParse(manifest.config, settings.config ?? {});
     if (!config.success) {
       throw new InvalidEnvConfigError(
         `environment "${env.name}": ${describeIssues(config.error, `reflexes.${name}.config`)}`,
