@@ -1,4 +1,4 @@
-// `pnpm test` after the build: the type check, the benchmark's smoke run and every package's tests, as
+// `pnpm test` after the build: the type check, the dependency rules (.dependency-cruiser.cjs), the benchmark's smoke run and every package's tests, as
 // independent tasks on as many lanes as the machine has cores (REFLEX_TEST_CONCURRENCY to choose), longest
 // first, so that the end-to-end suites (moto, Terraform, PostgreSQL: mostly waiting on them) overlap with
 // the rest. Each task's output is printed whole when it ends, never interleaved; the exit code is 1 when
@@ -36,6 +36,7 @@ function packageTasks(): Task[] {
 
 const tasks: Task[] = [
   { name: 'typecheck', cwd: root, args: ['run', 'typecheck'] },
+  { name: 'dependency rules', cwd: root, args: ['run', 'deps'] },
   { name: 'bench:smoke', cwd: root, args: ['run', 'bench:smoke'] },
   ...packageTasks(),
 ];

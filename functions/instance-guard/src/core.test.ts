@@ -1,14 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from '@jest/globals';
+import { fixture } from '@reflex/events/fixtures';
 import { type Ec2StateChange, Ec2StateChangeSchema, StopInstancesCallSchema } from '@reflex/events';
 import { guard, recentRestarts } from './core';
 import { GuardConfigSchema } from './manifest';
 import type { InstancesPort, InstanceView, StartResult } from './ports';
 
 // The EC2 documentation's sample state change (packages/events/fixtures/SOURCES.md), moved to "stopped".
-const sample = JSON.parse(
-  readFileSync(new URL('../../../packages/events/fixtures/ec2/instance-state-change.json', import.meta.url), 'utf8'),
-);
+const sample = fixture('ec2/instance-state-change.json');
 const stoppedEvent = (): Ec2StateChange => {
   const event = structuredClone(sample);
   event.detail.state = 'stopped';
@@ -203,7 +201,7 @@ describe('guard and StopInstances calls', () => {
   // The CloudTrail documentation's StopInstances record (Alice stops i-ebeaf9e2).
   const call = () =>
     StopInstancesCallSchema.parse(
-      JSON.parse(readFileSync(new URL('../../../packages/events/fixtures/cloudtrail/stop-instances.json', import.meta.url), 'utf8')),
+      fixture('cloudtrail/stop-instances.json'),
     );
 
   it('records on a protected instance who stopped it and when', async () => {

@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
+import { fixture } from '@reflex/events/fixtures';
 import { compilePattern } from '@reflex/event-patterns';
 import { eventPatterns } from '@reflex/manifest';
 import { manifest } from './manifest';
 
 // Real sample events (packages/events/fixtures/SOURCES.md), cloned and changed for near-misses.
-const fixture = (path: string) =>
-  JSON.parse(readFileSync(new URL(`../../../packages/events/fixtures/${path}`, import.meta.url), 'utf8'));
 const [pattern, stopCall] = eventPatterns(manifest).map((p) => compilePattern(p));
 const stopped = () => {
   const event = fixture('ec2/instance-state-change.json');

@@ -1,14 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from '@jest/globals';
+import { fixture } from '@reflex/events/fixtures';
 import { type ScheduledEvent, ScheduledEventSchema } from '@reflex/events';
 import { plan, scheduler } from './core';
 import { SchedulerConfigSchema } from './manifest';
 import type { BatchResult, ScheduledInstance, SchedulerPort } from './ports';
 
 // The Lambda guide's sample Scheduled Event (packages/events/fixtures/SOURCES.md), moved to the run's time.
-const sample = JSON.parse(
-  readFileSync(new URL('../../../packages/events/fixtures/scheduled/scheduled-event.json', import.meta.url), 'utf8'),
-);
+const sample = fixture('scheduled/scheduled-event.json');
 const runAt = (time: string): ScheduledEvent => ScheduledEventSchema.parse({ ...structuredClone(sample), time });
 
 const EVERY_DAY = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
+import { fixture } from '@reflex/events/fixtures';
 import { type Ec2StateChange, Ec2StateChangeSchema, type IpamInstanceMessage } from '@reflex/events';
 import { enrich } from './core';
 import type { InstanceChange } from './ports';
 
 const event: Ec2StateChange = Ec2StateChangeSchema.parse(
-  JSON.parse(readFileSync(new URL('../../../packages/events/fixtures/ec2/instance-state-change.json', import.meta.url), 'utf8')),
+  fixture('ec2/instance-state-change.json'),
 );
 
 /** What DescribeInstances would make of a change: one interface in one subnet of one VPC. */

@@ -1,13 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
+import { fixture } from '@reflex/events/fixtures';
 import { compilePattern } from '@reflex/event-patterns';
 import { Ec2InstanceStateSchema } from '@reflex/events';
 import { eventPatterns } from '@reflex/manifest';
 import { manifest } from './manifest';
 
-const stateChange = JSON.parse(
-  readFileSync(new URL('../../../packages/events/fixtures/ec2/instance-state-change.json', import.meta.url), 'utf8'),
-);
+const stateChange = fixture('ec2/instance-state-change.json');
 const [pattern] = eventPatterns(manifest).map((p) => compilePattern(p));
 
 describe('ipam-enricher manifest', () => {

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
+import { fixture } from '@reflex/events/fixtures';
 import { type ScheduledEvent, ScheduledEventSchema } from '@reflex/events';
 import type { DriftKind, DriftReport, Ec2Snapshot } from '@reflex/ipam';
 import { reconcileOnSchedule } from './core';
 
 const event: ScheduledEvent = ScheduledEventSchema.parse(
-  JSON.parse(readFileSync(new URL('../../../packages/events/fixtures/scheduled/scheduled-event.json', import.meta.url), 'utf8')),
+  fixture('scheduled/scheduled-event.json'),
 );
 
 const counts = (partial: Partial<Record<DriftKind, number>> = {}): Record<DriftKind, number> => ({

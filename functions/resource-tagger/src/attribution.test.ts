@@ -1,12 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
+import { fixture } from '@reflex/events/fixtures';
 import { UserIdentitySchema } from '@reflex/events';
 import { attributeCreator } from './attribution';
 
 // The userIdentity cases of packages/events/fixtures/cloudtrail/user-identity (SOURCES.md says which are
 // documented as published and which were composed from documented parts).
 const identityCase = (name: string) => {
-  const raw = JSON.parse(readFileSync(new URL(`../../../packages/events/fixtures/cloudtrail/user-identity/${name}.json`, import.meta.url), 'utf8'));
+  const raw = fixture(`cloudtrail/user-identity/${name}.json`);
   return { ...raw, userIdentity: UserIdentitySchema.parse(raw.userIdentity) };
 };
 

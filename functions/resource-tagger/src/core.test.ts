@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from '@jest/globals';
+import { fixture } from '@reflex/events/fixtures';
 import { type AwsApiCall, AwsApiCallSchema } from '@reflex/events';
 import { tagCreated } from './core';
 import { TaggerConfigSchema } from './manifest';
 import type { NetworkTagsPort, TagResult } from './ports';
 import type { Tags } from './resources';
 
-const fixture = (path: string) => JSON.parse(readFileSync(new URL(`../../../packages/events/fixtures/${path}`, import.meta.url), 'utf8'));
 // The CreateSubnet record (assumed role RoleToBeAssumed/MySessionName) creates subnet-0397b6c47c42e4dc0 in vpc-06b7830650EXAMPLE.
 const SUBNET = 'subnet-0397b6c47c42e4dc0';
 const VPC = 'vpc-06b7830650EXAMPLE';

@@ -1,13 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
+import { fixture } from '@reflex/events/fixtures';
 import { AwsApiCallSchema, type CloudTrailDetail } from '@reflex/events';
 import { createdResources } from './created';
 
-const fixture = (path: string) =>
-  AwsApiCallSchema.parse(JSON.parse(readFileSync(new URL(`../../../packages/events/fixtures/${path}`, import.meta.url), 'utf8')));
+const parsed = (path: string) => AwsApiCallSchema.parse(fixture(path));
 /** The documented CreateSubnet record as another call, with that call's request and response. */
 const call = (eventName: string, responseElements: unknown, requestParameters: unknown = {}): CloudTrailDetail => ({
-  ...structuredClone(fixture('cloudtrail/create-subnet.json').detail),
+  ...structuredClone(parsed('cloudtrail/create-subnet.json').detail),
   eventName,
   requestParameters,
   responseElements,
@@ -15,13 +14,13 @@ const call = (eventName: string, responseElements: unknown, requestParameters: u
 
 describe('createdResources', () => {
   it('reads the subnet and its VPC from the documented CreateSubnet response', () => {
-    expect(createdResources(fixture('cloudtrail/create-subnet.json').detail)).toEqual([
+    expect(createdResources(parsed('cloudtrail/create-subnet.json').detail)).toEqual([
       { id: 'subnet-0397b6c47c42e4dc0', type: 'subnet', parent: { id: 'vpc-06b7830650EXAMPLE', type: 'vpc' } },
     ]);
   });
 
   it('reads a VPC, which has no parent', () => {
-    expect(createdResources(fixture('cloudtrail/create-vpc.json').detail)).toEqual([{ id: 'vpc-06b7830650EXAMPLE', type: 'vpc' }]);
+    expect(createdResources(parsed('cloudtrail/create-vpc.json').detail)).toEqual([{ id: 'vpc-06b7830650EXAMPLE', type: 'vpc' }]);
   });
 
   it('takes the VPC of a security group from the request, since the response names only the group', () => {
@@ -60,7 +59,7 @@ describe('createdResources', () => {
   });
 
   it('gives nothing for a failed call, a call it does not handle, or a response without ids', () => {
-    const failed = { ...fixture('cloudtrail/create-subnet.json').detail, errorCode: 'Client.InvalidParameterValue' };
+    const failed = { ...parsed('cloudtrail/create-subnet.json').detail, errorCode: 'Client.InvalidParameterValue' };
     expect(createdResources(failed)).toEqual([]);
     expect(createdResources(call('CreateTags', { _return: true }))).toEqual([]);
     expect(createdResources(call('CreateSubnet', null))).toEqual([]);

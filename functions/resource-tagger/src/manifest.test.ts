@@ -1,13 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
+import { fixture } from '@reflex/events/fixtures';
 import { compilePattern } from '@reflex/event-patterns';
 import { eventPatterns } from '@reflex/manifest';
 import { CREATE_CALL_NAMES } from './created';
 import { manifest, TaggerConfigSchema } from './manifest';
 
 // Documented CloudTrail shapes (packages/events/fixtures/SOURCES.md), cloned and changed for near-misses.
-const fixture = (path: string) =>
-  JSON.parse(readFileSync(new URL(`../../../packages/events/fixtures/${path}`, import.meta.url), 'utf8'));
 const [pattern] = eventPatterns(manifest).map((p) => compilePattern(p));
 const createSubnet = () => fixture('cloudtrail/create-subnet.json');
 const withIdentity = (event: any, identityFixture: string) => {

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it } from '@jest/globals';
+import { fixture } from '@reflex/events/fixtures';
 import {
   type AwsApiCall,
   AwsApiCallSchema,
@@ -15,8 +15,6 @@ import { type ActionEmitter, MemoryEmitter } from './emitter';
 import { ConfigError } from './errors';
 import { type ActionReport, type EventHandler, type ReflexRuntime, reflexHandler } from './handler';
 
-const fixture = (path: string) =>
-  JSON.parse(readFileSync(new URL(`../../events/fixtures/${path}`, import.meta.url), 'utf8'));
 const stateChange = fixture('ec2/instance-state-change.json');
 const stopInstances = fixture('cloudtrail/stop-instances.json');
 

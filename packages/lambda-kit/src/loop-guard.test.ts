@@ -1,13 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
+import { fixture } from '@reflex/events/fixtures';
 import { causedByOwnRole, roleNameOf } from './loop-guard';
 
-const stopInstances = JSON.parse(
-  readFileSync(new URL('../../events/fixtures/cloudtrail/stop-instances.json', import.meta.url), 'utf8'),
-);
-const stateChange = JSON.parse(
-  readFileSync(new URL('../../events/fixtures/ec2/instance-state-change.json', import.meta.url), 'utf8'),
-);
+const stopInstances = fixture('cloudtrail/stop-instances.json');
+const stateChange = fixture('ec2/instance-state-change.json');
 
 describe('roleNameOf', () => {
   it('is the name of a role ARN', () => {

@@ -5,7 +5,6 @@ import {
   type EC2Client,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { tagList } from '@reflex/lambda-kit';
 
 /**
  * Launches `count` instances in the local AWS from its first Amazon image (in `subnetId`, else the default
@@ -34,7 +33,7 @@ export async function launchInstances(
   const ids = (run.Instances ?? []).map((i) => i.InstanceId!);
   if (ids.length !== tags.length) throw new Error(`RunInstances returned ${ids.length} instances, not ${tags.length}`);
   for (const [i, id] of ids.entries()) {
-    const entries = tagList(tags[i]!);
+    const entries = Object.entries(tags[i]!).map(([Key, Value]) => ({ Key, Value }));
     if (entries.length > 0) await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: entries }));
   }
   return ids;

@@ -1,5 +1,4 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { lazySdk, type LoadedSdk } from '@reflex/lambda-kit';
 import { localClientConfig } from './aws-env';
 import { type LocalAws, startMoto } from './moto';
 
@@ -8,8 +7,8 @@ export interface LocalEc2 {
   readonly aws: LocalAws;
   /** For arranging and checking: launch, tag, describe. */
   readonly ec2: EC2Client;
-  /** What an adapter takes (`new Ec2Instances(dryRun, loadEc2)`): the SDK loaded lazily, as in Lambda. */
-  readonly loadEc2: () => Promise<LoadedSdk<typeof import('@aws-sdk/client-ec2'), EC2Client>>;
+  /** What an adapter takes (`new Ec2Instances(dryRun, loadEc2)`) in place of its lazy loader: the SDK and a client of moto. */
+  readonly loadEc2: () => Promise<{ readonly sdk: typeof import('@aws-sdk/client-ec2'); readonly client: EC2Client }>;
   stop(): Promise<void>;
 }
 
@@ -24,13 +23,16 @@ export interface LocalEc2 {
 export async function startLocalEc2(): Promise<LocalEc2> {
   const aws = await startMoto();
   const ec2 = new EC2Client(localClientConfig(aws.endpoint));
-  const loadEc2 = lazySdk(async () => import('@aws-sdk/client-ec2'), (sdk) => new sdk.EC2Client(localClientConfig(aws.endpoint)));
+  const sdk = await import('@aws-sdk/client-ec2');
+  const loaded = { sdk, client: new sdk.EC2Client(localClientConfig(aws.endpoint)) };
+  const loadEc2 = async () => loaded;
   return {
     aws,
     ec2,
     loadEc2,
     async stop() {
       ec2.destroy();
+      loaded.client.destroy();
       await aws.stop();
     },
   };
