@@ -1,6 +1,6 @@
+import { type Cidr, inCidr, parseCidr } from '@reflex/ip';
 import { EventTooDeepError, InvalidPatternError, MAX_EVENT_DEPTH } from './errors';
 import { canonicalNumber, canonicalOf, ExactNumber, parseJson } from './json';
-import { type Cidr, inCidr, parseCidr } from './ip';
 
 /** A leaf value of an event: what EventBridge matches against. */
 export type Scalar = string | number | boolean | null | ExactNumber;

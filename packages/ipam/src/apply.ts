@@ -1,4 +1,5 @@
 import type { IpamInstanceMessage, IpamSubnet, IpamVpc } from '@reflex/events';
+import { normalizeIp } from '@reflex/ip';
 import { type Db, IpamError, type Queryable } from './db';
 
 /** What `applyMessage` did with a message. */
@@ -424,36 +425,16 @@ async function writeDevices(
 
 /**
  * The rows that inserting `wanted` into interfaces without live addresses adds: the first of each
- * (interface, address, kind), with the address as PostgreSQL's `host()` prints it; undefined when an
- * address is not in a form this can spell as PostgreSQL does (the statement then returns what it added).
+ * (interface, address, kind), with the address as PostgreSQL's `host()` prints it (`normalizeIp`); undefined
+ * when an address is in a form `normalizeIp` does not read (the statement then returns what it added).
  */
 function addedToFresh(wanted: readonly (Returned & { event_time: string })[]): Returned[] | undefined {
   const out = new Map<string, Returned>();
   for (const w of wanted) {
-    const address = hostText(w.address);
+    const address = normalizeIp(w.address);
     if (address === undefined) return undefined;
     const key = `${w.interface_id} ${address} ${w.kind}`;
     if (!out.has(key)) out.set(key, { instance_id: w.instance_id, interface_id: w.interface_id, address, kind: w.kind });
   }
   return [...out.values()];
-}
-
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
-/**
- * An address as PostgreSQL's `host(inet)` prints it, or undefined where unsure. IPv4: dotted decimal without
- * leading zeros, as given. IPv6: lowercase, the longest run of two or more zero groups (the first of equals)
- * as `::` — the WHATWG URL serialisation, which is the same, except for the IPv4-compatible and IPv4-mapped
- * forms that PostgreSQL prints with a dotted quad (left to PostgreSQL).
- */
-export function hostText(address: string): string | undefined {
-  if (IPV4.test(address)) return address;
-  if (!address.includes(':') || address.includes('.') || address.includes('%')) return undefined;
-  let host: string;
-  try {
-    host = new URL(`http://[${address}]/`).hostname.slice(1, -1);
-  } catch {
-    return undefined;
-  }
-  return /^::(ffff:)?[0-9a-f]{1,4}:[0-9a-f]{1,4}$/.test(host) ? undefined : host;
 }

@@ -1,4 +1,5 @@
 import type { IpamInstanceMessage } from '@reflex/events';
+import { normalizeCidr, normalizeIp } from '@reflex/ip';
 import { applyMessages, upsertNetworks } from '../apply';
 import { type Db, describeError } from '../db';
 import type { Ec2Snapshot } from './inventory';
@@ -311,7 +312,7 @@ function compare(d: StoredDevice, store: StoreView, m: IpamInstanceMessage): str
   const listedEnis = new Set(m.interfaces.map((e) => e.interfaceId));
   for (const id of storedEnis.keys()) if (!listedEnis.has(id)) out.push(`interface ${id} detached`);
 
-  const addressKey = (kind: string, address: string, eni: string) => `${kind} ${canonicalIp(address)} on ${eni}`;
+  const addressKey = (kind: string, address: string, eni: string) => `${kind} ${normalizeIp(address) ?? address} on ${eni}`;
   const storedAddresses = new Set((store.addresses.get(d.instance_id) ?? []).map((a) => addressKey(a.kind, a.address, a.interface_id)));
   const wanted = new Set(
     m.interfaces.flatMap((e) => [
@@ -360,17 +361,8 @@ export function formatDriftReport(report: DriftReport): string {
   return lines.join('\n');
 }
 
-const key = (resourceId: string, cidr: string) => `${resourceId} ${canonicalCidr(cidr)}`;
-
-/** One spelling per IPv6 address (the store's and EC2's may differ in zeros and case). */
-function canonicalIp(address: string): string {
-  return address.includes(':') ? new URL(`http://[${address}]/`).hostname.slice(1, -1) : address;
-}
-
-function canonicalCidr(cidr: string): string {
-  const [address, length] = cidr.split('/');
-  return `${canonicalIp(address!)}/${length}`;
-}
+// One spelling per address and block: the store's and EC2's may differ in zeros and case.
+const key = (resourceId: string, cidr: string) => `${resourceId} ${normalizeCidr(cidr) ?? cidr}`;
 
 const time = (v: unknown): number => (v instanceof Date ? v.getTime() : Date.parse(String(v)));
 

@@ -44,6 +44,8 @@ export interface Cidr {
   readonly version: 4 | 6;
   readonly network: bigint;
   readonly mask: bigint;
+  /** The prefix length: 0–32 for IPv4, 0–128 for IPv6. */
+  readonly bits: number;
   /** IPv4 network and mask as unsigned 32-bit numbers (no BigInt on the hot path). */
   readonly network4: number;
   readonly mask4: number;
@@ -62,7 +64,7 @@ export function parseCidr(text: string): Cidr | undefined {
   const all = (1n << BigInt(width)) - 1n;
   const mask = bits === 0 ? 0n : (all >> BigInt(width - bits)) << BigInt(width - bits);
   const network = ip.value & mask;
-  return { version: ip.version, network, mask, network4: Number(network & 0xffffffffn), mask4: Number(mask & 0xffffffffn) };
+  return { version: ip.version, network, mask, bits, network4: Number(network & 0xffffffffn), mask4: Number(mask & 0xffffffffn) };
 }
 
 // Many CIDR conditions test the same event value in a row: parse it once.
@@ -70,7 +72,7 @@ let lastAddress: string | undefined;
 let lastIp: IpValue | undefined;
 let lastV4 = -1;
 
-/** Whether an address string lies in the block. */
+/** Whether an address string lies in the block; false for text that is no address, or one of the other family. */
 export function inCidr(cidr: Cidr, address: string): boolean {
   if (address !== lastAddress) {
     lastAddress = address;
