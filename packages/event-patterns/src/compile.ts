@@ -1,6 +1,6 @@
 import { type Cidr, inCidr, parseCidr } from '@reflex/ip';
 import { EventTooDeepError, InvalidPatternError, MAX_EVENT_DEPTH } from './errors';
-import { canonicalNumber, canonicalOf, ExactNumber, parseJson } from './json';
+import { canonicalNumber, ExactNumber, parseJson } from './json';
 
 /** A leaf value of an event: what EventBridge matches against. */
 export type Scalar = string | number | boolean | null | ExactNumber;
@@ -36,12 +36,13 @@ const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
 const lower = (s: string) => s.toLowerCase();
 
-/** Equality of a pattern number and an event value, exact beyond double precision. */
+/**
+ * Equality of a pattern number and an event value: doubles by value (`5` = `5.0` = `5e0`); a literal no
+ * double holds exactly only with the same literal text, as event-ruler compares it.
+ */
 function numberEquals(pattern: number | ExactNumber): (v: Scalar) => boolean {
-  if (pattern instanceof ExactNumber) {
-    return (v) => v instanceof ExactNumber && v.canonical === pattern.canonical;
-  }
-  return (v) => (typeof v === 'number' ? v === pattern : v instanceof ExactNumber && v.canonical === canonicalOf(pattern));
+  if (pattern instanceof ExactNumber) return (v) => v instanceof ExactNumber && v.literal === pattern.literal;
+  return (v) => v === pattern;
 }
 
 function exactValue(value: unknown, path: string): (v: Scalar) => boolean {
@@ -92,44 +93,72 @@ export function wildcardRegExp(pattern: string, path: string): RegExp {
   return new RegExp(`^${source}$`, 's');
 }
 
-const NUMERIC_OPS = new Set(['=', '<', '<=', '>', '>=']);
+const LOWER_OPS = new Set(['>', '>=']);
+const UPPER_OPS = new Set(['<', '<=']);
 
-function numericMatcher(value: unknown, path: string): (v: Scalar) => boolean {
-  if (!Array.isArray(value) || (value.length !== 2 && value.length !== 4)) {
-    throw new InvalidPatternError(path, 'numeric takes [op, number] or [op, number, op, number]');
+/**
+ * A number `numeric` and numeric `anything-but` can compare: event-ruler's ComparableNumber takes only a
+ * literal that is exactly a double (`0.1`, `5e9`, `2^53` yes; `9007199254740993`, `1E-325`, `1e400` no).
+ */
+function comparable(raw: unknown, path: string, what: string): number {
+  if (raw instanceof ExactNumber) {
+    throw new InvalidPatternError(path, `${what}: ${raw.literal} cannot be compared exactly (not a double; event-ruler refuses it)`);
   }
-  const checks: ((n: number) => boolean)[] = [];
-  let lower = false;
-  let upper = false;
-  for (let i = 0; i < value.length; i += 2) {
-    const op = value[i];
-    const raw = value[i + 1];
-    const n = raw instanceof ExactNumber ? raw.value : raw;
-    if (typeof op !== 'string' || !NUMERIC_OPS.has(op)) {
-      throw new InvalidPatternError(path, `unknown numeric operator ${JSON.stringify(op)} (=, <, <=, >, >=)`);
-    }
-    if (typeof n !== 'number' || !Number.isFinite(n)) {
-      throw new InvalidPatternError(path, `numeric ${op} needs a number, got ${JSON.stringify(raw)}`);
-    }
-    if (op === '=') {
-      if (value.length !== 2) throw new InvalidPatternError(path, 'numeric "=" stands alone');
-      checks.push((x) => x === n);
-    } else if (op === '>' || op === '>=') {
-      if (lower) throw new InvalidPatternError(path, 'numeric takes at most one lower bound');
-      lower = true;
-      checks.push(op === '>' ? (x) => x > n : (x) => x >= n);
-    } else {
-      if (upper) throw new InvalidPatternError(path, 'numeric takes at most one upper bound');
-      upper = true;
-      checks.push(op === '<' ? (x) => x < n : (x) => x <= n);
-    }
-  }
-  return (v) => {
-    const x = v instanceof ExactNumber ? v.value : v;
-    return typeof x === 'number' && checks.every((check) => check(x));
-  };
+  if (typeof raw !== 'number' || !Number.isFinite(raw)) throw new InvalidPatternError(path, `${what} needs a number, got ${JSON.stringify(raw)}`);
+  return raw;
 }
 
+/**
+ * `[op, n]` or `[">"|">=", low, "<"|"<=", high]` with low < high, as event-ruler's JsonRuleCompiler takes them:
+ * the lower bound comes first, and an empty range (`[">", 30, "<", 1]`, `[">=", 1, "<=", 1]`) is refused.
+ */
+function numericMatcher(value: unknown, path: string): (v: Scalar) => boolean {
+  if (!Array.isArray(value) || (value.length !== 2 && value.length !== 4)) {
+    throw new InvalidPatternError(path, 'numeric takes [op, number] or [">"|">=", number, "<"|"<=", number]');
+  }
+  const [op, raw, op2, raw2] = value as unknown[];
+  if (typeof op !== 'string' || !(op === '=' || LOWER_OPS.has(op) || UPPER_OPS.has(op))) {
+    throw new InvalidPatternError(path, `unknown numeric operator ${JSON.stringify(op)} (=, <, <=, >, >=)`);
+  }
+  const n = comparable(raw, path, `numeric ${op}`);
+  if (value.length === 2) {
+    if (op === '=') return (v) => v === n;
+    if (op === '<') return (v) => typeof v === 'number' && v < n;
+    if (op === '<=') return (v) => typeof v === 'number' && v <= n;
+    if (op === '>') return (v) => typeof v === 'number' && v > n;
+    return (v) => typeof v === 'number' && v >= n;
+  }
+  if (op === '=') throw new InvalidPatternError(path, 'numeric "=" stands alone');
+  if (!LOWER_OPS.has(op)) {
+    throw new InvalidPatternError(path, `a numeric range starts with its lower bound (">" or ">="), got ${JSON.stringify(op)}`);
+  }
+  if (typeof op2 !== 'string' || !UPPER_OPS.has(op2)) {
+    throw new InvalidPatternError(path, `a numeric range ends with its upper bound ("<" or "<="), got ${JSON.stringify(op2)}`);
+  }
+  const m = comparable(raw2, path, `numeric ${op2}`);
+  if (!(n < m)) throw new InvalidPatternError(path, `numeric range is empty: lower bound ${n} is not below upper bound ${m}`);
+  const above = op === '>' ? (x: number) => x > n : (x: number) => x >= n;
+  const below = op2 === '<' ? (x: number) => x < m : (x: number) => x <= m;
+  return (v) => typeof v === 'number' && above(v) && below(v);
+}
+
+/** A string or a non-empty list of strings, as anything-but's operators take them. */
+function stringList(value: unknown, path: string, what: string, nonEmpty: boolean): string[] {
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length === 0) throw new InvalidPatternError(path, `anything-but ${what} needs at least one value`);
+  return list.map((x, i) => {
+    const at = Array.isArray(value) ? `${path}[${i}]` : path;
+    const text = stringOf(x, at, `anything-but ${what}`);
+    if (nonEmpty && text === '') throw new InvalidPatternError(at, `anything-but ${what} may not be empty`);
+    return text;
+  });
+}
+
+/**
+ * `anything-but`: a string, a number, a list of either, or one of prefix, suffix, equals-ignore-case and
+ * wildcard with a string or a list of strings. The operator forms exclude strings only: a number, true, false
+ * or null in the event is "anything but" them (event-ruler matches it).
+ */
 function anythingBut(value: unknown, path: string): (v: Scalar) => boolean {
   if (isPlainObject(value)) {
     const keys = Object.keys(value);
@@ -139,25 +168,20 @@ function anythingBut(value: unknown, path: string): (v: Scalar) => boolean {
     const at = join(path, key);
     switch (key) {
       case 'prefix': {
-        const p = stringOf(inner, at, 'prefix');
-        if (p === '') throw new InvalidPatternError(at, 'anything-but prefix may not be empty');
-        return (v) => typeof v === 'string' && !v.startsWith(p);
+        const list = stringList(inner, at, key, true);
+        return (v) => typeof v !== 'string' || !list.some((p) => v.startsWith(p));
       }
       case 'suffix': {
-        const s = stringOf(inner, at, 'suffix');
-        if (s === '') throw new InvalidPatternError(at, 'anything-but suffix may not be empty');
-        return (v) => typeof v === 'string' && !v.endsWith(s);
+        const list = stringList(inner, at, key, true);
+        return (v) => typeof v !== 'string' || !list.some((s) => v.endsWith(s));
       }
       case 'equals-ignore-case': {
-        const list = (Array.isArray(inner) ? inner : [inner]).map((x, i) => lower(stringOf(x, `${at}[${i}]`, key)));
-        if (list.length === 0) throw new InvalidPatternError(at, 'needs at least one value');
-        const set = new Set(list);
-        return (v) => typeof v === 'string' && !set.has(lower(v));
+        const set = new Set(stringList(inner, at, key, false).map(lower));
+        return (v) => typeof v !== 'string' || !set.has(lower(v));
       }
       case 'wildcard': {
-        const list = (Array.isArray(inner) ? inner : [inner]).map((x, i) => wildcardRegExp(stringOf(x, `${at}[${i}]`, key), at));
-        if (list.length === 0) throw new InvalidPatternError(at, 'needs at least one value');
-        return (v) => typeof v === 'string' && !list.some((re) => re.test(v));
+        const list = stringList(inner, at, key, false).map((w) => wildcardRegExp(w, at));
+        return (v) => typeof v !== 'string' || !list.some((re) => re.test(v));
       }
       default:
         throw new InvalidPatternError(at, `anything-but does not take "${key}" (prefix, suffix, equals-ignore-case, wildcard)`);
@@ -169,8 +193,12 @@ function anythingBut(value: unknown, path: string): (v: Scalar) => boolean {
   if (kinds.size !== 1 || !(kinds.has('string') || kinds.has('number'))) {
     throw new InvalidPatternError(path, 'anything-but takes strings or numbers (not both), or one operator object');
   }
-  const equals = values.map((x, i) => exactValue(x, `${path}[${i}]`));
-  return (v) => !equals.some((eq) => eq(v));
+  if (kinds.has('string')) {
+    const set = new Set(values as string[]);
+    return (v) => typeof v !== 'string' || !set.has(v);
+  }
+  const numbers = new Set(values.map((x, i) => comparable(x, Array.isArray(value) ? `${path}[${i}]` : path, 'anything-but')));
+  return (v) => typeof v !== 'number' || !numbers.has(v);
 }
 
 function operator(element: Record<string, unknown>, path: string): { test?: (v: Scalar) => boolean; exists?: boolean } {

@@ -12,6 +12,9 @@
 //   "Filter is not an object", "\"x\" must be an object or an array", "Empty arrays are not allowed",
 //   "Empty objects are not allowed", "Unrecognized match type", "Only one key allowed in match expression",
 //   "Unrecognized numeric range operator", "Value of > must be numeric", "Bad numeric range operator",
+//   "Too many elements in numeric expression" (a lower bound after an upper one), Range.java's "Bottom must be
+//   less than top" (a range whose bounds are reversed or equal), ComparableNumber.java's "Cannot compare
+//   number" (a literal no double holds exactly: 1E-325, 2^53 + 1, 1e309; checked against event-ruler 2.0.1),
 //   "exists match pattern must be either true or false.", "It must be an Array followed with $or.",
 //   "There must have at least 2 Objects in $or relationship.", "Only JSON object is allowed in array of $or",
 //   "Inside anything but list, either all values are number or string", "Null prefix/suffix not allowed",
@@ -147,6 +150,48 @@ describe('numeric', () => {
   it('rejects an operator with no operand', () => {
     expectNamed(compileError({ detail: { severity: [{ numeric: ['>'] }] } }), 'detail.severity');
   });
+
+  it('rejects a range whose bounds are in the wrong order ([">", 30, "<", 1])', () => {
+    const error = compileError({ detail: { severity: [{ numeric: ['>', 30, '<', 1] }] } });
+    expectNamed(error, 'detail.severity');
+    expect(error.reason).toContain('empty');
+  });
+
+  it('rejects a range whose bounds are equal ([">", 1, "<", 1])', () => {
+    expectNamed(compileError({ detail: { severity: [{ numeric: ['>', 1, '<', 1] }] } }), 'detail.severity');
+  });
+
+  it('rejects equal bounds even when both are closed ([">=", 1, "<=", 1])', () => {
+    expectNamed(compileError({ detail: { severity: [{ numeric: ['>=', 1, '<=', 1] }] } }), 'detail.severity');
+  });
+
+  it('rejects a lower bound given after an upper one (["<", 5, ">", 1])', () => {
+    const error = compileError({ detail: { severity: [{ numeric: ['<', 5, '>', 1] }] } });
+    expectNamed(error, 'detail.severity');
+    expect(error.reason).toContain('lower bound');
+  });
+
+  it('rejects two upper bounds (["<", 5, "<=", 6])', () => {
+    expectNamed(compileError({ detail: { severity: [{ numeric: ['<', 5, '<=', 6] }] } }), 'detail.severity');
+  });
+
+  it('rejects 1E-325, which no double holds (it would round to 0)', () => {
+    const error = compileError('{"detail":{"severity":[{"numeric":["<",1E-325]}]}}');
+    expectNamed(error, 'detail.severity');
+    expect(error.reason).toContain('1E-325');
+  });
+
+  it('rejects an integer beyond 2^53 that no double holds (9007199254740993)', () => {
+    expectNamed(compileError('{"detail":{"severity":[{"numeric":["=",9007199254740993]}]}}'), 'detail.severity');
+  });
+
+  it('rejects a number beyond the largest double (1e309)', () => {
+    expectNamed(compileError('{"detail":{"severity":[{"numeric":[">",0,"<",1e309]}]}}'), 'detail.severity');
+  });
+
+  it('rejects more decimals than a double holds (0.3000000000000000444)', () => {
+    expectNamed(compileError('{"detail":{"severity":[{"numeric":[">",0.3000000000000000444]}]}}'), 'detail.severity');
+  });
 });
 
 describe('cidr', () => {
@@ -205,13 +250,31 @@ describe('anything-but', () => {
   });
 
   // event-ruler JsonRuleCompiler: "Null prefix/suffix not allowed" (an empty anything-but prefix/suffix would
-  // exclude every string, so the rule could never match).
+  // exclude every string).
   it('rejects an empty prefix', () => {
     expectNamed(compileError({ region: [{ 'anything-but': { prefix: '' } }] }), 'region');
   });
 
   it('rejects an empty suffix', () => {
     expectNamed(compileError({ region: [{ 'anything-but': { suffix: '' } }] }), 'region');
+  });
+
+  it('rejects a number no double holds (9007199254740993) in a numeric list', () => {
+    expectNamed(compileError('{"detail":{"severity":[{"anything-but":[1,9007199254740993]}]}}'), 'detail.severity');
+  });
+
+  it('rejects an empty list of prefixes', () => {
+    expectNamed(compileError({ region: [{ 'anything-but': { prefix: [] } }] }), 'region');
+  });
+
+  it('rejects an empty prefix in a list of prefixes', () => {
+    const error = compileError({ region: [{ 'anything-but': { prefix: ['us-', ''] } }] });
+    expectNamed(error, 'region');
+    expect(error.path).toBe('region[0].anything-but.prefix[1]');
+  });
+
+  it('rejects a non-string in a list of suffixes', () => {
+    expectNamed(compileError({ source: [{ 'anything-but': { suffix: ['.ec2', 5] } }] }), 'source');
   });
 
   it('rejects an operator anything-but does not support (numeric)', () => {

@@ -16,14 +16,17 @@
 //   Anything-but, Numeric, IP Address, Exists matching), "And and Or Relationship among fields with Ruler"
 //   ($or), "JSON text matching", "JSON Array Matching" (rulesForJSONEvent array-consistent matching).
 // - aws/event-ruler src/main/.../JsonRuleCompiler.java (a number in a pattern matches both as literal text and
-//   as a ComparableNumber, so 5 matches 5.0 and 3e2 matches 300; ComparableNumber only covers -5e9..5e9, so
-//   larger literals match by their exact text) and CIDR.java (IPv4/IPv6 parsing of event strings).
+//   as a ComparableNumber, so 5 matches 5.0 and 3e2 matches 300; ComparableNumber takes any literal that is
+//   exactly a double, so others — 2^53 + 1, 1E-325 — match only by their exact text and never `numeric`) and
+//   CIDR.java (IPv4/IPv6 parsing of event strings).
+// - Cases marked "event-ruler 2.0.1" were run on event-ruler 2.0.1 (built from source, Jackson 2.22) with the
+//   same pattern and event, and give the same answer there.
 //
 // Events are the AWS-published samples in packages/events/fixtures (see fixtures/SOURCES.md), cloned and
 // mutated per test.
 
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { compilePattern } from './index';
 
 const fixtureText = (name: string): string =>
@@ -424,6 +427,45 @@ describe('anything-but', () => {
   it('prefix does not match a missing field', () => {
     expect(matches({ detail: { reason: [{ 'anything-but': { prefix: 'User' } }] } }, ec2())).toBe(false);
   });
+
+  it('a number list matches an event number no double holds (9007199254740993 is not 5; event-ruler 2.0.1)', () => {
+    expect(matches({ detail: { sequence: [{ 'anything-but': [5] }] } }, ec2TextWithNumber('sequence', '9007199254740993'))).toBe(true);
+  });
+
+  it('a list of prefixes matches a value with none of them (event-ruler 2.0.1)', () => {
+    expect(matches({ region: [{ 'anything-but': { prefix: ['eu-', 'ap-'] } }] }, ec2())).toBe(true);
+  });
+
+  it('a list of prefixes does not match a value with any of them', () => {
+    expect(matches({ region: [{ 'anything-but': { prefix: ['eu-', 'us-'] } }] }, ec2())).toBe(false);
+  });
+
+  it('a list of suffixes matches a value with none of them', () => {
+    expect(matches({ source: [{ 'anything-but': { suffix: ['.s3', '.rds'] } }] }, ec2())).toBe(true);
+  });
+
+  it('a list of suffixes does not match a value with any of them', () => {
+    expect(matches({ source: [{ 'anything-but': { suffix: ['.s3', '.ec2'] } }] }, ec2())).toBe(false);
+  });
+
+  it('a list of prefixes matches an event array with one value outside them', () => {
+    const event = ec2();
+    event.resources = ['arn:aws:ec2:us-east-1:123456789012:instance/i-1', 'arn:aws:s3:::bucket'];
+    expect(matches({ resources: [{ 'anything-but': { prefix: ['arn:aws:ec2:', 'arn:aws:rds:'] } }] }, event)).toBe(true);
+  });
+
+  it('prefix, suffix, equals-ignore-case and wildcard match a number: it is not a string they exclude (event-ruler 2.0.1)', () => {
+    for (const operator of [{ prefix: '2' }, { suffix: ['2'] }, { 'equals-ignore-case': '2' }, { wildcard: '*' }]) {
+      expect(matches({ detail: { severity: [{ 'anything-but': operator }] } }, guardduty())).toBe(true);
+    }
+  });
+
+  it('a prefix matches true and null (event-ruler 2.0.1)', () => {
+    const event = guardduty();
+    event.detail.service.archived = true;
+    expect(matches({ detail: { service: { archived: [{ 'anything-but': { prefix: 't' } }] } } }, event)).toBe(true);
+    expect(matches({ detail: { resource: { instanceDetails: { platform: [{ 'anything-but': { prefix: 'n' } }] } } } }, guardduty())).toBe(true);
+  });
 });
 
 describe('numeric', () => {
@@ -553,6 +595,25 @@ describe('numeric', () => {
     const event = ec2();
     event.detail['x-limit'] = 301.8;
     expect(matches({ detail: { 'x-limit': [{ numeric: ['>', 301.8] }] } }, event)).toBe(false);
+  });
+
+  it('takes the bounds event-ruler takes: 2^53, 0.1, the largest double (event-ruler 2.0.1)', () => {
+    const event = ec2TextWithNumber('attempt', '0.2');
+    expect(matches('{"detail":{"attempt":[{"numeric":[">",0.1,"<",9007199254740992]}]}}', event)).toBe(true);
+    expect(matches('{"detail":{"attempt":[{"numeric":["<",1.7976931348623157e308]}]}}', event)).toBe(true);
+  });
+
+  it('does not match an event number no double holds (9007199254740993 is not > 0; event-ruler 2.0.1)', () => {
+    const event = ec2TextWithNumber('sequence', '9007199254740993');
+    expect(matches({ detail: { sequence: [{ numeric: ['>', 0] }] } }, event)).toBe(false);
+  });
+
+  it('does not match an event number that underflows (1E-325 is not = 0; event-ruler 2.0.1)', () => {
+    expect(matches({ detail: { attempt: [{ numeric: ['=', 0] }] } }, ec2TextWithNumber('attempt', '1E-325'))).toBe(false);
+  });
+
+  it('does not match an event number beyond the largest double (1e400 is not > 0)', () => {
+    expect(matches({ detail: { attempt: [{ numeric: ['>', 0] }] } }, ec2TextWithNumber('attempt', '1e400'))).toBe(false);
   });
 
   it('matches if any element of a numeric event array is in range', () => {
@@ -894,6 +955,31 @@ describe('pattern and event as JSON text', () => {
   it('a literal beyond 2^53 in event text matches the same literal in the pattern text', () => {
     const event = ec2TextWithNumber('sequence', '9007199254740993');
     expect(matches('{"detail":{"sequence":[9007199254740993]}}', event)).toBe(true);
+  });
+
+  it('reads strings of 16+ digits (instance id i-00000000000000059) with plain JSON.parse, not the 5x slower reviver', () => {
+    const event = ec2();
+    event.detail['instance-id'] = 'i-00000000000000059';
+    event.detail.owner = '0000000000000000123';
+    const text = JSON.stringify(event);
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      expect(compilePattern({ detail: { 'instance-id': ['i-00000000000000059'] } }).explain(text).matched).toBe(true);
+      expect(parse.mock.calls.map((call) => call.length)).toEqual([1]);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it('keeps a 16+ digit number exact next to strings of digits, and a string with ":" and 16 digits a string', () => {
+    const event = ec2TextWithNumber('sequence', '9007199254740993').replace('"pending"', '"x:12345678901234567"');
+    const pattern = compilePattern({ detail: { sequence: [{ numeric: ['>', 0] }], state: ['x:12345678901234567'] } });
+    expect(pattern.explain(event).failures.map((f) => f.path)).toEqual(['detail.sequence']);
+  });
+
+  it('a literal beyond 2^53 matches only the same text: not 9007199254740993.0 (event-ruler 2.0.1)', () => {
+    const event = ec2TextWithNumber('sequence', '9007199254740993.0');
+    expect(matches('{"detail":{"sequence":[9007199254740993]}}', event)).toBe(false);
   });
 
   it('a literal beyond 2^53 in the pattern does not match its double-rounded neighbour 9007199254740992', () => {
