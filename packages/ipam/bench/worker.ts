@@ -12,7 +12,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { localClientConfig, startMoto } from '@reflex/local-aws';
 import { type Db, IpamWorker, SqsQueueSource, migrate, openPglite, openPostgres } from '../src/index';
 import { startPostgres } from '../src/testing/postgres-server';
-import { createQueues, instanceMessage, memorySource, sendAll } from '../src/worker/test-helpers';
+import { instanceMessage } from '../src/test-messages';
+import { createQueues, memorySource, sendAll } from '../src/worker/test-helpers';
 
 const N = Number(process.env.BENCH_N ?? 5000);
 const QUEUES = Number(process.env.BENCH_QUEUES ?? 25);

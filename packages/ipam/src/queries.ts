@@ -1,4 +1,4 @@
-import { type Db, IpamError } from './db';
+import { type Db, IpamError, timeOf } from './db';
 
 /** A VPC or subnet block; `deletedAt` is set once reconciliation found it gone from EC2. */
 export interface NetworkRecord {
@@ -81,7 +81,7 @@ export interface Overlap {
   b: NetworkRecord;
 }
 
-const iso = (v: unknown): string | null => (v == null ? null : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
+const iso = (v: unknown): string | null => (v == null ? null : new Date(timeOf(v)).toISOString());
 
 const NETWORK_COLUMNS = `n.kind, n.resource_id, n.vpc_id, n.cidr::text AS cidr, p.cidr::text AS parent_cidr, n.account, n.region,
   n.deleted_at`;

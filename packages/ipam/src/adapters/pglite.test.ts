@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { applyMessages } from '../apply';
 import type { Db } from '../db';
 import { migrate } from '../migrate';
-import { instanceMessage } from '../worker/test-helpers';
+import { instanceMessage } from '../test-messages';
 import { maintainTables, openPglite } from './pglite';
 
 // Each PGlite open loads the WASM PostgreSQL: seconds on a busy 2-core machine.

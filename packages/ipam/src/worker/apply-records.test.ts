@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import type { Db } from '../db';
 import { show } from '../queries';
 import { applyRecords } from './apply-records';
-import { instanceMessage, memoryLog } from './test-helpers';
+import { instanceMessage } from '../test-messages';
+import { memoryLog } from './test-helpers';
 import { backends, useStore } from '../test-store';
 
 const record = (id: string, body: unknown, receiveCount?: number) => ({

@@ -1,29 +1,9 @@
 // Shared by the worker's tests and its benchmark; not part of the package's API.
-import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { type IpamInstanceMessage, IpamInstanceMessageSchema } from '@reflex/events';
 import type { Db } from '../db';
 import type { WorkerLog } from './apply-records';
 import type { QueueMessage, QueueSource } from './queue-source';
-
-export const running: IpamInstanceMessage = IpamInstanceMessageSchema.parse(
-  JSON.parse(readFileSync(new URL('../../fixtures/enricher/running.json', import.meta.url), 'utf8')),
-);
-
-/** The fixture as the `n`th instance: its own instance, interface and private address; `seconds` later. */
-export function instanceMessage(n: number, seconds = 0): IpamInstanceMessage {
-  const m = structuredClone(running);
-  const hex = (0x10000 + n).toString(16).padStart(17, '0');
-  m.instanceId = `i-${hex}`;
-  m.interfaces[0]!.interfaceId = `eni-${hex}`;
-  m.interfaces[0]!.privateIps = [`10.0.${(n >> 8) & 255}.${n & 255}`];
-  m.interfaces[0]!.publicIps = [];
-  m.interfaces[0]!.ipv6 = [];
-  m.eventTime = new Date(Date.parse(running.eventTime) + seconds * 1000).toISOString();
-  m.version = Date.parse(m.eventTime);
-  return m;
-}
 
 /** The database, with each transaction starting `ms` late: a slow write. */
 export function slowDb(db: Db, ms: number): Db {

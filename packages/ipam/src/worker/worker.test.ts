@@ -7,7 +7,8 @@ import { show } from '../queries';
 import { type QueueMessage, type QueueSource, SqsQueueSource } from './queue-source';
 import { type BatchStats, IpamWorker, type IpamWorkerOptions } from './worker';
 import { backends, useStore } from '../test-store';
-import { countingDb, createQueues, instanceMessage, memoryLog, memorySource, sendAll, slowDb, throttled, waitFor } from './test-helpers';
+import { instanceMessage } from '../test-messages';
+import { countingDb, createQueues, memoryLog, memorySource, sendAll, slowDb, throttled, waitFor } from './test-helpers';
 
 jest.setTimeout(60_000);
 
