@@ -1,8 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { fixture } from '@reflex/events/fixtures';
 import { compilePattern } from '@reflex/event-patterns';
-import { eventPatterns } from '@reflex/manifest';
-import { manifest } from './manifest';
+import { REFLEX_TAGS } from '@reflex/events';
+import * as z from '@reflex/events/zod';
+import { describeIssues, eventPatterns, permissionsOf } from '@reflex/manifest';
+import { GuardConfigSchema, manifest } from './manifest';
 
 // Real sample events (packages/events/fixtures/SOURCES.md), cloned and changed for near-misses.
 const [pattern, stopCall] = eventPatterns(manifest).map((p) => compilePattern(p));
@@ -51,5 +53,55 @@ describe('instance guard StopInstances trigger', () => {
 
   it('does not match StartInstances', () => {
     expect(stopCall!.matches(fixture('cloudtrail/start-instances.json'))).toBe(false);
+  });
+});
+
+describe('instance guard permissions', () => {
+  const custom = GuardConfigSchema.parse({ protectTag: { key: 'Criticality', value: 'high' } });
+  const statements = permissionsOf(manifest, custom);
+  const writes = statements.filter((s) => !s.resources.includes('*'));
+
+  it('reads every instance: DescribeInstances is the only action on "*"', () => {
+    expect(statements.filter((s) => s.resources.includes('*')).flatMap((s) => s.actions)).toEqual(['ec2:DescribeInstances']);
+  });
+
+  it('starts and tags only instances that carry the configured protect tag', () => {
+    expect(writes.flatMap((s) => s.actions)).toEqual(['ec2:StartInstances', 'ec2:CreateTags']);
+    for (const s of writes) {
+      expect(s.conditions).toContainEqual({ test: 'StringEquals', variable: 'aws:ResourceTag/Criticality', values: ['high'] });
+    }
+  });
+
+  it('writes only its ledger tags', () => {
+    const tagging = statements.find((s) => s.actions.includes('ec2:CreateTags'))!;
+    expect(tagging.conditions).toContainEqual({
+      test: 'ForAllValues:StringEquals',
+      variable: 'aws:TagKeys',
+      values: [REFLEX_TAGS.stoppedBy, REFLEX_TAGS.restarts],
+    });
+  });
+});
+
+describe('instance guard config', () => {
+  const problem = (input: unknown) => {
+    const parsed = z.safeParse(GuardConfigSchema, input);
+    return parsed.success ? 'valid' : describeIssues(parsed.error);
+  };
+
+  it('protects instances tagged reflex:protect=true, three restarts an hour, by default', () => {
+    expect(GuardConfigSchema.parse({})).toEqual({
+      protectTag: { key: REFLEX_TAGS.protect, value: 'true' },
+      maxRestartsPerHour: 3,
+      intentWindowMinutes: 30,
+      allowedPrincipals: [],
+    });
+  });
+
+  it('names the field when the protect tag has no key', () => {
+    expect(problem({ protectTag: { key: '', value: 'true' } })).toBe('protectTag.key: Too small: expected string to have >=1 characters');
+  });
+
+  it('names a restart budget beyond its bound', () => {
+    expect(problem({ maxRestartsPerHour: 11 })).toBe('maxRestartsPerHour: Too big: expected number to be <=10');
   });
 });

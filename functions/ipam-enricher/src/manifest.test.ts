@@ -2,8 +2,9 @@ import { describe, expect, it } from '@jest/globals';
 import { fixture } from '@reflex/events/fixtures';
 import { compilePattern } from '@reflex/event-patterns';
 import { Ec2InstanceStateSchema } from '@reflex/events';
-import { eventPatterns } from '@reflex/manifest';
-import { manifest } from './manifest';
+import * as z from '@reflex/events/zod';
+import { describeIssues, eventPatterns, permissionsOf } from '@reflex/manifest';
+import { EnricherConfigSchema, manifest } from './manifest';
 
 const stateChange = fixture('ec2/instance-state-change.json');
 const [pattern] = eventPatterns(manifest).map((p) => compilePattern(p));
@@ -25,6 +26,17 @@ describe('ipam-enricher manifest', () => {
 
   it('sends to the IPAM sync queue and may only describe', () => {
     expect(manifest.sendsTo).toEqual(['ipam-sync']);
-    expect(manifest.permissions({}).flatMap((p) => p.actions).every((a) => a.startsWith('ec2:Describe'))).toBe(true);
+    expect(permissionsOf(manifest, EnricherConfigSchema.parse({})).flatMap((p) => p.actions).every((a) => a.startsWith('ec2:Describe'))).toBe(true);
+  });
+});
+
+describe('ipam-enricher config', () => {
+  it('has nothing to configure', () => {
+    expect(EnricherConfigSchema.parse({})).toEqual({});
+  });
+
+  it('says so when the config is not an object', () => {
+    const parsed = z.safeParse(EnricherConfigSchema, ['describe']);
+    expect(parsed.success ? 'valid' : describeIssues(parsed.error)).toBe('(root): Invalid input: expected object, received array');
   });
 });
