@@ -1,13 +1,8 @@
 import type { ScheduledEvent } from '@reflex/events';
-import type { DriftReport, Ec2Snapshot } from '@reflex/ipam';
-import type { ActionReport, DecisionLog } from '@reflex/lambda-kit';
+import type { ActionReport } from '@reflex/lambda-kit';
+import type { ReconcilerDeps } from './ports';
 
-/** What a reconciliation needs: the account's inventory, and the store to correct. */
-export interface ReconcilerDeps {
-  readonly snapshot: (where: { account: string; region: string }) => Promise<Ec2Snapshot>;
-  readonly reconcile: (snapshot: Ec2Snapshot) => Promise<DriftReport>;
-  readonly log: DecisionLog;
-}
+export type { ReconcilerDeps } from './ports';
 
 /** At most this many drifted resources are named in the Reflex Action; the report in the log has them all. */
 const MAX_TARGETS = 20;

@@ -1,13 +1,9 @@
 import { ScheduledEventSchema } from '@reflex/events';
-import { type Db, Ec2Inventory, openStore, reconcile } from '@reflex/ipam';
-import { ConfigError, lazySdk, reflexHandler } from '@reflex/lambda-kit';
+import { ConfigError, reflexHandler } from '@reflex/lambda-kit';
+import { Ec2Snapshots } from './adapters/ec2';
+import { IpamStore } from './adapters/ipam-store';
 import { reconcileOnSchedule } from './core';
 import { manifest } from './manifest';
-
-const inventory = lazySdk(
-  () => import('@aws-sdk/client-ec2'),
-  (sdk) => new Ec2Inventory(new sdk.EC2Client({})),
-);
 
 export const handler = reflexHandler({
   manifest,
@@ -19,16 +15,12 @@ export const handler = reflexHandler({
         'reflex "ipam-reconciler" config: databaseUrl: required when the function runs (or set consumer: worker and run `reflex ipam worker`)',
       );
     }
-    let db: Promise<Db> | undefined;
-    const store = () =>
-      (db ??= openStore({ url }).catch((error: unknown) => {
-        db = undefined;
-        throw error;
-      }));
+    const ec2 = new Ec2Snapshots();
+    const store = new IpamStore({ url }, dryRun);
     return (event) =>
       reconcileOnSchedule(event, {
-        snapshot: async (where) => (await inventory()).client.snapshot(where),
-        reconcile: async (snapshot) => reconcile(await store(), snapshot, { dryRun }),
+        snapshot: (where) => ec2.snapshot(where),
+        reconcile: (snapshot) => store.reconcile(snapshot),
         log,
       });
   },

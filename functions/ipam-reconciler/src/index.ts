@@ -1,2 +1,3 @@
 export { manifest, ReconcilerConfigSchema } from './manifest';
-export { reconcileOnSchedule, type ReconcilerDeps } from './core';
+export { reconcileOnSchedule } from './core';
+export type { ReconcilerDeps, ReconcilePort, SnapshotPort, Where } from './ports';

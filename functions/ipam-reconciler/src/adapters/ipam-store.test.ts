@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type Db, type Ec2Snapshot, openStore, type StoreLocation } from '@reflex/ipam';
+import { type PostgresServer, startPostgres } from '@reflex/ipam/testing';
+import { IpamStore } from './ipam-store';
+
+const opened: Db[] = [];
+let server: PostgresServer;
+beforeAll(async () => (server = await startPostgres()), 60_000);
+afterAll(async () => {
+  for (const db of opened) await db.close();
+  await server?.stop();
+});
+
+/** openStore, counting its calls; the first `failures` calls fail as an unreachable server does. */
+function counted(failures = 0) {
+  const opener = {
+    opens: 0,
+    open: async (location: StoreLocation) => {
+      if (++opener.opens <= failures) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+      const db = await openStore(location);
+      opened.push(db);
+      return db;
+    },
+  };
+  return opener;
+}
+
+/** An account whose one VPC the store has never seen. */
+const snapshot = (account: string): Ec2Snapshot => ({
+  account,
+  region: 'eu-west-1',
+  observedAt: '2026-03-01T10:00:00.000Z',
+  vpcs: [{ vpcId: 'vpc-0aaaaaaaaaaaaaaa1', cidrs: ['10.0.0.0/16'] }],
+  subnets: [],
+  messages: [],
+});
+
+describe('IpamStore (against a PostgreSQL server)', () => {
+  it('in dry-run reports the drift and writes nothing', async () => {
+    const store = new IpamStore({ url: server.url }, true, counted().open);
+
+    const first = await store.reconcile(snapshot('111111111111'));
+    const second = await store.reconcile(snapshot('111111111111'));
+
+    expect(first.items.map((i) => [i.kind, i.action])).toEqual([['network-missing', 'pending']]);
+    expect(second.items).toEqual(first.items);
+  });
+
+  it('corrects the drift, so that the next run finds none', async () => {
+    const store = new IpamStore({ url: server.url }, false, counted().open);
+
+    const first = await store.reconcile(snapshot('222222222222'));
+    const second = await store.reconcile(snapshot('222222222222'));
+
+    expect(first.items.map((i) => [i.kind, i.action])).toEqual([['network-missing', 'corrected']]);
+    expect(second.items).toEqual([]);
+  });
+
+  it('connects once, and again on the next run after a failed connect', async () => {
+    const opener = counted(1);
+    const store = new IpamStore({ url: server.url }, true, opener.open);
+
+    await expect(store.reconcile(snapshot('333333333333'))).rejects.toThrow('ECONNREFUSED');
+    await store.reconcile(snapshot('333333333333'));
+    await store.reconcile(snapshot('333333333333'));
+
+    expect(opener.opens).toBe(2);
+  });
+});
