@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openPostgres, show } from '@reflex/ipam';
 import { type PostgresServer, startPostgres } from '@reflex/ipam/testing';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { running } from './test-message';
 
-const running = JSON.parse(readFileSync(new URL('../../../packages/ipam/fixtures/enricher/running.json', import.meta.url), 'utf8'));
 const context = { functionName: 'reflex-test-ipam-sync', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 30_000 } as Context;
 const env = (config: object) => ({ REFLEX_ENV: 'test', REFLEX_BUS_NAME: 'bus', REFLEX_DRY_RUN: 'false', REFLEX_CONFIG: JSON.stringify(config) });
 

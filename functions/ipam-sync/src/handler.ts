@@ -1,5 +1,6 @@
-import { applyRecords, type Db, openStore } from '@reflex/ipam';
 import { ConfigError, queueHandler } from '@reflex/lambda-kit';
+import { IpamStoreRecords } from './adapters/ipam-store';
+import { syncBatch } from './core';
 import { manifest } from './manifest';
 
 export const handler = queueHandler({
@@ -16,19 +17,7 @@ export const handler = queueHandler({
       warn: (message: string, extra: Record<string, unknown> = {}) => logger.warn(message, extra),
       error: (message: string, extra: Record<string, unknown> = {}) => logger.error(message, extra),
     };
-    let db: Promise<Db> | undefined;
-    return async (records) => {
-      // Connected (and migrated) on the first batch, once per cold start; a failed connect is retried next batch.
-      db ??= openStore({ url }).catch((error: unknown) => {
-        db = undefined;
-        throw error;
-      });
-      const outcome = await applyRecords(
-        await db,
-        records.map((r) => ({ id: r.messageId, body: r.body, receiveCount: Number(r.attributes.ApproximateReceiveCount) })),
-        { log },
-      );
-      return outcome.failures;
-    };
+    const records = new IpamStoreRecords({ url }, log);
+    return (batch) => syncBatch(batch, { records });
   },
 });

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type Db, openPostgres, openStore, show, type StoreLocation } from '@reflex/ipam';
+import { type PostgresServer, startPostgres } from '@reflex/ipam/testing';
+import { running } from '../test-message';
+import { IpamStoreRecords } from './ipam-store';
+
+const silent = { info() {}, warn() {}, error() {} };
+const opened: Db[] = [];
+let server: PostgresServer;
+beforeAll(async () => (server = await startPostgres()), 60_000);
+afterAll(async () => {
+  for (const db of opened) await db.close();
+  await server?.stop();
+});
+
+/** openStore, counting its calls; the first `failures` calls fail as an unreachable server does. */
+function counted(failures = 0) {
+  const opener = {
+    opens: 0,
+    open: async (location: StoreLocation) => {
+      if (++opener.opens <= failures) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+      const db = await openStore(location);
+      opened.push(db);
+      return db;
+    },
+  };
+  return opener;
+}
+
+describe('IpamStoreRecords (against a PostgreSQL server)', () => {
+  it('connects on the first batch only, and applies each batch to the golden records', async () => {
+    const opener = counted();
+    const records = new IpamStoreRecords({ url: server.url }, silent, opener.open);
+
+    const first = await records.apply([{ id: 'a', body: JSON.stringify(running) }]);
+    const again = await records.apply([{ id: 'b', body: JSON.stringify(running) }]);
+
+    expect(opener.opens).toBe(1);
+    expect(first.failures).toEqual([]);
+    expect(again.results.map((r) => r.outcome)).toEqual(['duplicate']);
+    const db = await openPostgres(server.url);
+    const found = await show(db, running.instanceId);
+    await db.close();
+    expect(found.devices.map((d) => d.instanceId)).toEqual([running.instanceId]);
+  });
+
+  it('connects again on the next batch after a failed connect', async () => {
+    const opener = counted(1);
+    const records = new IpamStoreRecords({ url: server.url }, silent, opener.open);
+
+    await expect(records.apply([{ id: 'a', body: JSON.stringify(running) }])).rejects.toThrow('ECONNREFUSED');
+    const retried = await records.apply([{ id: 'a', body: JSON.stringify(running) }]);
+
+    expect(opener.opens).toBe(2);
+    expect(retried.failures).toEqual([]);
+  });
+});
