@@ -1,7 +1,19 @@
 export { manifest, TaggerConfigSchema, type TaggerConfig } from './manifest';
-export { auditInventory, planTags, TagPolicySchema, writableKeys, type AuditRow, type NetworkResource, type TagPlan, type TagPolicy } from './policy';
-export { attributeCreator, type Creator } from './attribution';
-export { createdResources, CREATE_CALL_NAMES } from './created';
-export { tagCreated } from './core';
-export { NETWORK_RESOURCE_TYPES, type ResourceType } from './resources';
+export {
+  attributeCreator,
+  auditInventory,
+  CREATE_CALL_NAMES,
+  createdResources,
+  NETWORK_RESOURCE_TYPES,
+  planTags,
+  tagCreated,
+  TagPolicySchema,
+  writableKeys,
+  type AuditRow,
+  type Creator,
+  type NetworkResource,
+  type ResourceType,
+  type TagPlan,
+  type TagPolicy,
+} from './core';
 export { Ec2NetworkInventory, Ec2NetworkTags } from './adapters/ec2';

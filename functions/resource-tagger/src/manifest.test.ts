@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { fixture } from '@reflex/events/fixtures';
 import { compilePattern } from '@reflex/event-patterns';
-import { eventPatterns } from '@reflex/manifest';
-import { CREATE_CALL_NAMES } from './created';
+import * as z from '@reflex/events/zod';
+import { describeIssues, eventPatterns, permissionsOf } from '@reflex/manifest';
+import { CREATE_CALL_NAMES } from './core';
 import { manifest, TaggerConfigSchema } from './manifest';
 
 // Documented CloudTrail shapes (packages/events/fixtures/SOURCES.md), cloned and changed for near-misses.
@@ -82,7 +83,7 @@ describe('resource tagger permissions', () => {
   const config = TaggerConfigSchema.parse({
     mandatoryTags: { CostCenter: { inherit: true, default: 'Unassigned' }, Owner: { default: 'network-team' } },
   });
-  const statements = manifest.permissions(config);
+  const statements = permissionsOf(manifest, config);
 
   it('reads with Describe actions only on "*"', () => {
     const star = statements.filter((s) => s.resources.includes('*'));
@@ -96,5 +97,29 @@ describe('resource tagger permissions', () => {
     ]);
     expect(write.resources).toContain('arn:${partition}:ec2:${region}:${account}:subnet/*');
     expect(write.resources.every((r) => r.startsWith('arn:${partition}:ec2:${region}:${account}:'))).toBe(true);
+  });
+
+  it('may write only its own two keys when no tag is mandatory', () => {
+    const write = permissionsOf(manifest, TaggerConfigSchema.parse({})).find((s) => s.actions.includes('ec2:CreateTags'))!;
+    expect(write.conditions![0]!.values).toEqual(['reflex:created-by', 'reflex:created-at']);
+  });
+});
+
+describe('resource tagger config', () => {
+  const problem = (input: unknown) => {
+    const parsed = z.safeParse(TaggerConfigSchema, input);
+    return parsed.success ? 'valid' : describeIssues(parsed.error);
+  };
+
+  it('makes no tag mandatory by default', () => {
+    expect(TaggerConfigSchema.parse({})).toEqual({ mandatoryTags: {} });
+  });
+
+  it('names the mandatory tag that has neither a default nor inherit', () => {
+    expect(problem({ mandatoryTags: { CostCenter: {} } })).toBe('mandatoryTags.CostCenter: give a default, or inherit: true (with an optional default)');
+  });
+
+  it('names a key AWS reserves', () => {
+    expect(problem({ mandatoryTags: { 'aws:owner': { default: 'x' } } })).toBe('mandatoryTags.aws:owner: keys starting with "aws:" are reserved by AWS');
   });
 });

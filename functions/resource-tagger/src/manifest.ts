@@ -1,9 +1,9 @@
 import { AWS_API_CALL_DETAIL_TYPE, EC2_API_CALL } from '@reflex/events';
 import { defineReflex } from '@reflex/manifest';
 import * as z from '@reflex/events/zod';
-import { CREATE_CALL_NAMES } from './created';
-import { TagPolicySchema, writableKeys } from './policy';
-import { NETWORK_RESOURCE_TYPES } from './resources';
+import { CREATE_CALL_NAMES } from './core/created';
+import { TagPolicySchema, writableKeys } from './core/policy';
+import { NETWORK_RESOURCE_TYPES } from './core/resources';
 
 /** The resource tagger's configuration. */
 export const TaggerConfigSchema = z.object({

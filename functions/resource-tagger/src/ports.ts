@@ -1,5 +1,5 @@
-import type { NetworkResource } from './policy';
-import type { Tags } from './resources';
+import type { NetworkResource } from './core/policy';
+import type { Tags } from './core/resources';
 
 /** Result of writing tags on one resource. */
 export type TagResult =

@@ -1,8 +1,8 @@
 import type { EC2Client, Tag } from '@aws-sdk/client-ec2';
 import { awsErrorName, chunks, lazySdk, type LoadedSdk, ReflexError, tagList, tagRecord } from '@reflex/lambda-kit';
-import type { NetworkResource } from '../policy';
+import type { NetworkResource } from '../core/policy';
 import type { NetworkInventoryPort, NetworkTagsPort, TagResult } from '../ports';
-import type { ResourceType, Tags } from '../resources';
+import type { ResourceType, Tags } from '../core/resources';
 
 type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
 export type LoadEc2 = () => Promise<LoadedSdk<Ec2Sdk, EC2Client>>;

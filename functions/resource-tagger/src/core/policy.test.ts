@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { describeIssues } from '@reflex/manifest';
-import { TaggerConfigSchema } from './manifest';
+import { TaggerConfigSchema } from '../manifest';
 import { auditInventory, type NetworkResource, planTags, TagPolicySchema, writableKeys } from './policy';
 
 const policy = TagPolicySchema.parse({ CostCenter: { inherit: true, default: 'Unassigned' }, Owner: { default: 'network-team' } });

@@ -2,9 +2,9 @@ import { type AwsApiCall, REFLEX_TAGS } from '@reflex/events';
 import type { ActionReport } from '@reflex/lambda-kit';
 import { attributeCreator } from './attribution';
 import { type CreatedResource, createdResources, isCreateCall } from './created';
-import type { TaggerConfig } from './manifest';
+import type { TaggerConfig } from '../manifest';
 import { planTags, type ValueSource } from './policy';
-import type { DecisionLog, NetworkTagsPort } from './ports';
+import type { DecisionLog, NetworkTagsPort } from '../ports';
 import { DEPTH, resourceArn, type Tags } from './resources';
 
 export interface TaggerDeps {

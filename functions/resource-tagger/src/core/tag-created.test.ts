@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { fixture } from '@reflex/events/fixtures';
 import { type AwsApiCall, AwsApiCallSchema } from '@reflex/events';
-import { tagCreated } from './core';
-import { TaggerConfigSchema } from './manifest';
-import type { NetworkTagsPort, TagResult } from './ports';
+import { tagCreated } from './tag-created';
+import { TaggerConfigSchema } from '../manifest';
+import type { NetworkTagsPort, TagResult } from '../ports';
 import type { Tags } from './resources';
 
 // The CreateSubnet record (assumed role RoleToBeAssumed/MySessionName) creates subnet-0397b6c47c42e4dc0 in vpc-06b7830650EXAMPLE.
