@@ -1,5 +1,6 @@
 // The real Terraform CLI, offline: `validate` on every environment and a `plan` of dev. Providers come from
 // the local mirror through the shared plugin cache (see terraformEnv); no AWS call is made.
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
@@ -88,6 +89,11 @@ describe('terraform plan of dev (offline)', () => {
     expect(isAbsolute(fn.block.filename)).toBe(false);
     expect(fn.block.filename).toMatch(/^assets\//);
     expect(existsSync(join(dir, fn.block.filename))).toBe(true);
+    // A Lambda zip: index.mjs (the handler's module) at its root, readable by another zip reader.
+    const names = execFileSync('python3', ['-c', 'import sys, zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', join(dir, fn.block.filename)], {
+      encoding: 'utf8',
+    });
+    expect(names.trim().split('\n')).toEqual(['index.mjs', 'index.mjs.map']);
   });
 
   it('creates the guard function on nodejs22.x', () => {

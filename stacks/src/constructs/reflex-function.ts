@@ -9,6 +9,7 @@ import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import type { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { awsName, ownRolePrefix, permissionsOf } from '@reflex/manifest';
 import { AssetType, Fn, TerraformAsset } from 'cdktf';
+import { bundleZip } from './zip';
 import { Construct } from 'constructs';
 import type { EnvConfig, ResolvedReflex } from '../envs';
 import { type ArnContext, manifestStatements, policyDocument, trustPolicy } from './policy';
@@ -178,7 +179,7 @@ export class ReflexFunction extends Construct {
     });
 
     if (env.compute === 'lambda') {
-      const asset = new TerraformAsset(this, 'bundle', { path: props.bundleDir, type: AssetType.ARCHIVE });
+      const asset = new TerraformAsset(this, 'bundle', { path: bundleZip(props.bundleDir), type: AssetType.FILE });
       this.function = new LambdaFunction(this, 'function', {
         functionName: name,
         description: manifest.description,
