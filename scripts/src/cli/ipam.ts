@@ -10,6 +10,7 @@ import {
   type ShowResult,
   show,
   SHORT_OPEN_SHARED_BUFFERS,
+  type StoreLocation,
   storeLocation,
   subnetUsage,
 } from '@reflex/ipam';
@@ -118,10 +119,12 @@ function printShow(result: ShowResult): void {
   }
 }
 
+/** The store: `--database-url` or DATABASE_URL, else the embedded one of IPAM_DATA_DIR or the repository's. */
+const storeAt = (databaseUrl: string | undefined): StoreLocation =>
+  databaseUrl ? { url: databaseUrl } : storeLocation(process.env, join(repoRoot(), DEFAULT_DATA_DIR));
+
 async function withStore<T>(databaseUrl: string | undefined, fn: (db: Db) => Promise<T>): Promise<T> {
-  const location = databaseUrl
-    ? { url: databaseUrl }
-    : storeLocation(process.env, join(repoRoot(), DEFAULT_DATA_DIR));
+  const location = storeAt(databaseUrl);
   // A short query: small shared buffers open in a fraction of the default's time (PGlite zeroes them).
   const db = await openStore(location, {
     sharedBuffers: SHORT_OPEN_SHARED_BUFFERS,
@@ -229,38 +232,30 @@ async function run(args: string[]): Promise<number> {
       const env = await environment(values.env);
       const target = await aws(env);
       const { SQSClient, GetQueueUrlCommand } = await import('@aws-sdk/client-sqs');
-      const { IpamWorker, SqsQueueSource } = await import('@reflex/ipam');
+      const { EC2Client } = await import('@aws-sdk/client-ec2');
+      const { runWorker } = await import('@reflex/ipam');
       const sqs = new SQSClient(target.clientConfig());
       const queueUrl =
         values['queue-url'] ??
         (await target.call(() => sqs.send(new GetQueueUrlCommand({ QueueName: awsName(env.name, 'ipam-sync') })))).QueueUrl!;
-      const { workerStore, workerLog, ReconcileLoop } = await import('../local/ipam');
-      const location = databaseUrl ? { url: databaseUrl } : storeLocation(process.env, join(repoRoot(), DEFAULT_DATA_DIR));
-      const db = await workerStore(location);
-      const stderr = (line: string) => process.stderr.write(`${line}\n`);
-      const worker = new IpamWorker({ db, source: new SqsQueueSource(sqs, queueUrl), concurrency, log: workerLog(stderr) });
       // The scheduled reconciliation, when the environment leaves it to this worker too (its queue exists).
-      let reconciler: InstanceType<typeof ReconcileLoop> | undefined;
-      const scheduledUrl = await sqs
-        .send(new GetQueueUrlCommand({ QueueName: awsName(env.name, 'ipam-reconciler') }))
-        .then((r) => r.QueueUrl, () => undefined);
-      if (scheduledUrl && !values['queue-url']) {
-        const { EC2Client } = await import('@aws-sdk/client-ec2');
-        const { Ec2Inventory } = await import('@reflex/ipam');
-        const inventory = new Ec2Inventory(new EC2Client(target.clientConfig()));
-        reconciler = new ReconcileLoop({ source: new SqsQueueSource(sqs, scheduledUrl), db, inventory, log: stderr });
-        reconciler.start();
-      }
-      out(
-        `ipam worker: ${queueUrl}${reconciler ? ` and ${scheduledUrl} (scheduled reconciliation)` : ''} → ${describeLocation(location)}; Ctrl-C stops after the messages in flight`,
-      );
-      const stop = () => void Promise.all([worker.stop({ graceMs: 10_000 }), reconciler?.stop()]);
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      await worker.start();
-      await reconciler?.stop();
-      await db.close();
-      out(`ipam worker stopped: ${JSON.stringify(worker.stats)}`);
+      const scheduledUrl = values['queue-url']
+        ? undefined
+        : await sqs.send(new GetQueueUrlCommand({ QueueName: awsName(env.name, 'ipam-reconciler') })).then((r) => r.QueueUrl, () => undefined);
+      const location = storeAt(databaseUrl);
+      const stats = await runWorker({
+        store: location,
+        sqs,
+        queueUrl,
+        ...(scheduledUrl ? { reconcile: { queueUrl: scheduledUrl, ec2: new EC2Client(target.clientConfig()) } } : {}),
+        concurrency,
+        log: (line) => process.stderr.write(`${line}\n`),
+        onStart: () =>
+          out(
+            `ipam worker: ${queueUrl}${scheduledUrl ? ` and ${scheduledUrl} (scheduled reconciliation)` : ''} → ${describeLocation(location)}; Ctrl-C stops after the messages in flight`,
+          ),
+      });
+      out(`ipam worker stopped: ${JSON.stringify(stats)}`);
       return EXIT.ok;
     }
     default:

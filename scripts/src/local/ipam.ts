@@ -3,122 +3,34 @@ import { join } from 'node:path';
 import { CreateSubnetCommand, CreateVpcCommand, DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { EC2_STATE_CHANGE, ScheduledEventSchema } from '@reflex/events';
+import { EC2_STATE_CHANGE } from '@reflex/events';
 import {
-  type Db,
   DEFAULT_DATA_DIR,
   type DriftReport,
   Ec2Inventory,
   describeLocation,
-  idleClosingStore,
-  IpamWorker,
   openStore,
-  SHORT_OPEN_SHARED_BUFFERS,
   type Overlap,
   overlaps,
-  type QueueSource,
   reconcile,
+  type RunningWorker,
   show,
+  startWorker,
   type StoreLocation,
   storeLocation,
-  SqsQueueSource,
-  type WorkerLog,
 } from '@reflex/ipam';
 import { tagList } from '@reflex/lambda-kit';
 import { launchInstances, localClientConfig } from '@reflex/local-aws';
-import { reconcileOnSchedule } from '@reflex/ipam-reconciler';
 import type { LocalDeployment } from './deploy';
 import { isAlive } from './lock';
 
-/**
- * The worker side of the scheduled reconciliation: long-polls the `ipam-reconciler` queue and, for each
- * Scheduled Event on it, lists EC2 with the worker's own credentials and corrects the store. A failed run
- * stays on the queue for a retry (and, after its receives, the DLQ).
- */
-export class ReconcileLoop {
-  private readonly abort = new AbortController();
-  private running?: Promise<void>;
-
-  constructor(
-    private readonly options: {
-      source: QueueSource;
-      db: Db;
-      inventory: Ec2Inventory;
-      log: (line: string) => void;
-      waitSeconds?: number;
-      /** The reconciler's timeout: a run stays hidden from other workers this long. @default 600 */
-      visibilityTimeoutSeconds?: number;
-    },
-  ) {}
-
-  start(): void {
-    this.running ??= this.loop();
-  }
-
-  async stop(): Promise<void> {
-    this.abort.abort();
-    await this.running;
-  }
-
-  private async loop(): Promise<void> {
-    const { source, db, inventory, log } = this.options;
-    const { signal } = this.abort;
-    while (!signal.aborted) {
-      let messages;
-      try {
-        messages = await source.receive(1, this.options.waitSeconds ?? 20, this.options.visibilityTimeoutSeconds ?? 600, signal);
-      } catch (error) {
-        log(`ipam reconcile: receive failed: ${(error as Error).message}; retrying`);
-        await new Promise((r) => setTimeout(r, 1000));
-        continue;
-      }
-      for (const message of messages) {
-        try {
-          const event = ScheduledEventSchema.parse(JSON.parse(message.body));
-          await reconcileOnSchedule(event, {
-            snapshot: (where) => inventory.snapshot(where),
-            reconcile: (snapshot) => reconcile(db, snapshot),
-            log: { info: (text, extra) => log(`ipam reconcile: ${text} ${JSON.stringify(extra?.['counts'] ?? {})}`) },
-          });
-          await source.delete([message]);
-        } catch (error) {
-          log(`ipam reconcile: run ${message.id} failed (receive ${message.receiveCount ?? '?'}): ${(error as Error).message}`);
-        }
-      }
-    }
-  }
-}
-
 /** The IPAM worker of the local mode, running in this process. */
-export interface LocalIpam {
+export interface LocalIpam extends RunningWorker {
   readonly location: StoreLocation;
-  /** The store the worker writes; shared, so that the demo reads what the worker wrote. */
-  readonly db: Db;
-  readonly worker: IpamWorker;
-  /** The scheduled reconciliation, when the environment leaves `ipam-reconciler` to the worker. */
-  readonly reconciler?: ReconcileLoop;
-  /** Stops the worker (in-flight messages finish or go back to the queue) and closes the store. */
-  stop(): Promise<void>;
 }
 
 /** The store of the local mode: DATABASE_URL, else IPAM_DATA_DIR, else `.reflex/ipam` of the repository. */
 export const localStoreLocation = (root: string) => storeLocation(process.env, join(root, DEFAULT_DATA_DIR));
-
-/**
- * Opens a store for a long-running worker: a server stays connected; the embedded store is let go while
- * idle, so that `reflex ipam show` in another terminal can read it meanwhile.
- */
-export async function workerStore(location: StoreLocation): Promise<Db> {
-  // Opened again after each idle second: small shared buffers open in a fraction of the default's time.
-  return 'url' in location ? openStore(location) : idleClosingStore(() => openStore(location, { sharedBuffers: SHORT_OPEN_SHARED_BUFFERS }), { idleMs: 1000 });
-}
-
-/** Structured log lines of the worker, through `log`. */
-export function workerLog(log: (line: string) => void): WorkerLog {
-  const line = (level: string) => (message: string, extra?: Record<string, unknown>) =>
-    log(`ipam worker ${level}: ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}`);
-  return { info: () => {}, warn: line('warn'), error: line('error') };
-}
 
 /**
  * The process that has the embedded store at `dataDir` open (`pid N (command)`), if one does: its lock file
@@ -176,36 +88,31 @@ export async function startLocalIpam(
   const log = options.log ?? (() => {});
   const sync = deployment.reflexes.find((r) => r.manifest.name === 'ipam-sync' && r.consumer === 'worker');
   if (!sync) return undefined;
+  const scheduled = deployment.reflexes.find((r) => r.manifest.name === 'ipam-reconciler' && r.consumer === 'worker');
   const location = options.location ?? localStoreLocation(options.root);
-  const db = await workerStore(location);
-  const sqs = new SQSClient(localClientConfig(deployment.endpoint, deployment.region));
-  const worker = new IpamWorker({
-    db,
-    source: new SqsQueueSource(sqs, sync.queueUrl),
+  const config = localClientConfig(deployment.endpoint, deployment.region);
+  const sqs = new SQSClient(config);
+  const ec2 = new EC2Client(config);
+  const running = await startWorker({
+    store: location,
+    sqs,
+    queueUrl: sync.queueUrl,
+    ...(scheduled ? { reconcile: { queueUrl: scheduled.queueUrl, ec2 } } : {}),
     waitSeconds: 2,
-    log: workerLog(log),
+    graceMs: 5000,
+    log,
     ...(options.visibilityTimeoutSeconds ? { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds } : {}),
   });
-  const running = worker.start();
   log(`ipam worker: ${sync.queueUrl} → ${describeLocation(location)}`);
-  const scheduled = deployment.reflexes.find((r) => r.manifest.name === 'ipam-reconciler' && r.consumer === 'worker');
-  const ec2 = new EC2Client(localClientConfig(deployment.endpoint, deployment.region));
-  const reconciler = scheduled
-    ? new ReconcileLoop({ source: new SqsQueueSource(sqs, scheduled.queueUrl), db, inventory: new Ec2Inventory(ec2), log, waitSeconds: 2 })
-    : undefined;
-  reconciler?.start();
   if (scheduled) log(`ipam reconcile: ${scheduled.queueUrl} (scheduled runs) → ${describeLocation(location)}`);
   return {
+    ...running,
     location,
-    db,
-    worker,
-    ...(reconciler ? { reconciler } : {}),
     async stop() {
-      await Promise.all([worker.stop({ graceMs: 5000 }), reconciler?.stop()]);
-      await running;
+      const stats = await running.stop();
       sqs.destroy();
       ec2.destroy();
-      await db.close();
+      return stats;
     },
   };
 }

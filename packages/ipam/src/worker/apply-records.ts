@@ -1,6 +1,7 @@
 import { type IpamInstanceMessage, IpamInstanceMessageSchema } from '@reflex/events';
 import { type ApplyResult, applyMessages } from '../apply';
 import { type Db, describeError } from '../db';
+import { silentLog, type WorkerLog } from './log';
 
 /** One queued message body: an SQS record in Lambda, or a message the worker received. */
 export interface QueueRecord {
@@ -22,32 +23,6 @@ export interface BatchOutcome {
   /** Records to leave on the queue for redelivery (and, after `maxReceiveCount`, the DLQ). */
   readonly failures: { id: string; reason: string }[];
 }
-
-/**
- * A structured logger: a Powertools `Logger` fits as it is, so does `consoleLog`.
- *
- * @example
- * const log: WorkerLog = new Logger({ serviceName: 'reflex-ipam-sync' });
- */
-export interface WorkerLog {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
-}
-
-/**
- * A `WorkerLog` that writes one JSON line per entry to the console.
- *
- * @example
- * new IpamWorker({ db, source, log: consoleLog });
- */
-export const consoleLog: WorkerLog = {
-  info: (message, extra) => console.info(JSON.stringify({ level: 'INFO', message, ...extra })),
-  warn: (message, extra) => console.warn(JSON.stringify({ level: 'WARN', message, ...extra })),
-  error: (message, extra) => console.error(JSON.stringify({ level: 'ERROR', message, ...extra })),
-};
-
-const silent: WorkerLog = { info() {}, warn() {}, error() {} };
 
 type Parsed = { record: QueueRecord; message: IpamInstanceMessage } | { record: QueueRecord; reason: string };
 
@@ -79,7 +54,7 @@ export async function applyRecords(
     if (outcome.outcome === 'failed') failures.push({ id: record.id, reason: `apply failed: ${describeError(outcome.error)}` });
     else results.push({ id: record.id, ...outcome });
   }
-  logFailures(options.log ?? silent, records, failures);
+  logFailures(options.log ?? silentLog, records, failures);
   return { results, failures };
 }
 

@@ -1,5 +1,6 @@
 import type { Db } from '../db';
-import { type BatchOutcome, type QueueRecord, type RecordResult, type WorkerLog, applyRecords, logFailures } from './apply-records';
+import { type BatchOutcome, type QueueRecord, type RecordResult, applyRecords, logFailures } from './apply-records';
+import type { WorkerLog } from './log';
 import type { QueueMessage } from './queue-source';
 
 interface Waiting {

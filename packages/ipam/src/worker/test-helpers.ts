@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { Db } from '../db';
-import type { WorkerLog } from './apply-records';
+import type { WorkerLog } from './log';
 import type { QueueMessage, QueueSource } from './queue-source';
 
 /** The database, with each transaction starting `ms` late: a slow write. */

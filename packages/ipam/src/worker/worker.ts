@@ -1,6 +1,6 @@
 import { type Db, describeError } from '../db';
-import type { WorkerLog } from './apply-records';
 import { GroupCommit } from './group-commit';
+import { silentLog, type WorkerLog } from './log';
 import { QueueDeleteError, type QueueMessage, type QueueSource } from './queue-source';
 
 /** Counts since the worker started. */
@@ -77,7 +77,6 @@ interface Batch {
 const MAX_PER_RECEIVE = 10;
 const BACKOFF_BASE_MS = 200;
 const BACKOFF_CAP_MS = 20_000;
-const silent: WorkerLog = { info() {}, warn() {}, error() {} };
 
 /**
  * Long-polls a queue of `IpamInstanceMessage`s and applies them to the store: bounded concurrency, deletes
@@ -119,7 +118,7 @@ export class IpamWorker {
   private running: Promise<void> | undefined;
 
   constructor(private readonly options: IpamWorkerOptions) {
-    this.log = options.log ?? silent;
+    this.log = options.log ?? silentLog;
     this.concurrency = options.concurrency ?? 50;
     this.waitSeconds = options.waitSeconds ?? 20;
     this.visibility = options.visibilityTimeoutSeconds ?? 60;
