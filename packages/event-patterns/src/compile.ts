@@ -282,13 +282,45 @@ function compileLeaf(values: unknown[], path: string): Leaf {
   };
 }
 
-function compileNode(pattern: unknown, path: string, depth = 1): PatternNode {
+/** A pattern level while it is built: keys split at dots and merged, as event-ruler flattens them. */
+interface Draft {
+  readonly fields: Map<string, { leaf?: Leaf; child?: Draft }>;
+  readonly ors: Draft[][];
+}
+
+const newDraft = (): Draft => ({ fields: new Map(), ors: [] });
+
+function slot(draft: Draft, key: string): { leaf?: Leaf; child?: Draft } {
+  let field = draft.fields.get(key);
+  if (!field) draft.fields.set(key, (field = {}));
+  return field;
+}
+
+function childDraft(draft: Draft, key: string): Draft {
+  const field = slot(draft, key);
+  return (field.child ??= newDraft());
+}
+
+/** Adds `from` to `into`; a leaf of `from` replaces one at the same path (the later one wins, as in event-ruler). */
+function mergeDraft(into: Draft, from: Draft): void {
+  for (const [key, field] of from.fields) {
+    if (field.leaf) slot(into, key).leaf = field.leaf;
+    if (field.child) mergeDraft(childDraft(into, key), field.child);
+  }
+  into.ors.push(...from.ors);
+}
+
+/**
+ * Validates and compiles one object level. A key with dots names nested fields (`"a.b"` is `a` → `b`): event-
+ * ruler flattens patterns and events to dotted paths, so `{"a.b": […]}` and `{"a": {"b": […]}}` are the same
+ * field, and when a pattern names one path twice the later one wins.
+ */
+function draftOf(pattern: unknown, path: string, depth: number): Draft {
   if (!isPlainObject(pattern)) throw new InvalidPatternError(path, 'a pattern is a JSON object');
   if (depth > MAX_EVENT_DEPTH) throw new InvalidPatternError(path, `nested deeper than an event may be (${MAX_EVENT_DEPTH} levels)`);
   const keys = Object.keys(pattern);
   if (keys.length === 0) throw new InvalidPatternError(path, 'an object in a pattern needs at least one field');
-  const fields: Field[] = [];
-  const ors: PatternNode[][] = [];
+  const draft = newDraft();
   for (const key of keys) {
     const value = pattern[key];
     const at = join(path, key);
@@ -296,16 +328,107 @@ function compileNode(pattern: unknown, path: string, depth = 1): PatternNode {
       if (!Array.isArray(value) || value.length < 2) {
         throw new InvalidPatternError(at, '$or takes an array of at least two patterns');
       }
-      ors.push(value.map((alt, i) => compileNode(alt, `${at}[${i}]`, depth + 1)));
-    } else if (Array.isArray(value)) {
-      fields.push({ key, leaf: compileLeaf(value, at) });
+      draft.ors.push(value.map((alt, i) => draftOf(alt, `${at}[${i}]`, depth + 1)));
+      continue;
+    }
+    const segments = key.split('.');
+    const last = segments.pop()!;
+    if (depth + segments.length > MAX_EVENT_DEPTH) throw new InvalidPatternError(at, `nested deeper than an event may be (${MAX_EVENT_DEPTH} levels)`);
+    let target = draft;
+    for (const segment of segments) target = childDraft(target, segment);
+    if (Array.isArray(value)) {
+      slot(target, last).leaf = compileLeaf(value, at);
     } else if (isPlainObject(value)) {
-      fields.push({ key, child: compileNode(value, at, depth + 1) });
+      mergeDraft(childDraft(target, last), draftOf(value, at, depth + segments.length + 1));
     } else {
       throw new InvalidPatternError(at, `match values must be in an array, e.g. [${JSON.stringify(value)}]`);
     }
   }
-  return { fields, ors };
+  return draft;
+}
+
+function freeze(draft: Draft): PatternNode {
+  const fields: Field[] = [];
+  for (const [key, { leaf, child }] of draft.fields) {
+    fields.push({ key, ...(leaf ? { leaf } : {}), ...(child ? { child: freeze(child) } : {}) });
+  }
+  return { fields, ors: draft.ors.map((alternatives) => alternatives.map(freeze)) };
+}
+
+/**
+ * Whether some path is named twice where both can apply: outside `$or` and in one of its alternatives, or in
+ * alternatives of two different `$or`s. (Alternatives of one `$or` never apply together.)
+ */
+function overrides(root: Draft): boolean {
+  // Each leaf's branch: the alternative it sits in of every enclosing $or, as "or id:alternative".
+  const seen = new Map<string, Map<number, number>[]>();
+  let ors = 0;
+  let found = false;
+  const walk = (draft: Draft, path: string, branch: Map<number, number>) => {
+    for (const [key, { leaf, child }] of draft.fields) {
+      const at = `${path}.${key}`;
+      if (leaf) {
+        const others = seen.get(at) ?? [];
+        const apart = (other: Map<number, number>) => [...other].some(([or, alt]) => branch.has(or) && branch.get(or) !== alt);
+        if (others.some((other) => !apart(other))) found = true;
+        seen.set(at, [...others, branch]);
+      }
+      if (child) walk(child, at, branch);
+    }
+    for (const alternatives of draft.ors) {
+      const or = ors++;
+      alternatives.forEach((alt, k) => walk(alt, path, new Map([...branch, [or, k]])));
+    }
+  };
+  walk(root, '', new Map());
+  return found;
+}
+
+/** More alternatives than this from expanding a pattern's `$or`s (see {@link expand}) are refused. */
+const MAX_EXPANSION = 1000;
+
+/**
+ * event-ruler's reading of a pattern: every combination of `$or` alternatives becomes one flat rule (dotted
+ * path → match values), keys applied in order, a later key replacing an earlier one with the same path. Used
+ * only for patterns where that replacing matters ({@link overrides}); the others keep their `$or`s nested.
+ */
+function expand(pattern: Record<string, unknown>, prefix: string, rules: Map<string, Leaf>[], path: string): Map<string, Leaf>[] {
+  for (const [key, value] of Object.entries(pattern)) {
+    const at = join(path, key);
+    if (key === '$or') {
+      const next: Map<string, Leaf>[] = [];
+      for (const rule of rules) {
+        (value as Record<string, unknown>[]).forEach((alt, i) => next.push(...expand(alt, prefix, [new Map(rule)], `${at}[${i}]`)));
+        if (next.length > MAX_EXPANSION) {
+          throw new InvalidPatternError(at, `naming a field both outside and inside $or makes more than ${MAX_EXPANSION} combinations of alternatives`);
+        }
+      }
+      rules = next;
+    } else if (Array.isArray(value)) {
+      const leaf = compileLeaf(value, at);
+      for (const rule of rules) rule.set(prefix + key, leaf);
+    } else {
+      rules = expand(value as Record<string, unknown>, `${prefix}${key}.`, rules, at);
+    }
+  }
+  return rules;
+}
+
+function compileNode(pattern: unknown, path: string): PatternNode {
+  const draft = draftOf(pattern, path, 1);
+  if (!overrides(draft)) return freeze(draft);
+  const alternatives = expand(pattern as Record<string, unknown>, '', [new Map()], path).map((rule) => {
+    const flat = newDraft();
+    for (const [dotted, leaf] of rule) {
+      const segments = dotted.split('.');
+      const last = segments.pop()!;
+      let target = flat;
+      for (const segment of segments) target = childDraft(target, segment);
+      slot(target, last).leaf = leaf;
+    }
+    return freeze(flat);
+  });
+  return alternatives.length === 1 ? alternatives[0]! : { fields: [], ors: [alternatives] };
 }
 
 /** Parses (when text) and compiles a pattern. */

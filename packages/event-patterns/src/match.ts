@@ -51,11 +51,8 @@ export function matchLeaf(leaf: Leaf, value: unknown): boolean {
 export function matchNode(node: PatternNode, obj: EventObject): boolean {
   for (const field of node.fields) {
     const value = fieldOf(obj, field.key);
-    if (field.leaf) {
-      if (!matchLeaf(field.leaf, value)) return false;
-    } else if (!matchChild(field.child!, value)) {
-      return false;
-    }
+    if (field.leaf && !matchLeaf(field.leaf, value)) return false;
+    if (field.child && !matchChild(field.child, value)) return false;
   }
   for (const alternatives of node.ors) {
     if (!alternatives.some((alt) => matchNode(alt, obj))) return false;
@@ -86,16 +83,16 @@ export function explainNode(node: PatternNode, obj: EventObject, path: string): 
   for (const field of node.fields) {
     const at = path ? `${path}.${field.key}` : field.key;
     const value = fieldOf(obj, field.key);
-    if (field.leaf) {
-      if (!matchLeaf(field.leaf, value)) failures.push({ path: at, reason: `expected ${field.leaf.text}, got ${show(value)}` });
-    } else if (!matchChild(field.child!, value)) {
+    if (field.leaf && !matchLeaf(field.leaf, value)) {
+      failures.push({ path: at, reason: `expected ${field.leaf.text}, got ${show(value)}` });
+    }
+    const child = field.child;
+    if (child && !matchChild(child, value)) {
       const objects: EventObject[] = [];
       collectObjects(value, objects);
       const candidates = objects.length ? objects : [EMPTY];
       // Report the element that came closest (fewest failures).
-      const best = candidates
-        .map((o) => explainNode(field.child!, o, at))
-        .sort((a, b) => a.length - b.length)[0]!;
+      const best = candidates.map((o) => explainNode(child, o, at)).sort((a, b) => a.length - b.length)[0]!;
       failures.push(...best);
     }
   }

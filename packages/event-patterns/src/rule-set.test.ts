@@ -12,7 +12,8 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { InvalidPatternError, RuleSet } from './index';
+import { compilePattern, InvalidPatternError, RuleSet } from './index';
+import { events as benchEvents, rules as benchRules } from '../bench/workload';
 
 const fixtureText = (name: string): string =>
   readFileSync(new URL(`../../events/fixtures/${name}`, import.meta.url), 'utf8');
@@ -123,5 +124,39 @@ describe('RuleSet', () => {
   it('rejects an invalid pattern with InvalidPatternError', () => {
     const rules = new RuleSet<string>();
     expect(() => rules.add('broken', { source: 'aws.ec2' })).toThrow(InvalidPatternError);
+  });
+
+  it('reads a key given again later in the text (both values count), though the first value matches no rule', () => {
+    const rules = new RuleSet<string>();
+    rules.add('ec2', { source: ['aws.ec2'], 'detail-type': ['EC2 Instance State-change Notification'] });
+    rules.add('ec2-pending', { source: ['aws.ec2'], detail: { state: ['pending'] } });
+    const text = EC2_TEXT.replace('"source": "aws.ec2"', '"source": "aws.s3"');
+    expect(rules.matches(text)).toEqual([]);
+    expect(sorted(rules.matches(text.replace(/}\s*$/, ', "source": "aws.ec2"}')))).toEqual(['ec2', 'ec2-pending']);
+  });
+
+  it('reads an event key "detail.state" as detail.state, in objects and text', () => {
+    const rules = new RuleSet<string>();
+    rules.add('pending', { source: ['aws.ec2'], detail: { state: ['pending'] } });
+    rules.add('dotted-stopped', { 'detail.state': ['stopped'] });
+    const event = ec2();
+    event['detail.state'] = 'stopped';
+    expect(sorted(rules.matches(event))).toEqual(['dotted-stopped', 'pending']);
+    expect(sorted(rules.matches(JSON.stringify(event)))).toEqual(['dotted-stopped', 'pending']);
+  });
+
+  it('reads JSON text (skipping unread fields, stopping early when no rule can match) as the full matcher reads objects', () => {
+    // The benchmark's workload: 1,000 events, compact and pretty-printed, against 1 and 200 rules.
+    const patterns = benchRules(200);
+    const compiled = patterns.map((p) => compilePattern(p));
+    for (const count of [1, 200]) {
+      const rules = new RuleSet<number>();
+      patterns.slice(0, count).forEach((p, i) => rules.add(i, p));
+      for (const text of benchEvents(1000)) {
+        const event = JSON.parse(text);
+        const expected = compiled.slice(0, count).flatMap((c, i) => (c.matches(event) ? [i] : []));
+        expect([rules.matches(text), rules.matches(JSON.stringify(event, null, 2))].map((ids) => ids.sort((a, b) => a - b))).toEqual([expected, expected]);
+      }
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { compileRoot, type Leaf, type PatternNode, type Scalar } from './compile';
 import { type MatchFailure, explainNode, matchNode } from './match';
 import { checkEventDepth, toEvent } from './event';
+import { type KeyTrie, scanEvent, trieOf, viewOf } from './view';
 import { EventTooDeepError, MAX_EVENT_DEPTH } from './errors';
 import { ExactNumber, parseJson } from './json';
 
@@ -15,8 +16,11 @@ export class CompiledPattern {
   /** @internal */
   readonly root: PatternNode;
 
+  private readonly trie: KeyTrie;
+
   constructor(pattern: string | object) {
     this.root = compileRoot(pattern);
+    this.trie = trieOf([this.root]);
   }
 
   /**
@@ -25,7 +29,8 @@ export class CompiledPattern {
    * @throws EventTooDeepError when a field it reads nests arrays deeper than {@link MAX_EVENT_DEPTH}.
    */
   matches(event: string | object): boolean {
-    return matchNode(this.root, toEvent(event));
+    const view = typeof event === 'string' ? scanEvent(event, this.trie) : viewOf(toEvent(event), this.trie);
+    return view !== undefined && matchNode(this.root, view);
   }
 
   /**
@@ -36,7 +41,9 @@ export class CompiledPattern {
   explain(event: string | object): { matched: boolean; failures: MatchFailure[] } {
     const parsed = toEvent(event);
     checkEventDepth(parsed);
-    const failures = explainNode(this.root, parsed, '');
+    // Text is read as matches reads it: a key given twice keeps both values (JSON.parse keeps the last).
+    const view = typeof event === 'string' ? scanEvent(event, this.trie, true)! : viewOf(parsed, this.trie);
+    const failures = explainNode(this.root, view, '');
     return { matched: failures.length === 0, failures };
   }
 }
@@ -95,8 +102,8 @@ function predicatesOf(node: PatternNode, prefix: string[], out: { path: string[]
   for (const field of node.fields) {
     const path = [...prefix, field.key];
     if (field.child) undecided = predicatesOf(field.child, path, out) || undecided;
-    else if (field.leaf!.existsFalse) undecided = true;
-    else out.push({ path, leaf: field.leaf! });
+    if (field.leaf?.existsFalse) undecided = true;
+    else if (field.leaf) out.push({ path, leaf: field.leaf });
   }
   return undecided;
 }
@@ -157,6 +164,8 @@ export class RuleSet<T> {
   private groupResult = new Uint8Array(16);
   private ruleStamp = new Uint32Array(16);
   private obj: Record<string, unknown> = {};
+  /** The fields the rules read; rebuilt when rules were added */
+  private trie: KeyTrie = trieOf([]);
 
   /** Adds a rule; throws InvalidPatternError for an invalid pattern. */
   add(id: T, pattern: string | object): void {
@@ -194,9 +203,11 @@ export class RuleSet<T> {
   /** The ids of every rule the event (an object, or JSON text) matches. */
   matches(event: string | object): T[] {
     if (!this.prepared) this.prepare();
-    this.obj = toEvent(event);
-    const epoch = this.nextEpoch();
     const out: T[] = [];
+    const view = typeof event === 'string' ? scanEvent(event, this.trie) : viewOf(toEvent(event), this.trie);
+    if (view === undefined) return out;
+    this.obj = view;
+    const epoch = this.nextEpoch();
     for (const [path, byValue] of this.anchors) {
       const values = this.valuesOf(path, epoch);
       for (let i = 0; i < values.length; i++) {
@@ -273,6 +284,7 @@ export class RuleSet<T> {
         if (c.exact) for (const v of c.exact) popularity.set(key(c.path, v), (popularity.get(key(c.path, v)) ?? 0) + 1);
       }
     }
+    this.trie = trieOf(this.rules.map((rule) => rule.node));
     this.anchors = new Map();
     this.floating = [];
     this.rules.forEach((rule, r) => {

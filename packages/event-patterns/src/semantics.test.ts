@@ -933,6 +933,115 @@ describe('nested objects and array-consistent matching', () => {
   });
 });
 
+/** Whether the pattern matches the event, given as an object and as JSON text: both must agree. */
+const matchesBoth = (pattern: string | object, event: object): boolean => {
+  const asObject = matches(pattern, event);
+  expect(matches(pattern, JSON.stringify(event))).toBe(asObject);
+  return asObject;
+};
+
+// event-ruler flattens patterns and events to dotted field names ("a.b"), so a key with a dot and nested keys
+// name the same field; a pattern naming one field twice keeps the later one (each combination of $or
+// alternatives is one flat rule); an event giving one field twice has both values. Every case below gives
+// the same answer on event-ruler 2.0.1.
+describe('dotted field names and fields named twice (event-ruler 2.0.1)', () => {
+  it('pattern {"detail.state": [...]} matches the nested event field detail.state', () => {
+    expect(matchesBoth({ source: ['aws.ec2'], 'detail.state': ['pending'] }, ec2())).toBe(true);
+  });
+
+  it('pattern {"detail.state": [...]} does not match another state', () => {
+    expect(matchesBoth({ 'detail.state': ['stopped'] }, ec2())).toBe(false);
+  });
+
+  it('pattern {"detail.state": [...]} matches an event key "detail.state"', () => {
+    const event = ec2();
+    delete event.detail;
+    event['detail.state'] = 'pending';
+    expect(matchesBoth({ 'detail.state': ['pending'] }, event)).toBe(true);
+  });
+
+  it('nested pattern {"detail": {"state": [...]}} matches an event key "detail.state"', () => {
+    const event = ec2();
+    delete event.detail;
+    event['detail.state'] = 'pending';
+    expect(matchesBoth({ detail: { state: ['pending'] } }, event)).toBe(true);
+  });
+
+  it('an event giving detail.state twice (nested and dotted) matches either value', () => {
+    const event = ec2();
+    event['detail.state'] = 'stopped';
+    expect(matchesBoth({ detail: { state: ['stopped'] } }, event)).toBe(true);
+    expect(matchesBoth({ detail: { state: ['pending'] } }, event)).toBe(true);
+  });
+
+  it('pattern {"a.b": [...]} matches inside an array of objects', () => {
+    const pattern = { 'detail.resource.instanceDetails.tags.key': ['GeneratedFindingInstaceTag2'] };
+    expect(matchesBoth(pattern, guardduty())).toBe(true);
+  });
+
+  it('a dotted key and a nested key with the same prefix are one object: array-consistent together', () => {
+    const tags = (value: string) => ({
+      'detail.resource.instanceDetails.tags.key': ['GeneratedFindingInstaceTag2'],
+      detail: { resource: { instanceDetails: { tags: { value: [value] } } } },
+    });
+    expect(matchesBoth(tags('GeneratedFindingInstaceTagValue2'), guardduty())).toBe(true);
+    expect(matchesBoth(tags('GeneratedFindingInstaceTagValue3'), guardduty())).toBe(false);
+  });
+
+  it('a field named twice in a pattern ("detail.state" and detail.state) keeps the later one', () => {
+    const laterPending = '{"detail.state":["stopped"],"detail":{"state":["pending"]}}';
+    const laterStopped = '{"detail":{"state":["pending"]},"detail.state":["stopped"]}';
+    expect(matchesBoth(laterPending, ec2())).toBe(true);
+    expect(matchesBoth(laterStopped, ec2())).toBe(false);
+  });
+
+  it('exists: false on "detail.state" does not match an event key "detail.state"', () => {
+    const event = ec2();
+    delete event.detail;
+    event['detail.state'] = 'pending';
+    expect(matchesBoth({ 'detail.state': [{ exists: false }] }, event)).toBe(false);
+  });
+
+  it('a field outside $or and again inside it: the inner one replaces the outer in its alternative', () => {
+    // {source: guardduty} or {source: ec2, region: eu-west-1}
+    const pattern = { source: ['aws.ec2'], $or: [{ source: ['aws.guardduty'] }, { region: ['eu-west-1'] }] };
+    const event = ec2();
+    expect(matchesBoth(pattern, event)).toBe(false);
+    event.source = 'aws.guardduty';
+    expect(matchesBoth(pattern, event)).toBe(true);
+    event.source = 'aws.ec2';
+    event.region = 'eu-west-1';
+    expect(matchesBoth(pattern, event)).toBe(true);
+  });
+
+  it('a field inside $or and again after it: the later, outer one replaces it in every alternative', () => {
+    // {source: ec2} or {region: eu-west-1, source: ec2}
+    const pattern = '{"$or":[{"source":["aws.guardduty"]},{"region":["eu-west-1"]}],"source":["aws.ec2"]}';
+    const event = ec2();
+    expect(matchesBoth(pattern, event)).toBe(true);
+    event.source = 'aws.guardduty';
+    expect(matchesBoth(pattern, event)).toBe(false);
+  });
+
+  it('a nested field inside $or and as a dotted key outside it', () => {
+    // {detail.state: stopped} or {detail.state: pending, region: eu-west-1}
+    const pattern = '{"detail.state":["pending"],"detail":{"$or":[{"state":["stopped"]},{"x":["y"]}]}}';
+    const event = ec2();
+    event.detail.x = 'y';
+    expect(matchesBoth(pattern, event)).toBe(true);
+    event.detail.state = 'stopped';
+    delete event.detail.x;
+    expect(matchesBoth(pattern, event)).toBe(true);
+    event.detail.state = 'pending';
+    expect(matchesBoth(pattern, event)).toBe(false);
+  });
+
+  it('the same field in two alternatives of one $or is no override: either may match', () => {
+    const pattern = { source: ['aws.ec2'], $or: [{ 'detail.state': ['pending'] }, { detail: { state: ['stopped'] } }] };
+    expect(matchesBoth(pattern, ec2())).toBe(true);
+  });
+});
+
 describe('pattern and event as JSON text', () => {
   it('accepts the pattern as JSON text', () => {
     expect(matches('{"source":["aws.ec2"],"detail":{"state":["pending"]}}', ec2())).toBe(true);
@@ -955,6 +1064,40 @@ describe('pattern and event as JSON text', () => {
   it('a literal beyond 2^53 in event text matches the same literal in the pattern text', () => {
     const event = ec2TextWithNumber('sequence', '9007199254740993');
     expect(matches('{"detail":{"sequence":[9007199254740993]}}', event)).toBe(true);
+  });
+
+  it('reads a key given twice in the text with both values, as event-ruler does (JSON.parse keeps the last)', () => {
+    const text = EC2_TEXT.replace('"source": "aws.ec2"', '"source": "aws.s3"').replace(/}\s*$/, ', "source": "aws.ec2"}');
+    expect(text).toContain('"source": "aws.s3"');
+    const pattern = compilePattern({ source: ['aws.ec2'], detail: { state: ['pending'] } });
+    expect(pattern.matches(text)).toBe(true);
+    expect(pattern.explain(text).matched).toBe(true);
+  });
+
+  it('reads a key written with escapes ("sourc\\u0065" is source), also after a value that cannot match', () => {
+    const text = EC2_TEXT.replace('"source": "aws.ec2"', '"source": "aws.s3"').replace(/}\s*$/, ', "sourc\\u0065": "aws.ec2"}');
+    expect(matches({ source: ['aws.ec2'] }, text)).toBe(true);
+  });
+
+  it('reads string values with escapes', () => {
+    const event = ec2();
+    event.detail.note = 'a "quoted" \\ été\n';
+    const text = JSON.stringify(event).replace('été', '\\u00e9t\\u00e9');
+    expect(matches({ detail: { note: ['a "quoted" \\ été\n'] } }, text)).toBe(true);
+  });
+
+  it('reads a key "__proto__" as a field', () => {
+    const text = EC2_TEXT.replace(/}\s*$/, ', "__proto__": "x"}');
+    expect(matches({ ['__proto__']: ['x'] }, text)).toBe(true);
+  });
+
+  it('throws SyntaxError for text that is not JSON, also where no pattern reads', () => {
+    expect(() => matches({ source: ['aws.ec2'] }, '{"source": "aws.ec2", "detail": {"a": }')).toThrow(SyntaxError);
+    expect(() => matches({ source: ['aws.ec2'] }, EC2_TEXT.slice(0, -20))).toThrow(SyntaxError);
+  });
+
+  it('throws TypeError for JSON text that is not an object', () => {
+    expect(() => matches({ source: ['aws.ec2'] }, '["aws.ec2"]')).toThrow(TypeError);
   });
 
   it('reads strings of 16+ digits (instance id i-00000000000000059) with plain JSON.parse, not the 5x slower reviver', () => {
