@@ -122,6 +122,13 @@ export function plural(count: number, one: string, many = `${one}s`): string {
 /** Writes a line to stdout. */
 export const out = (line = '') => process.stdout.write(`${line}\n`);
 
+/** Prints rows (a header first, if any) as columns padded to their widest cell, two spaces apart. */
+export function table(rows: readonly (readonly string[])[]): void {
+  if (rows.length === 0) return;
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  for (const row of rows) out(row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
+}
+
 /** Inventories beyond this size get a progress line even when stderr is not a terminal. */
 const LARGE_INVENTORY = 200;
 

@@ -16,7 +16,7 @@ import {
 } from '@reflex/ipam';
 import { awsName, loadManifests, repoRoot } from '@reflex/manifest';
 import { resolveAws } from './aws';
-import { type Command, EXIT, out, parseCommandArgs, plural, progressLine, UsageError } from './common';
+import { type Command, EXIT, out, parseCommandArgs, plural, progressLine, table, UsageError } from './common';
 
 const HELP = `reflex ipam <show|subnets|overlaps|reconcile|worker> [options]
 
@@ -72,12 +72,6 @@ export function checkShowQuery(query: string): void {
 export function usageBar(used: number, usable: number, width = BAR_WIDTH): string {
   const filled = usable > 0 ? Math.min(width, Math.round((used / usable) * width)) : 0;
   return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
-}
-
-/** Prints rows as columns padded to their widest cell. */
-function table(rows: readonly (readonly string[])[]): void {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  for (const row of rows) out(row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
 }
 
 const network = (n: NetworkRecord) =>

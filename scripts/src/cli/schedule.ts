@@ -5,7 +5,7 @@ import { loadManifests, repoRoot } from '@reflex/manifest';
 import { localParts } from '@reflex/schedules';
 import { ENVIRONMENTS, resolveEnvironment } from '@reflex/stacks';
 import { resolveAws } from './aws';
-import { type Command, EXIT, out, parseCommandArgs, UsageError } from './common';
+import { type Command, EXIT, out, parseCommandArgs, plural, table, UsageError } from './common';
 
 const HELP = `reflex schedule preview [--hours 24] [--env local] [--endpoint URL] [--at ISO] [--json]
 
@@ -51,7 +51,7 @@ async function run(args: string[]): Promise<number> {
 }
 
 function printTable(rows: readonly PreviewRow[], from: Date, hours: number): void {
-  out(`planned starts and stops from ${from.toISOString()} for ${hours} h (${rows.length} scheduled instance${rows.length === 1 ? '' : 's'})`);
+  out(`planned starts and stops from ${from.toISOString()} for ${hours} h (${plural(rows.length, 'scheduled instance')})`);
   const lines: string[][] = [['instance', 'name', 'schedule', 'local time', 'UTC', 'action']];
   for (const row of rows) {
     if (row.transitions.length === 0) lines.push([row.id, row.name, row.schedule, '', '', row.note ?? 'none planned']);
@@ -61,8 +61,7 @@ function printTable(rows: readonly PreviewRow[], from: Date, hours: number): voi
     }
     if (row.note && row.transitions.length > 0) lines.push(['', '', '', '', '', row.note]);
   }
-  const widths = lines[0]!.map((_, c) => Math.max(...lines.map((l) => l[c]!.length)));
-  for (const line of lines) out(line.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
+  table(lines);
 }
 
 export const scheduleCommand: Command = {

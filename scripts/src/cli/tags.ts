@@ -4,7 +4,7 @@ import { loadManifests, repoRoot } from '@reflex/manifest';
 import { type AuditRow, auditInventory, Ec2NetworkInventory, Ec2NetworkTags, TaggerConfigSchema } from '@reflex/resource-tagger';
 import { ENVIRONMENTS, resolveEnvironment } from '@reflex/stacks';
 import { resolveAws } from './aws';
-import { type Command, EXIT, out, parseCommandArgs, plural, progressLine, UsageError } from './common';
+import { type Command, EXIT, out, parseCommandArgs, plural, progressLine, table, UsageError } from './common';
 
 const HELP = `reflex tags audit [--fix] [--apply] [--env local] [--endpoint URL] [--json]
 
@@ -43,8 +43,7 @@ function printTable(rows: readonly AuditRow[], fix: boolean, written: ReadonlySe
       ...(fix ? [apply && !written.has(r.id) ? '' : describeWrite(r) + (r.unresolved.length ? `; no value for ${r.unresolved.join(', ')}` : '')] : []),
     ]),
   ];
-  const widths = header.map((_, c) => Math.max(...lines.map((l) => l[c]!.length)));
-  for (const line of lines) out(line.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
+  table(lines);
 }
 
 async function run(args: string[]): Promise<number> {
