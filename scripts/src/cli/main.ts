@@ -1,5 +1,5 @@
 // `pnpm reflex <command>`: match events against the manifests, invoke a reflex locally, draw the event paths,
-// preview schedules, audit mandatory tags, query and feed the IPAM.
+// preview schedules, audit mandatory tags, query and feed the IPAM, scaffold a new reflex.
 import { inspect } from 'node:util';
 import { describeError } from '@reflex/manifest';
 import { type Command, EXIT, exitCodeOf, UsageError } from './common';
@@ -7,10 +7,11 @@ import { graphCommand } from './graph';
 import { invokeCommand } from './invoke';
 import { ipamCommand } from './ipam';
 import { matchCommand } from './match';
+import { newCommand } from './new';
 import { scheduleCommand } from './schedule';
 import { tagsCommand } from './tags';
 
-const COMMANDS: readonly Command[] = [matchCommand, invokeCommand, graphCommand, scheduleCommand, tagsCommand, ipamCommand];
+const COMMANDS: readonly Command[] = [matchCommand, invokeCommand, graphCommand, scheduleCommand, tagsCommand, ipamCommand, newCommand];
 
 const USAGE = `reflex <command> [options]
 
