@@ -169,10 +169,14 @@ function anythingBut(value: unknown, path: string): (v: Scalar) => boolean {
     switch (key) {
       case 'prefix': {
         const list = stringList(inner, at, key, true);
+        const [only] = list;
+        if (list.length === 1) return (v) => typeof v !== 'string' || !v.startsWith(only!);
         return (v) => typeof v !== 'string' || !list.some((p) => v.startsWith(p));
       }
       case 'suffix': {
         const list = stringList(inner, at, key, true);
+        const [only] = list;
+        if (list.length === 1) return (v) => typeof v !== 'string' || !v.endsWith(only!);
         return (v) => typeof v !== 'string' || !list.some((s) => v.endsWith(s));
       }
       case 'equals-ignore-case': {

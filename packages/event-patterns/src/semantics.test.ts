@@ -1077,6 +1077,7 @@ describe('pattern and event as JSON text', () => {
   it('reads a key written with escapes ("sourc\\u0065" is source), also after a value that cannot match', () => {
     const text = EC2_TEXT.replace('"source": "aws.ec2"', '"source": "aws.s3"').replace(/}\s*$/, ', "sourc\\u0065": "aws.ec2"}');
     expect(matches({ source: ['aws.ec2'] }, text)).toBe(true);
+    expect(matches({ source: ['aws.ec2'] }, EC2_TEXT.replace('"source"', '"\\u0073ource"'))).toBe(true);
   });
 
   it('reads string values with escapes', () => {

@@ -341,22 +341,21 @@ function scanObject(trie: KeyTrie, depth: number): EventObject {
     const candidates = trie.byFirst[code < 128 ? code : 0];
     let child: KeyTrie | undefined;
     let dotted: string | undefined;
-    if (candidates !== undefined) {
-      if (escaped) {
-        const key = stringAt(start, end);
-        child = trie.children.get(key);
-        if (!child && key.includes('.')) dotted = key;
-      } else {
-        // Compared in place: no string is made for a key the patterns do not read.
-        const length = end - start;
-        for (let k = 0; k < candidates.length; k++) {
-          const candidate = candidates[k]!;
-          const n = candidate.name.length;
-          if (n === length ? src.startsWith(candidate.name, start) : n < length && src.charCodeAt(start + n) === 46 && src.startsWith(candidate.name, start)) {
-            if (n === length) child = candidate;
-            else dotted = src.slice(start, end);
-            break;
-          }
+    if (escaped) {
+      // Decoded first: an escape may spell any character, the first one too.
+      const key = stringAt(start, end);
+      child = trie.children.get(key);
+      if (!child && key.includes('.')) dotted = key;
+    } else if (candidates !== undefined) {
+      // Compared in place: no string is made for a key the patterns do not read.
+      const length = end - start;
+      for (let k = 0; k < candidates.length; k++) {
+        const candidate = candidates[k]!;
+        const n = candidate.name.length;
+        if (n === length ? src.startsWith(candidate.name, start) : n < length && src.charCodeAt(start + n) === 46 && src.startsWith(candidate.name, start)) {
+          if (n === length) child = candidate;
+          else dotted = src.slice(start, end);
+          break;
         }
       }
     }
