@@ -112,6 +112,7 @@ function dottedNode(trie: KeyTrie, segments: readonly string[]): KeyTrie | undef
 
 /** `value` under the nested names `segments[1..]`, for a dotted key. */
 function nest(segments: readonly string[], value: unknown): unknown {
+  if (value === undefined) return undefined;
   let out = value;
   for (let i = segments.length - 1; i >= 1; i--) {
     const wrapper: EventObject = {};
