@@ -25,7 +25,7 @@ import { type DeployedReflex, deployLocal, type LocalDeployment, reattach, saveD
 import { type LocalIpam, runIpamDemo, startLocalIpam } from '../src/local/ipam';
 import { LocalRunner } from '../src/local/runner';
 import { reflexCli } from './reflex-cli';
-import { type PostgresServer, startPostgres } from '@reflex/ipam/testing';
+import { type PostgresServer, startPostgres } from '@reflex/local-aws';
 
 const root = repoRoot();
 let aws: LocalAws;

@@ -1,8 +1,8 @@
 import { defineReflex } from '@reflex/manifest';
-import { SyncConfigSchema } from '@reflex/ipam-sync/manifest';
+import { StoreConfigSchema } from '@reflex/ipam/config';
 
 /** The reconciler writes where the sync writes: the same `databaseUrl` when it runs as a Lambda function. */
-export const ReconcilerConfigSchema = SyncConfigSchema;
+export const ReconcilerConfigSchema = StoreConfigSchema;
 
 export const manifest = defineReflex({
   name: 'ipam-reconciler',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openPostgres, show } from '@reflex/ipam';
-import { type PostgresServer, startPostgres } from '@reflex/ipam/testing';
+import { type PostgresServer, startPostgres } from '@reflex/local-aws';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { running } from './test-message';
 

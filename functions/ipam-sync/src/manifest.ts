@@ -1,15 +1,9 @@
 import { defineReflex } from '@reflex/manifest';
-import * as z from '@reflex/events/zod';
+import { type StoreConfig, StoreConfigSchema } from '@reflex/ipam/config';
 
-/** Where the golden records live when the sync runs as a Lambda function. */
-export const SyncConfigSchema = z.object({
-  /**
-   * The PostgreSQL server of the IPAM (`postgres://user:password@host:5432/ipam`). Required when the
-   * function consumes the queue; an environment that leaves the queue to `reflex ipam worker` sets none.
-   */
-  databaseUrl: z.optional(z.string().check(z.regex(/^postgres(ql)?:\/\/\S+$/, 'a postgres:// URL'))),
-});
-export type SyncConfig = z.output<typeof SyncConfigSchema>;
+/** The sync's configuration: where the golden records live when it runs as a Lambda function. */
+export const SyncConfigSchema = StoreConfigSchema;
+export type SyncConfig = StoreConfig;
 
 export const manifest = defineReflex({
   name: 'ipam-sync',

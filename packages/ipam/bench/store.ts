@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IpamInstanceMessage } from '@reflex/events';
 import { type Db, applyMessage, applyMessages, migrate, openPglite, openPostgres } from '../src/index';
-import { startPostgres } from '../src/testing/postgres-server';
+import { startPostgres } from '@reflex/local-aws';
 
 const TARGET = 2_000;
 const COUNT = Number(process.argv[2] ?? 10_000);

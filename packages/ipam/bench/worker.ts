@@ -11,7 +11,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { localClientConfig, startMoto } from '@reflex/local-aws';
 import { type Db, IpamWorker, SqsQueueSource, migrate, openPglite, openPostgres } from '../src/index';
-import { startPostgres } from '../src/testing/postgres-server';
+import { startPostgres } from '@reflex/local-aws';
 import { instanceMessage } from '../src/test-messages';
 import { createQueues, memorySource, sendAll } from '../src/worker/test-helpers';
 

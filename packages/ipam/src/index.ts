@@ -2,6 +2,7 @@ export { type Db, type Queryable, IpamError } from './db';
 export { openPglite, maintainTables, type PgliteOptions, type Maintenance } from './adapters/pglite';
 export { openPostgres } from './adapters/postgres';
 export { migrate } from './migrate';
+export { StoreConfigSchema, type StoreConfig } from './config';
 export { MIGRATIONS, type Migration } from './migrations/index';
 export { applyMessage, applyMessages, type ApplyResult, type ApplyFailure } from './apply';
 export {
@@ -20,6 +21,7 @@ export * from './ec2/index';
 export * from './worker/index';
 export {
   openStore,
+  storeOnFirstUse,
   storeLocation,
   describeLocation,
   idleClosingStore,

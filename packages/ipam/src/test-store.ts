@@ -6,7 +6,7 @@ import type { Db } from './db';
 import { openPglite } from './adapters/pglite';
 import { openPostgres } from './adapters/postgres';
 import { migrate } from './migrate';
-import { type PostgresServer, startPostgres } from './testing/postgres-server';
+import { type PostgresServer, startPostgres } from '@reflex/local-aws';
 import { waitFor } from './worker/test-helpers';
 
 /** A database to run the same tests on. */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { parseIp } from '@reflex/event-patterns';
+import { parseIp } from '@reflex/ip';
 import {
   type Db,
   DEFAULT_DATA_DIR,

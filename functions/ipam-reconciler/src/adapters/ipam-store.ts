@@ -1,23 +1,21 @@
-import { type Db, type DriftReport, type Ec2Snapshot, openStore, reconcile, type StoreLocation } from '@reflex/ipam';
+import { type Db, type DriftReport, type Ec2Snapshot, openStore, reconcile, type StoreLocation, storeOnFirstUse } from '@reflex/ipam';
 
 /**
  * The IPAM store (`@reflex/ipam`), corrected to match EC2: connected and migrated on the first run, once per
  * cold start; a failed connect is retried on the next run. In dry-run it reports the drift and writes nothing.
  */
 export class IpamStore {
-  private db: Promise<Db> | undefined;
+  private readonly store: () => Promise<Db>;
 
   constructor(
-    private readonly location: StoreLocation,
+    location: StoreLocation,
     private readonly dryRun: boolean,
-    private readonly open: (location: StoreLocation) => Promise<Db> = openStore,
-  ) {}
+    open: (location: StoreLocation) => Promise<Db> = openStore,
+  ) {
+    this.store = storeOnFirstUse(location, open);
+  }
 
   async reconcile(snapshot: Ec2Snapshot): Promise<DriftReport> {
-    this.db ??= this.open(this.location).catch((error: unknown) => {
-      this.db = undefined;
-      throw error;
-    });
-    return reconcile(await this.db, snapshot, { dryRun: this.dryRun });
+    return reconcile(await this.store(), snapshot, { dryRun: this.dryRun });
   }
 }

@@ -1,4 +1,4 @@
-import { applyRecords, type BatchOutcome, type Db, openStore, type QueueRecord, type StoreLocation, type WorkerLog } from '@reflex/ipam';
+import { applyRecords, type BatchOutcome, type Db, openStore, type QueueRecord, type StoreLocation, storeOnFirstUse, type WorkerLog } from '@reflex/ipam';
 import type { GoldenRecordsPort } from '../ports';
 
 /**
@@ -6,19 +6,17 @@ import type { GoldenRecordsPort } from '../ports';
  * cold start; a failed connect is retried on the next batch.
  */
 export class IpamStoreRecords implements GoldenRecordsPort {
-  private db: Promise<Db> | undefined;
+  private readonly store: () => Promise<Db>;
 
   constructor(
-    private readonly location: StoreLocation,
+    location: StoreLocation,
     private readonly log: WorkerLog,
-    private readonly open: (location: StoreLocation) => Promise<Db> = openStore,
-  ) {}
+    open: (location: StoreLocation) => Promise<Db> = openStore,
+  ) {
+    this.store = storeOnFirstUse(location, open);
+  }
 
   async apply(records: readonly QueueRecord[]): Promise<BatchOutcome> {
-    this.db ??= this.open(this.location).catch((error: unknown) => {
-      this.db = undefined;
-      throw error;
-    });
-    return applyRecords(await this.db, records, { log: this.log });
+    return applyRecords(await this.store(), records, { log: this.log });
   }
 }

@@ -172,3 +172,23 @@ async function lockDataDir(dataDir: string, options: OpenStoreOptions): Promise<
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * The store, connected and migrated on first use, once per process (a Lambda cold start); a failed connect
+ * is retried on the next use.
+ *
+ * @example
+ * const store = storeOnFirstUse({ url });
+ * await applyRecords(await store(), records);
+ */
+export function storeOnFirstUse(
+  location: StoreLocation,
+  open: (location: StoreLocation) => Promise<Db> = openStore,
+): () => Promise<Db> {
+  let db: Promise<Db> | undefined;
+  return () =>
+    (db ??= open(location).catch((error: unknown) => {
+      db = undefined;
+      throw error;
+    }));
+}

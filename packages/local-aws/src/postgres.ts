@@ -2,7 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@reflex/local-aws';
+import { freePort } from './moto';
 
 /** A throwaway PostgreSQL server this process started. */
 export interface PostgresServer {
