@@ -10,13 +10,11 @@
 //
 // Events are the AWS-published samples in packages/events/fixtures (see fixtures/SOURCES.md).
 
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
+import { fixtureText } from '@reflex/events/fixtures';
 import { compilePattern, InvalidPatternError, RuleSet } from './index';
 import { events as benchEvents, rules as benchRules } from '../bench/workload';
 
-const fixtureText = (name: string): string =>
-  readFileSync(new URL(`../../events/fixtures/${name}`, import.meta.url), 'utf8');
 
 const EC2_TEXT = fixtureText('ec2/instance-state-change.json');
 const CLOUDTRAIL_TEXT = fixtureText('cloudtrail/start-instances.json');

@@ -25,12 +25,10 @@
 // Events are the AWS-published samples in packages/events/fixtures (see fixtures/SOURCES.md), cloned and
 // mutated per test.
 
-import { readFileSync } from 'node:fs';
 import { describe, expect, it, jest } from '@jest/globals';
+import { fixtureText } from '@reflex/events/fixtures';
 import { compilePattern } from './index';
 
-const fixtureText = (name: string): string =>
-  readFileSync(new URL(`../../events/fixtures/${name}`, import.meta.url), 'utf8');
 
 const EC2_TEXT = fixtureText('ec2/instance-state-change.json');
 const CLOUDTRAIL_TEXT = fixtureText('cloudtrail/start-instances.json');
