@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import type { Db } from '../db';
-import { openStore, type StoreLocation, storeOnFirstUse } from './store';
+import { openStore, SHORT_OPEN_SHARED_BUFFERS, type StoreLocation, storeOnFirstUse } from './store';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'reflex-ipam-first-use-'));
 const opened: Db[] = [];
@@ -18,7 +18,7 @@ function opener(failures = 0) {
     opens: 0,
     open: async (location: StoreLocation) => {
       if (++counter.opens <= failures) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
-      const db = await openStore(location);
+      const db = await openStore(location, { sharedBuffers: SHORT_OPEN_SHARED_BUFFERS });
       opened.push(db);
       return db;
     },
