@@ -30,14 +30,6 @@ export class IpamError extends Error {
   override readonly name = 'IpamError';
 }
 
-/**
- * An error's message followed by its causes' (`cannot apply i-… version …: connection reset`), for failure
- * reasons and logs.
- */
-export function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  return error.cause === undefined ? error.message : `${error.message}: ${describeError(error.cause)}`;
-}
 
 /** A timestamp as the database returned it (a `Date`, or text), in ms since the epoch. */
 export const timeOf = (value: unknown): number => (value instanceof Date ? value.getTime() : Date.parse(String(value)));

@@ -116,3 +116,13 @@ function chain(error: unknown, options: DescribeErrorOptions, seen: Set<unknown>
 export function describeError(error: unknown, options: DescribeErrorOptions = {}): string {
   return chain(error, options, new Set());
 }
+
+/**
+ * A count and its noun: `1 reflex`, `2 reflexes`, `3 addresses` (`many` when adding an s is wrong).
+ *
+ * @example
+ * plural(2, 'address', 'addresses'); // "2 addresses"
+ */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}

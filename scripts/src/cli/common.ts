@@ -114,10 +114,7 @@ export function findReflex(manifests: readonly ReflexManifest[], name: string): 
   return manifest;
 }
 
-/** `1 reflex`, `2 reflexes`. */
-export function plural(count: number, one: string, many = `${one}s`): string {
-  return `${count} ${count === 1 ? one : many}`;
-}
+export { plural } from '@reflex/manifest';
 
 /** Writes a line to stdout. */
 export const out = (line = '') => process.stdout.write(`${line}\n`);

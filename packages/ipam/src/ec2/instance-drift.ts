@@ -1,9 +1,10 @@
 import type { IpamInstanceMessage } from '@reflex/events';
 import { normalizeIp } from '@reflex/ip';
+import { describeError, plural } from '@reflex/manifest';
 import { applyMessages } from '../apply';
-import { type Db, describeError, timeOf } from '../db';
+import { type Db, timeOf } from '../db';
 import type { Ec2Snapshot } from './inventory';
-import { type DriftItem, type DriftKind, plural } from './report';
+import type { DriftItem, DriftKind } from './report';
 
 interface StoredDevice {
   instance_id: string;
@@ -86,7 +87,7 @@ export async function instanceDrift(
       const raced = outcome && outcome.outcome !== 'applied' && outcome.outcome !== 'failed';
       if (d.newer || raced) items.push({ ...d.item, action: 'skipped' });
       else if (!outcome) items.push({ ...d.item, action: 'pending' });
-      else if (outcome.outcome === 'failed') items.push({ ...d.item, action: 'failed', error: describeError(outcome.error) });
+      else if (outcome.outcome === 'failed') items.push({ ...d.item, action: 'failed', error: describeError(outcome.error, { names: false }) });
       else items.push({ ...d.item, action: 'corrected' });
     }
     options.onProgress?.({ done: Math.min(total, start + CHUNK), total });

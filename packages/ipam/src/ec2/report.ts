@@ -1,3 +1,4 @@
+import { plural } from '@reflex/manifest';
 import type { Ec2Snapshot } from './inventory';
 
 /** What kind of difference between the store and EC2. */
@@ -82,9 +83,4 @@ export function formatDriftReport(report: DriftReport): string {
     for (const d of item.differences) lines.push(`    ${d}`);
   }
   return lines.join('\n');
-}
-
-/** `1 interface`, `2 interfaces`. */
-export function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n} ${n === 1 ? word : many}`;
 }

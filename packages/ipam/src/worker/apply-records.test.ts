@@ -66,7 +66,7 @@ describe.each(backends())('applyRecords on $name', (backend) => {
 
     const outcome = await applyRecords(failing, [record('a', instanceMessage(1)), record('b', instanceMessage(2))]);
 
-    expect(outcome.failures).toEqual([{ id: 'a', reason: expect.stringMatching(/^apply failed: cannot apply i-\S+ version \d+: connection reset$/) }]);
+    expect(outcome.failures).toEqual([{ id: 'a', reason: expect.stringMatching(/^apply failed: cannot apply i-\S+ version \d+ ← connection reset$/) }]);
     expect(outcome.results.map((r) => r.id)).toEqual(['b']);
   });
 

@@ -1,6 +1,7 @@
 import { type IpamInstanceMessage, IpamInstanceMessageSchema } from '@reflex/events';
+import { describeError } from '@reflex/manifest';
 import { type ApplyResult, applyMessages } from '../apply';
-import { type Db, describeError } from '../db';
+import type { Db } from '../db';
 import { silentLog, type WorkerLog } from './log';
 
 /** One queued message body: an SQS record in Lambda, or a message the worker received. */
@@ -51,7 +52,7 @@ export async function applyRecords(
   for (const p of parsed) if ('reason' in p) failures.push({ id: p.record.id, reason: p.reason });
   for (const [i, outcome] of outcomes.entries()) {
     const { record } = valid[i]!;
-    if (outcome.outcome === 'failed') failures.push({ id: record.id, reason: `apply failed: ${describeError(outcome.error)}` });
+    if (outcome.outcome === 'failed') failures.push({ id: record.id, reason: `apply failed: ${describeError(outcome.error, { names: false })}` });
     else results.push({ id: record.id, ...outcome });
   }
   logFailures(options.log ?? silentLog, records, failures);
@@ -71,7 +72,7 @@ function parse(record: QueueRecord): Parsed {
   try {
     json = JSON.parse(record.body);
   } catch (error) {
-    return { record, reason: `body is not JSON: ${describeError(error)}` };
+    return { record, reason: `body is not JSON: ${describeError(error, { names: false })}` };
   }
   const result = IpamInstanceMessageSchema.safeParse(json);
   if (result.success) return { record, message: result.data };

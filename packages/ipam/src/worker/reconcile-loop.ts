@@ -1,5 +1,6 @@
 import { ScheduledEventSchema } from '@reflex/events';
-import { type Db, describeError } from '../db';
+import { describeError } from '@reflex/manifest';
+import type { Db } from '../db';
 import type { Ec2Inventory } from '../ec2/inventory';
 import { reconcile } from '../ec2/reconcile';
 import type { QueueSource } from './queue-source';
@@ -56,7 +57,7 @@ export class ReconcileLoop {
       try {
         messages = await source.receive(1, this.options.waitSeconds ?? 20, this.options.visibilityTimeoutSeconds ?? 600, signal);
       } catch (error) {
-        log(`ipam reconcile: receive failed: ${describeError(error)}; retrying`);
+        log(`ipam reconcile: receive failed: ${describeError(error, { names: false })}; retrying`);
         await new Promise((r) => setTimeout(r, 1000));
         continue;
       }
@@ -67,7 +68,7 @@ export class ReconcileLoop {
           log(`ipam reconcile: reconciled the IPAM with EC2 ${JSON.stringify(report.counts)}`);
           await source.delete([message]);
         } catch (error) {
-          log(`ipam reconcile: run ${message.id} failed (receive ${message.receiveCount ?? '?'}): ${describeError(error)}`);
+          log(`ipam reconcile: run ${message.id} failed (receive ${message.receiveCount ?? '?'}): ${describeError(error, { names: false })}`);
         }
       }
     }

@@ -1,4 +1,5 @@
-import { type Db, describeError } from '../db';
+import { describeError } from '@reflex/manifest';
+import type { Db } from '../db';
 import { GroupCommit } from './group-commit';
 import { silentLog, type WorkerLog } from './log';
 import { QueueDeleteError, type QueueMessage, type QueueSource } from './queue-source';
@@ -201,7 +202,7 @@ export class IpamWorker {
         this.counts.receiveErrors++;
         const delay = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** failures++) * (0.5 + Math.random() / 2);
         this.log.warn('receive failed; backing off', {
-          error: describeError(error),
+          error: describeError(error, { names: false }),
           errorName: nameOf(error),
           attempt: failures,
           delayMs: Math.round(delay),
@@ -227,7 +228,7 @@ export class IpamWorker {
     const { messages } = batch;
     this.counts.inFlight += messages.length;
     const done = this.process(batch)
-      .catch((error) => this.log.error('IPAM batch failed', { error: describeError(error), messageIds: messages.map((m) => m.id) }))
+      .catch((error) => this.log.error('IPAM batch failed', { error: describeError(error, { names: false }), messageIds: messages.map((m) => m.id) }))
       .finally(() => {
         this.batches.delete(batch);
         this.counts.inFlight -= messages.length;
@@ -270,7 +271,7 @@ export class IpamWorker {
       deleted = done.length;
     } catch (error) {
       deleted = error instanceof QueueDeleteError ? done.length - error.failed.length : 0;
-      this.log.warn('applied messages not deleted; they will be redelivered as duplicates', { error: describeError(error) });
+      this.log.warn('applied messages not deleted; they will be redelivered as duplicates', { error: describeError(error, { names: false }) });
     }
     batch.state = 'done';
     const count = (o: string) => outcome.results.filter((r) => r.outcome === o).length;
@@ -300,7 +301,7 @@ export class IpamWorker {
           this.log.warn('could not extend visibility; the message may be redelivered meanwhile', {
             messageId: m.id,
             receiveCount: m.receiveCount,
-            error: describeError(error),
+            error: describeError(error, { names: false }),
           });
         }),
       ),
@@ -317,7 +318,7 @@ export class IpamWorker {
     await Promise.all(
       batch.messages.map((m) =>
         this.options.source.changeVisibility(m, 0).catch((error) => {
-          this.log.warn('could not release message; it reappears after its visibility timeout', { messageId: m.id, error: describeError(error) });
+          this.log.warn('could not release message; it reappears after its visibility timeout', { messageId: m.id, error: describeError(error, { names: false }) });
         }),
       ),
     );
