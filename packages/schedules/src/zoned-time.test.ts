@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { localParts, zonedTimeToUtc } from './zoned-time';
+import { isTimeZone, localParts, zonedTimeToUtc } from './zoned-time';
 
 const utc = (date: string, time: string, zone: string) => zonedTimeToUtc(date, time, zone).toISOString();
 
@@ -132,5 +132,19 @@ describe('localParts', () => {
     const monday = localParts(new Date('2026-03-30T12:00:00Z'), 'Europe/Berlin').weekday;
 
     expect([sunday, monday]).toEqual(['sun', 'mon']);
+  });
+});
+
+describe('isTimeZone', () => {
+  it('knows canonical IANA names', () => {
+    expect(['Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe'].map(isTimeZone)).toEqual([true, true, true, true]);
+  });
+
+  it('knows what Intl accepts beyond the canonical list: aliases, UTC, other letter case', () => {
+    expect(['Asia/Calcutta', 'US/Eastern', 'UTC', 'Etc/UTC', 'europe/berlin'].map(isTimeZone)).toEqual([true, true, true, true, true]);
+  });
+
+  it('refuses misspelt and made-up names, offsets and the empty string', () => {
+    expect(['Europe/Berlinn', 'Mars/Olympus_Mons', '+01:00', '-05:00', ''].map(isTimeZone)).toEqual([false, false, false, false, false]);
   });
 });
