@@ -91,6 +91,70 @@ describe('reflex match', () => {
   });
 });
 
+describe('reflex match, many events', () => {
+  /** The documentation's samples, as a day of traffic might hold them: state changes, API calls, a finding. */
+  const traffic = () => {
+    const events: Record<string, any>[] = [];
+    for (const state of ['stopped', 'running', 'pending', 'stopped', 'stopping', 'terminated']) {
+      const event = structuredClone(fixture('ec2/instance-state-change.json'));
+      event.detail.state = state;
+      events.push(event);
+    }
+    const failedStop = structuredClone(fixture('cloudtrail/stop-instances.json'));
+    failedStop.detail.errorCode = 'Client.UnauthorizedOperation';
+    events.push(fixture('cloudtrail/stop-instances.json'), failedStop, fixture('cloudtrail/create-subnet.json'), fixture('guardduty/finding.json'));
+    return events;
+  };
+
+  it('counts, from JSON Lines, the events that reach each reflex and each trigger, and those that reach none', async () => {
+    const file = write('traffic.jsonl', `${traffic().map((e) => JSON.stringify(e)).join('\n')}\n`);
+
+    const run = await reflex('match', file);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('10 events: 3 reflexes of the 3 with event rules reached');
+    expect(run.stdout).toMatch(/^\s+instance-guard\s+3 events \(trigger 0: 2, trigger 1: 1\)$/m);
+    expect(run.stdout).toMatch(/^\s+ipam-enricher\s+6 events$/m);
+    expect(run.stdout).toMatch(/^\s+resource-tagger\s+1 event$/m);
+    expect(run.stdout).toContain('2 events reach no reflex');
+  });
+
+  it('reads a JSON array too, and prints the counts as JSON with --json', async () => {
+    const run = await reflex('match', write('traffic.json', traffic()), '--json');
+
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({
+      events: 10,
+      reflexes: [
+        { reflex: 'instance-guard', events: 3, triggers: { 0: 2, 1: 1 } },
+        { reflex: 'ipam-enricher', events: 6, triggers: { 0: 6 } },
+        { reflex: 'resource-tagger', events: 1, triggers: { 0: 1 } },
+      ],
+      unmatched: 2,
+    });
+  });
+
+  it('exits 1 when no event of many reaches a reflex', async () => {
+    const run = await reflex('match', write('findings.jsonl', `${JSON.stringify(fixture('guardduty/finding.json'))}\n${JSON.stringify(fixture('guardduty/finding.json'))}\n`));
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('2 events reach no reflex');
+  });
+
+  it('exits 2 naming the line of JSON Lines that is not JSON, or not an event', async () => {
+    const good = JSON.stringify(fixture('ec2/instance-state-change.json'));
+    const notJson = write('broken.jsonl', `${good}\n${good}\n{"source": "aws.ec2",\n`);
+    const notEvent = write('array-line.jsonl', `${good}\n[1, 2]\n`);
+
+    const [broken, array] = await Promise.all([reflex('match', notJson), reflex('match', notEvent)]);
+
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain(`reflex match: ${notJson} line 3 is not JSON: `);
+    expect(array.code).toBe(2);
+    expect(array.stderr).toContain(`reflex match: ${notEvent} line 2 is not an EventBridge event: expected a JSON object, got an array`);
+  });
+});
+
 describe('reflex invoke', () => {
   it('exits 2 for an unknown reflex, listing the known ones', async () => {
     const run = await reflex('invoke', 'no-such-reflex', write('any.json', fixture('ec2/instance-state-change.json')));
@@ -183,7 +247,7 @@ describe('help and usage', () => {
   });
 
   it.each([
-    ['match', 'reflex match <event.json|->'],
+    ['match', 'reflex match <event.json|events.jsonl|->'],
     ['invoke', 'reflex invoke <reflex> <event.json|->'],
     ['graph', 'reflex graph'],
   ])('prints the usage of %s with --help and exits 0', async (command, usage) => {

@@ -67,6 +67,36 @@ const READ_ERRORS: Record<string, string> = {
   ENOTDIR: 'no such file (a part of the path is not a directory)',
 };
 
+/** The text of `path` (`-` for stdin), and how to name it in messages. */
+function readInput(path: string): { label: string; text: string } {
+  const label = path === '-' ? '<stdin>' : path;
+  try {
+    if (path === '-' && process.stdin.isTTY) throw new UsageError('- reads the event from stdin, which is a terminal: pipe an event in');
+    return { label, text: readFileSync(path === '-' ? 0 : path, 'utf8') };
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    throw new UsageError(`cannot read ${label}: ${READ_ERRORS[code] ?? (error as Error).message}`);
+  }
+}
+
+/** A parsed value as an EventBridge event: a JSON object no deeper than MAX_EVENT_DEPTH, else a UsageError. */
+function asEvent(value: unknown, label: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UsageError(`${label} is not an EventBridge event: expected a JSON object, got ${Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'null' : `a ${typeof value}`}`);
+  }
+  try {
+    // Matching, explaining and the handler's schemas walk the event: bound its depth before any of them.
+    checkEventDepth(value);
+  } catch (error) {
+    if (error instanceof EventTooDeepError) throw new UsageError(`${label} is not an EventBridge event: ${error.message}`);
+    throw error;
+  }
+  return value as Record<string, unknown>;
+}
+
+const notJson = (label: string, error: unknown) => new UsageError(`${label} is not JSON: ${(error as Error).message.replace(/\s+/g, ' ')}`);
+
 /**
  * Reads an EventBridge event from `path` (`-` for stdin) and parses it.
  *
@@ -74,33 +104,42 @@ const READ_ERRORS: Record<string, string> = {
  * MAX_EVENT_DEPTH (`@reflex/event-patterns`).
  */
 export function readEvent(path: string): EventInput {
-  const label = path === '-' ? '<stdin>' : path;
-  let text: string;
-  try {
-    if (path === '-' && process.stdin.isTTY) throw new UsageError('- reads the event from stdin, which is a terminal: pipe an event in');
-    text = readFileSync(path === '-' ? 0 : path, 'utf8');
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    const code = (error as NodeJS.ErrnoException).code ?? '';
-    throw new UsageError(`cannot read ${label}: ${READ_ERRORS[code] ?? (error as Error).message}`);
-  }
+  const { label, text } = readInput(path);
   let event: unknown;
   try {
     event = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`${label} is not JSON: ${(error as Error).message.replace(/\s+/g, ' ')}`);
+    throw notJson(label, error);
   }
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
-    throw new UsageError(`${label} is not an EventBridge event: expected a JSON object, got ${Array.isArray(event) ? 'an array' : typeof event === 'object' ? 'null' : `a ${typeof event}`}`);
-  }
+  return { label, text, event: asEvent(event, label) };
+}
+
+/**
+ * Reads one event or many from `path` (`-` for stdin): a JSON object, a JSON array of them, or JSON Lines (one
+ * event per line, as EventBridge archives and most log exports write them).
+ *
+ * @throws UsageError naming the file, and the line or array index of a bad event.
+ */
+export function readEvents(path: string): { label: string; events: Record<string, unknown>[]; batch: boolean } {
+  const { label, text } = readInput(path);
+  let whole: unknown;
   try {
-    // Matching, explaining and the handler's schemas walk the event: bound its depth before any of them.
-    checkEventDepth(event);
+    whole = JSON.parse(text);
   } catch (error) {
-    if (error instanceof EventTooDeepError) throw new UsageError(`${label} is not an EventBridge event: ${error.message}`);
-    throw error;
+    const lines = text.split('\n').map((line, i) => ({ line: line.trim(), at: i + 1 })).filter((l) => l.line !== '');
+    // Not one JSON value: JSON Lines, when there are several lines and the first is an object of its own.
+    if (lines.length < 2 || !lines[0]!.line.startsWith('{')) throw notJson(label, error);
+    const events = lines.map(({ line, at }) => {
+      try {
+        return asEvent(JSON.parse(line), `${label} line ${at}`);
+      } catch (lineError) {
+        throw lineError instanceof UsageError ? lineError : notJson(`${label} line ${at}`, lineError);
+      }
+    });
+    return { label, events, batch: true };
   }
-  return { label, text, event: event as Record<string, unknown> };
+  if (Array.isArray(whole)) return { label, events: whole.map((each, i) => asEvent(each, `${label}[${i}]`)), batch: true };
+  return { label, events: [asEvent(whole, label)], batch: false };
 }
 
 /**
