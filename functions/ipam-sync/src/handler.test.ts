@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { openPostgres, show } from '@reflex/ipam';
-import { type PostgresServer, startPostgres } from '@reflex/local-aws';
+import { usePostgres } from '@reflex/local-aws/testing';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { running } from './test-message';
 
@@ -10,9 +10,7 @@ const env = (config: object) => ({ REFLEX_ENV: 'test', REFLEX_BUS_NAME: 'bus', R
 const record = (messageId: string, body: string): SQSRecord =>
   ({ messageId, receiptHandle: `h-${messageId}`, body, attributes: { ApproximateReceiveCount: '1' }, messageAttributes: {} }) as unknown as SQSRecord;
 
-let server: PostgresServer;
-beforeAll(async () => (server = await startPostgres()), 60_000);
-afterAll(() => server?.stop());
+const postgres = usePostgres();
 
 /** The handler module, fresh, with this environment (it reads its settings once, at load). */
 async function loadHandler(config: object) {
@@ -23,7 +21,7 @@ async function loadHandler(config: object) {
 
 describe('ipam-sync handler (against a PostgreSQL server)', () => {
   it('applies the good messages of a batch and reports only the malformed one', async () => {
-    const handler = await loadHandler({ databaseUrl: server.url });
+    const handler = await loadHandler({ databaseUrl: postgres().url });
 
     const response = await handler(
       { Records: [record('good', JSON.stringify(running)), record('bad', '{"schemaVersion":1,"instanceId":"nope"}')] },
@@ -31,14 +29,14 @@ describe('ipam-sync handler (against a PostgreSQL server)', () => {
     );
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
-    const db = await openPostgres(server.url);
+    const db = await openPostgres(postgres().url);
     const found = await show(db, running.instanceId);
     await db.close();
     expect(found.devices.map((d) => d.instanceId)).toEqual([running.instanceId]);
   });
 
   it('changes nothing twice when the same message is delivered again', async () => {
-    const handler = await loadHandler({ databaseUrl: server.url });
+    const handler = await loadHandler({ databaseUrl: postgres().url });
 
     const response = await handler({ Records: [record('again', JSON.stringify(running))] }, context);
 

@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { type Db, type Ec2Snapshot, openStore, type StoreLocation } from '@reflex/ipam';
-import { type PostgresServer, startPostgres } from '@reflex/local-aws';
+import { usePostgres } from '@reflex/local-aws/testing';
 import { IpamStore } from './ipam-store';
 
 const opened: Db[] = [];
-let server: PostgresServer;
-beforeAll(async () => (server = await startPostgres()), 60_000);
-afterAll(async () => {
-  for (const db of opened) await db.close();
-  await server?.stop();
-});
+const postgres = usePostgres(() => Promise.all(opened.map((db) => db.close())));
 
 /** openStore, keeping what it opened for afterAll to close. */
 const open = async (location: StoreLocation) => {
@@ -30,7 +25,7 @@ const snapshot = (account: string): Ec2Snapshot => ({
 
 describe('IpamStore (against a PostgreSQL server)', () => {
   it('in dry-run reports the drift and writes nothing', async () => {
-    const store = new IpamStore({ url: server.url }, true, open);
+    const store = new IpamStore({ url: postgres().url }, true, open);
 
     const first = await store.reconcile(snapshot('111111111111'));
     const second = await store.reconcile(snapshot('111111111111'));
@@ -40,7 +35,7 @@ describe('IpamStore (against a PostgreSQL server)', () => {
   });
 
   it('corrects the drift, so that the next run finds none', async () => {
-    const store = new IpamStore({ url: server.url }, false, open);
+    const store = new IpamStore({ url: postgres().url }, false, open);
 
     const first = await store.reconcile(snapshot('222222222222'));
     const second = await store.reconcile(snapshot('222222222222'));

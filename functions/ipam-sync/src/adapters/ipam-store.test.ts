@@ -1,17 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { type Db, openPostgres, openStore, show, type StoreLocation } from '@reflex/ipam';
-import { type PostgresServer, startPostgres } from '@reflex/local-aws';
+import { usePostgres } from '@reflex/local-aws/testing';
 import { running } from '../test-message';
 import { IpamStoreRecords } from './ipam-store';
 
 const silent = { info() {}, warn() {}, error() {} };
 const opened: Db[] = [];
-let server: PostgresServer;
-beforeAll(async () => (server = await startPostgres()), 60_000);
-afterAll(async () => {
-  for (const db of opened) await db.close();
-  await server?.stop();
-});
+const postgres = usePostgres(() => Promise.all(opened.map((db) => db.close())));
 
 /** openStore, counting its calls (the adapter connects on first use; `storeOnFirstUse` retries a failed connect). */
 function counted() {
@@ -30,7 +25,7 @@ function counted() {
 describe('IpamStoreRecords (against a PostgreSQL server)', () => {
   it('connects on the first batch only, and applies each batch to the golden records', async () => {
     const opener = counted();
-    const records = new IpamStoreRecords({ url: server.url }, silent, opener.open);
+    const records = new IpamStoreRecords({ url: postgres().url }, silent, opener.open);
 
     const first = await records.apply([{ id: 'a', body: JSON.stringify(running) }]);
     const again = await records.apply([{ id: 'b', body: JSON.stringify(running) }]);
@@ -38,7 +33,7 @@ describe('IpamStoreRecords (against a PostgreSQL server)', () => {
     expect(opener.opens).toBe(1);
     expect(first.failures).toEqual([]);
     expect(again.results.map((r) => r.outcome)).toEqual(['duplicate']);
-    const db = await openPostgres(server.url);
+    const db = await openPostgres(postgres().url);
     const found = await show(db, running.instanceId);
     await db.close();
     expect(found.devices.map((d) => d.instanceId)).toEqual([running.instanceId]);
