@@ -141,6 +141,16 @@ describe('reflex match, many events', () => {
     expect(run.stdout).toContain('2 events reach no reflex');
   });
 
+  it('reads a pretty-printed event with a typo as one event, not as JSON Lines: the error is the whole text\'s', async () => {
+    const file = write('typo.json', '{\n  "source": "aws.ec2",\n  "detail": {},\n}\n');
+
+    const run = await reflex('match', file);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`reflex match: ${file} is not JSON: `);
+    expect(run.stderr).not.toContain('line 1');
+  });
+
   it('exits 2 naming the line of JSON Lines that is not JSON, or not an event', async () => {
     const good = JSON.stringify(fixture('ec2/instance-state-change.json'));
     const notJson = write('broken.jsonl', `${good}\n${good}\n{"source": "aws.ec2",\n`);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
@@ -61,6 +61,15 @@ describe('zipDirectory', () => {
     writeFileSync(join(dir, 'index.mjs'), 'export const handler = async () => ({});\n');
 
     expect(zipDirectory(dir).equals(first)).toBe(false);
+  });
+});
+
+describe('zipDirectory refuses', () => {
+  it('a symbolic link, naming it, rather than leave it out of the function', () => {
+    const dir = bundleFolder();
+    symlinkSync(join(dir, 'index.mjs'), join(dir, 'alias.mjs'));
+
+    expect(() => zipDirectory(dir)).toThrow(`cannot zip ${join(dir, 'alias.mjs')}: not a regular file or folder`);
   });
 });
 

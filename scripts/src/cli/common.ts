@@ -95,6 +95,16 @@ function asEvent(value: unknown, label: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** Whether a line is a JSON object by itself. */
+function isJsonObject(line: string): boolean {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
 const notJson = (label: string, error: unknown) => new UsageError(`${label} is not JSON: ${(error as Error).message.replace(/\s+/g, ' ')}`);
 
 /**
@@ -127,8 +137,9 @@ export function readEvents(path: string): { label: string; events: Record<string
     whole = JSON.parse(text);
   } catch (error) {
     const lines = text.split('\n').map((line, i) => ({ line: line.trim(), at: i + 1 })).filter((l) => l.line !== '');
-    // Not one JSON value: JSON Lines, when there are several lines and the first is an object of its own.
-    if (lines.length < 2 || !lines[0]!.line.startsWith('{')) throw notJson(label, error);
+    // Not one JSON value: JSON Lines, when there are several lines and the first is a JSON object of its own
+    // (a pretty-printed event with a typo is not: its error is the whole text's).
+    if (lines.length < 2 || !isJsonObject(lines[0]!.line)) throw notJson(label, error);
     const events = lines.map(({ line, at }) => {
       try {
         return asEvent(JSON.parse(line), `${label} line ${at}`);

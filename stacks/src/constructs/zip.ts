@@ -2,7 +2,7 @@
 // and stack (`node fs.js <src> <dest>`): ~250 ms each, 6 of the 8 seconds of a synth of every environment.
 // This writes each bundle's zip once per synth, deterministically (sorted entries, fixed times), so its hash —
 // the function's `source_code_hash` — changes only with the code.
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 
@@ -27,6 +27,7 @@ function filesUnder(dir: string): string[] {
       const path = join(current, entry.name);
       if (entry.isDirectory()) walk(path);
       else if (entry.isFile()) out.push(relative(dir, path).split(sep).join('/'));
+      else throw new Error(`cannot zip ${path}: not a regular file or folder (a bundle holds only files)`);
     }
   };
   walk(dir);
@@ -81,6 +82,7 @@ export function zipDirectory(dir: string): Buffer {
     centrals.push(central, nameBytes);
     offset += local.length + nameBytes.length + packed.length;
   }
+  if (centrals.length / 2 > 0xffff) throw new Error(`cannot zip ${dir}: ${centrals.length / 2} files, more than a zip without ZIP64 holds (65,535)`);
   const directory = Buffer.concat(centrals);
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
@@ -110,7 +112,13 @@ export function bundleZip(dir: string): string {
   if (zippedFrom.get(dir) === signature && statSync(file, { throwIfNoEntry: false })) return file;
   const zip = zipDirectory(dir);
   const current = statSync(file, { throwIfNoEntry: false })?.size === zip.length ? readFileSync(file) : undefined;
-  if (!current?.equals(zip)) writeFileSync(file, zip);
+  if (!current?.equals(zip)) {
+    // Other processes may synthesize from the same bundle at once (the test suites do): each writes its own
+    // file and renames it into place, so none ever reads a half-written zip.
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, zip);
+    renameSync(temporary, file);
+  }
   zippedFrom.set(dir, signature);
   return file;
 }
