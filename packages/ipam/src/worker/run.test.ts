@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { fixture } from '@reflex/events/fixtures';
 import { launchInstances, localClientConfig } from '@reflex/local-aws';
 import { useMoto } from '@reflex/local-aws/testing';
@@ -97,6 +97,21 @@ describe('startWorker', () => {
     await expect(startWorker({ store, sqs, queueUrl: 'unused', concurrency: 0 })).rejects.toThrow('concurrency must be a whole number');
 
     const reopened = await openStore(store, { lockTimeoutMs: 1000 });
+    await reopened.close();
+  });
+
+  it('ends with the error of a receive loop that breaks on its own, and closes the store', async () => {
+    const { url } = await createQueues(sqs);
+    const store = newStore();
+    // The queue goes away under the worker, and its log sink fails on the warning that follows.
+    const log = (line: string) => {
+      if (/receive failed/.test(line)) throw new Error('log sink down');
+    };
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: url }));
+
+    await expect(runWorker({ store, sqs, queueUrl: url, waitSeconds: 1, signals: [], log })).rejects.toThrow('log sink down');
+
+    const reopened = await openStore(store, { lockTimeoutMs: 1000 }); // the worker let it go
     await reopened.close();
   });
 });

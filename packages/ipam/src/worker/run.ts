@@ -42,6 +42,11 @@ export interface RunningWorker {
   /** The scheduled reconciliation, with `reconcile`. */
   readonly reconciler?: ReconcileLoop;
   /**
+   * Settles when the worker's receive loop ends without being stopped: rejects with what broke it. The store
+   * is closed by then; `stop()` still stops the reconciliation, and rejects with the same error.
+   */
+  readonly failed: Promise<never>;
+  /**
    * Stops receiving on both queues, lets in-flight messages finish for `graceMs` (the rest become visible
    * again), closes the store and resolves to the final counts. Calling it again returns the same promise.
    */
@@ -100,18 +105,28 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     });
   reconciler?.start();
   let stopped: Promise<WorkerStopReport> | undefined;
-  return {
-    db,
-    worker,
-    ...(reconciler ? { reconciler } : {}),
-    stop: () =>
-      (stopped ??= (async () => {
-        await Promise.all([worker.stop({ graceMs: options.graceMs ?? 10_000 }), reconciler?.stop()]);
+  const stop = () =>
+    (stopped ??= (async () => {
+      await Promise.all([worker.stop({ graceMs: options.graceMs ?? 10_000 }), reconciler?.stop()]);
+      try {
         await running;
+      } finally {
         await db.close();
-        return worker.stats;
-      })()),
-  };
+      }
+      return worker.stats;
+    })());
+  // A receive loop that ends on its own broke: stop the rest and close the store rather than leave them.
+  const failed = running.then(
+    () => {
+      if (stopped) return new Promise<never>(() => {});
+      throw new Error('the IPAM worker stopped receiving without being stopped');
+    },
+    (error: unknown) => {
+      throw error;
+    },
+  );
+  failed.catch(() => (stopped ? undefined : stop().catch(() => {})));
+  return { db, worker, ...(reconciler ? { reconciler } : {}), failed, stop };
 }
 
 /**
@@ -138,6 +153,12 @@ export async function runWorker(
       options.abortSignal?.removeEventListener('abort', stop);
       running.stop().then(resolve, reject);
     };
+    // A worker that breaks on its own ends the run with its error, not a wait for a signal.
+    running.failed.catch((error: unknown) => {
+      for (const s of signals) process.off(s, stop);
+      options.abortSignal?.removeEventListener('abort', stop);
+      reject(error);
+    });
     for (const s of signals) process.once(s, stop);
     if (options.abortSignal?.aborted) stop();
     else options.abortSignal?.addEventListener('abort', stop, { once: true });
