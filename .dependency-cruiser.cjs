@@ -83,6 +83,13 @@ module.exports = {
       from: { path: '^(packages|functions)/[^/]+/src/', pathNot: TEST_ONLY },
       to: { dependencyTypes: ['npm-dev'] },
     },
+    {
+      name: 'published-code-imports-fixtures',
+      comment: '@reflex/events/fixtures reads sample events from its folder: tests only (a bundle has no such folder).',
+      severity: 'error',
+      from: { path: '^(packages|functions|stacks|scripts)/', pathNot: TEST_ONLY },
+      to: { path: '^packages/[^/]+/fixtures/' },
+    },
     ...workspaceDevDependencyRules,
     {
       name: 'local-services-import-no-workspace-package',

@@ -1,5 +1,5 @@
 import { type IpamInstanceMessage, IpamInstanceMessageSchema } from '@reflex/events';
-import { describeError } from '@reflex/manifest';
+import { describeError, describeIssues } from '@reflex/manifest';
 import { type ApplyResult, applyMessages } from '../apply';
 import type { Db } from '../db';
 import { silentLog, type WorkerLog } from './log';
@@ -76,6 +76,5 @@ function parse(record: QueueRecord): Parsed {
   }
   const result = IpamInstanceMessageSchema.safeParse(json);
   if (result.success) return { record, message: result.data };
-  const issues = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`);
-  return { record, reason: `not an IPAM instance message: ${issues.join('; ')}` };
+  return { record, reason: `not an IPAM instance message: ${describeIssues(result.error)}` };
 }
