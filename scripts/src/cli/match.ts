@@ -1,6 +1,6 @@
 import { compilePattern, InvalidPatternError, RuleSet } from '@reflex/event-patterns';
 import { loadManifests, type ReflexManifest, repoRoot } from '@reflex/manifest';
-import { type Command, EXIT, findReflex, out, parseCommandArgs, plural, readEvents, UsageError } from './common';
+import { type Command, EXIT, findReflex, out, parseCommandArgs, plural, readEvents, table, UsageError } from './common';
 
 /** Why one field of an event fails a pattern, from the engine's `explain`. */
 export interface PatternFailure {
@@ -211,12 +211,13 @@ function reportBatch(result: BatchResult, json: boolean | undefined): number {
   } else {
     const reached = result.reflexes.filter((r) => r.events > 0).length;
     out(`${plural(result.events, 'event')}: ${plural(reached, 'reflex', 'reflexes')} of the ${result.reflexes.length} with event rules reached`);
-    const width = Math.max(0, ...result.reflexes.map((r) => r.reflex.length));
-    for (const r of result.reflexes) {
-      const triggers = Object.entries(r.triggers);
-      const per = triggers.length > 1 ? ` (${triggers.map(([index, n]) => `trigger ${index}: ${n}`).join(', ')})` : '';
-      out(`  ${r.reflex.padEnd(width)}  ${plural(r.events, 'event')}${per}`);
-    }
+    table(
+      result.reflexes.map((r) => {
+        const triggers = Object.entries(r.triggers);
+        const per = triggers.length > 1 ? ` (${triggers.map(([index, n]) => `trigger ${index}: ${n}`).join(', ')})` : '';
+        return ['', r.reflex, `${plural(r.events, 'event')}${per}`]; // '' indents the rows by the column gap
+      }),
+    );
     out(`${plural(result.unmatched, 'event')} ${result.unmatched === 1 ? 'reaches' : 'reach'} no reflex`);
   }
   return result.events - result.unmatched > 0 ? EXIT.ok : EXIT.failed;
