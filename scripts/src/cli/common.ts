@@ -130,7 +130,13 @@ export function readEvent(path: string): EventInput {
  *
  * @throws UsageError naming the file, and the line or array index of a bad event.
  */
-export function readEvents(path: string): { label: string; events: Record<string, unknown>[]; batch: boolean } {
+export function readEvents(path: string): {
+  label: string;
+  events: Record<string, unknown>[];
+  /** JSON Lines: each event's own text, for matchers that read text exactly (integers beyond 2^53 stay exact). */
+  texts?: string[];
+  batch: boolean;
+} {
   const { label, text } = readInput(path);
   let whole: unknown;
   try {
@@ -147,7 +153,7 @@ export function readEvents(path: string): { label: string; events: Record<string
         throw lineError instanceof UsageError ? lineError : notJson(`${label} line ${at}`, lineError);
       }
     });
-    return { label, events, batch: true };
+    return { label, events, texts: lines.map((l) => l.line), batch: true };
   }
   if (Array.isArray(whole)) return { label, events: whole.map((each, i) => asEvent(each, `${label}[${i}]`)), batch: true };
   return { label, events: [asEvent(whole, label)], batch: false };

@@ -174,7 +174,7 @@ export const matchCommand: Command = {
     const input = readEvents(positionals[0]!);
     let manifests = await loadManifests(repoRoot());
     if (values.reflex !== undefined) manifests = [findReflex(manifests, values.reflex)];
-    if (input.batch) return reportBatch(matchEvents(manifests, input.events), values.json);
+    if (input.batch) return reportBatch(matchEvents(manifests, input.texts ?? input.events), values.json);
     const event = input.events[0]!;
     const result = matchEvent(manifests, event);
 
