@@ -38,7 +38,8 @@ describe('runWorker', () => {
     let worker: RunningWorker | undefined;
 
     const done = runWorker({ store, sqs, queueUrl: url, waitSeconds: 1, signals: [], abortSignal: abort.signal, onStart: (w) => (worker = w) });
-    await waitFor('both messages', () => worker?.worker.stats.deleted === 2);
+    // Generous: on a loaded 2-core machine (the suites run in parallel) the first receive can take a while.
+    await waitFor('both messages', () => worker?.worker.stats.deleted === 2, 45_000);
     abort.abort();
     const stats = await done;
 
@@ -83,7 +84,7 @@ describe('startWorker', () => {
       log: (line) => lines.push(line),
     });
     try {
-      await waitFor('the reconciliation', async () => (await show(worker.db, unannounced)).devices.length === 1);
+      await waitFor('the reconciliation', async () => (await show(worker.db, unannounced)).devices.length === 1, 45_000);
     } finally {
       await worker.stop();
     }
