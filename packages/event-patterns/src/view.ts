@@ -13,7 +13,10 @@ export interface KeyTrie {
   /** Whether the name can be tested with `view[name] === undefined` (not an Object.prototype property). */
   readonly plain: boolean;
   readonly children: Map<string, KeyTrie>;
-  /** The children by the first character of their name (index 0: empty or non-ASCII), to match keys in place. */
+  /**
+   * The children by the first character of their name (index 0: empty or non-ASCII; the empty name at `.` too),
+   * to match keys in place.
+   */
   readonly byFirst: (KeyTrie[] | undefined)[];
   /**
    * For a top-level field every pattern requires to equal one of these strings: once the event's value is
@@ -42,6 +45,8 @@ function addNode(trie: KeyTrie, node: PatternNode): void {
       trie.children.set(field.key, (child = newTrie(field.key)));
       const code = field.key.length === 0 ? 0 : field.key.charCodeAt(0);
       (trie.byFirst[code < 128 ? code : 0] ??= []).push(child);
+      // `".a"` is the empty name, then `a`; no name holds a dot, so the empty one is the only candidate there.
+      if (field.key === '') (trie.byFirst[46] ??= []).push(child);
     }
     if (field.child) addNode(child, field.child);
   }

@@ -1,0 +1,13 @@
+// Inputs the text reader (view.ts) once read otherwise than the object path does, or than event-ruler does.
+
+import { describe, expect, it } from '@jest/globals';
+import { compilePattern } from './index';
+
+describe('inputs once misread', () => {
+  it('reads a key starting with a dot (".a") as the empty name, then a, as the object path does', () => {
+    const pattern = compilePattern({ '.a': [5], b: { '': { c: ['x'] } } });
+    const text = '{".a": 5, "b": {".c": "x"}}';
+
+    expect([pattern.matches(text), pattern.matches(JSON.parse(text))]).toEqual([true, true]);
+  });
+});
