@@ -10,4 +10,11 @@ describe('inputs once misread', () => {
 
     expect([pattern.matches(text), pattern.matches(JSON.parse(text))]).toEqual([true, true]);
   });
+
+  it('reads a gated field given again whose name has a lone surrogate, which JSON text may hold unescaped', () => {
+    const pattern = compilePattern({ '\ud800': ['yes'] });
+    const text = '{"\ud800": "no", "x": 1, "\ud800": "yes"}';
+
+    expect([pattern.matches(text), pattern.matches({ '\ud800': ['no', 'yes'], x: 1 })]).toEqual([true, true]);
+  });
 });

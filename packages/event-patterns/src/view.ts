@@ -24,8 +24,8 @@ export interface KeyTrie {
    */
   gate?: ReadonlySet<string>;
   /**
-   * The end of `"name"` (at most 6 characters: V8 finds those without building a search table), which any
-   * later key of that name contains.
+   * The end of `"name"` as written without escapes (at most 6 characters: V8 finds those without building a
+   * search table), which any later key of that name written without a backslash contains.
    */
   readonly probe: string;
 }
@@ -35,7 +35,8 @@ const newTrie = (name: string): KeyTrie => ({
   plain: !(name in Object.prototype),
   children: new Map(),
   byFirst: [],
-  probe: JSON.stringify(name).slice(-6),
+  // Not JSON.stringify: it escapes a lone surrogate, which JSON text may hold unescaped.
+  probe: `"${name}"`.slice(-6),
 });
 
 function addNode(trie: KeyTrie, node: PatternNode): void {
