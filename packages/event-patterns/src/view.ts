@@ -28,6 +28,8 @@ export interface KeyTrie {
    * search table), which any later key of that name written without a backslash contains.
    */
   readonly probe: string;
+  /** Whether the name holds a control character: JSON escapes it, so text that matches it unescaped is invalid. */
+  readonly control: boolean;
 }
 
 const newTrie = (name: string): KeyTrie => ({
@@ -37,6 +39,7 @@ const newTrie = (name: string): KeyTrie => ({
   byFirst: [],
   // Not JSON.stringify: it escapes a lone surrogate, which JSON text may hold unescaped.
   probe: `"${name}"`.slice(-6),
+  control: /[\u0000-\u001f]/.test(name),
 });
 
 function addNode(trie: KeyTrie, node: PatternNode): void {
@@ -360,6 +363,7 @@ function scanObject(trie: KeyTrie, depth: number): EventObject {
         const candidate = candidates[k]!;
         const n = candidate.name.length;
         if (n === length ? src.startsWith(candidate.name, start) : n < length && src.charCodeAt(start + n) === 46 && src.startsWith(candidate.name, start)) {
+          if (candidate.control) throw FALL_BACK;
           if (n === length) child = candidate;
           else dotted = src.slice(start, end);
           break;
