@@ -31,4 +31,11 @@ describe('inputs once misread', () => {
   it('throws SyntaxError for a key it reads holding a raw control character (a name JSON must escape)', () => {
     expect(() => compilePattern({ 'a\tb': [1] }).matches('{"a\tb": 1}')).toThrow(SyntaxError);
   });
+
+  it('throws SyntaxError for a bracket closed by the other kind in a part it skips, as JSON.parse does', () => {
+    const pattern = compilePattern({ source: ['aws.ec2'] });
+
+    expect(() => pattern.matches('{"x": [1}, "source": "aws.ec2"}')).toThrow(SyntaxError);
+    expect(() => pattern.matches('{"x": {"a": [1}], "source": "aws.ec2"}')).toThrow(SyntaxError);
+  });
 });

@@ -186,7 +186,7 @@ export function viewOf(event: EventObject, trie: KeyTrie): EventObject {
 
 // ---- JSON text -------------------------------------------------------------------------------------------
 // A scanner that builds the view straight from the text: the fields no pattern reads are skipped without
-// building anything — strings jumped over with indexOf, brackets counted, nothing else checked. Anything it
+// building anything — strings jumped over with indexOf, brackets matched, nothing else checked. Anything it
 // does not expect (invalid JSON, a non-object) falls back to JSON.parse, which gives the usual error.
 
 /** Thrown inside the scanner to fall back to JSON.parse. */
@@ -243,7 +243,10 @@ function literal(word: string): void {
   pos += word.length;
 }
 
-/** Skips one value (any depth, no recursion): brackets are counted, strings jumped over. */
+/** The brackets open in the value {@link skip} is in, outermost first (grown as needed). */
+let open = new Uint8Array(64);
+
+/** Skips one value (any depth, no recursion): each bracket must close with its own kind; strings are jumped over. */
 function skip(): void {
   let c = ws();
   if (c === 34) {
@@ -262,9 +265,17 @@ function skip(): void {
   for (;;) {
     c = src.charCodeAt(pos++);
     if (c === 34) pos = stringEnd(pos) + 1;
-    else if (c === 123 || c === 91) depth++;
-    else if (c === 125 || c === 93) {
-      if (--depth === 0) return;
+    else if (c === 123 || c === 91) {
+      if (depth === open.length) {
+        const grown = new Uint8Array(depth * 2);
+        grown.set(open);
+        open = grown;
+      }
+      open[depth++] = c;
+    } else if (c === 125 || c === 93) {
+      // `}` is `{` + 2, `]` is `[` + 2.
+      if (open[--depth] !== c - 2) throw FALL_BACK;
+      if (depth === 0) return;
     } else if (c !== c) throw FALL_BACK;
   }
 }
