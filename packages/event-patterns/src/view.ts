@@ -90,7 +90,22 @@ function define(target: EventObject, key: string, value: unknown): void {
   else target[key] = value;
 }
 
-/** Objects merged key by key; anything else side by side in an array (the field has several values). */
+/** Whether an array holds an object, also in arrays nested in it. */
+const holdsObject = (array: readonly unknown[]): boolean => array.some((e) => isObject(e) || (Array.isArray(e) && holdsObject(e)));
+
+/** Each object of an array, also in arrays nested in it, merged with `object`. */
+const mergeEach = (array: readonly unknown[], object: EventObject): unknown[] =>
+  array.map((e) => (isObject(e) ? merge(e, object) : Array.isArray(e) ? mergeEach(e, object) : e));
+
+/** The values a field was given, for each array {@link merge} made of them. */
+const given = new WeakMap<unknown[], readonly unknown[]>();
+
+/**
+ * Two values of one field as one: objects merged key by key; anything else side by side in an array (the
+ * field has several values), where the objects in no array, merged, go with each object of the arrays: they
+ * belong to no array element, so in event-ruler's array-consistent matching they go with any. Made again
+ * from all the values given, so that their order does not matter.
+ */
 function merge(a: unknown, b: unknown): unknown {
   if (isObject(a) && isObject(b)) {
     const out: EventObject = {};
@@ -98,11 +113,19 @@ function merge(a: unknown, b: unknown): unknown {
     for (const key of Object.keys(b)) define(out, key, Object.hasOwn(out, key) ? merge(out[key], b[key]) : b[key]);
     return out;
   }
-  // An object beside an array of objects applies to each of them: it belongs to no array element, so in
-  // event-ruler's array-consistent matching it goes with any element.
-  if (Array.isArray(a) && isObject(b) && a.some(isObject)) return a.map((e) => (isObject(e) ? merge(e, b) : e));
-  if (isObject(a) && Array.isArray(b) && b.some(isObject)) return b.map((e) => (isObject(e) ? merge(a, e) : e));
-  return [...(Array.isArray(a) ? a : [a]), ...(Array.isArray(b) ? b : [b])];
+  const values = [...(given.get(a as unknown[]) ?? [a]), ...(given.get(b as unknown[]) ?? [b])];
+  const out: unknown[] = [];
+  const arrays: unknown[][] = [];
+  let loose: EventObject | undefined;
+  for (const v of values) {
+    if (isObject(v)) loose = loose === undefined ? v : (merge(loose, v) as EventObject);
+    else if (Array.isArray(v) && holdsObject(v)) arrays.push(v);
+    else out.push(v);
+  }
+  if (loose !== undefined && arrays.length === 0) out.push(loose);
+  for (const array of arrays) out.push(loose === undefined ? array : mergeEach(array, loose));
+  given.set(out, values);
+  return out;
 }
 
 /** Sets a field of a view; a field met twice (a duplicate key, or `"a.b"` beside `"a": {"b"}`) keeps both. */
