@@ -13,7 +13,10 @@ export interface Leaf {
   readonly existsFalse: boolean;
   /** Exact string values only (no operator): the rule index can use them. */
   readonly exactStrings?: readonly string[];
-  /** The match values as written, for explanations. */
+  /**
+   * The match values as written, for explanations; RuleSet shares a condition between rules with the same
+   * text, so a literal no double holds keeps its own (`[9007199254740993]` is not `[9007199254740992]`).
+   */
   readonly text: string;
 }
 
@@ -250,6 +253,9 @@ function operator(element: Record<string, unknown>, path: string): { test?: (v: 
   }
 }
 
+/** JSON.rawJSON (Node 21 and later; not in the ES2023 types): a literal JSON.stringify writes as it is. */
+const rawJSON = (literal: string): unknown => (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON(literal);
+
 function compileLeaf(values: unknown[], path: string): Leaf {
   if (values.length === 0) throw new InvalidPatternError(path, 'match value arrays may not be empty');
   const tests: ((v: Scalar) => boolean)[] = [];
@@ -281,7 +287,7 @@ function compileLeaf(values: unknown[], path: string): Leaf {
     test,
     existsTrue,
     existsFalse,
-    text: JSON.stringify(values, (_k, v) => (v instanceof ExactNumber ? Number(v.value) : v)),
+    text: JSON.stringify(values, (_k, v) => (v instanceof ExactNumber ? rawJSON(v.literal) : v)),
     ...(allStrings ? { exactStrings: values as string[] } : {}),
   };
 }

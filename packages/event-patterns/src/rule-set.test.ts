@@ -119,6 +119,19 @@ describe('RuleSet', () => {
     expect(rules.matches(GUARDDUTY_TEXT)).toEqual(['tag1-own-value']);
   });
 
+  it('keeps rules on a literal no double holds apart from rules on its nearest double (9007199254740993, 1e400)', () => {
+    const rules = new RuleSet<string>();
+    rules.add('double', '{"n": [9007199254740992]}');
+    rules.add('literal', '{"n": [9007199254740993]}');
+    rules.add('null', '{"n": [null]}');
+    rules.add('beyond', '{"n": [1e400]}');
+
+    expect(rules.matches('{"n": 9007199254740993}')).toEqual(['literal']);
+    expect(rules.matches('{"n": 9007199254740992}')).toEqual(['double']);
+    expect(rules.matches('{"n": 1e400}')).toEqual(['beyond']);
+    expect(rules.matches('{"n": null}')).toEqual(['null']);
+  });
+
   it('rejects an invalid pattern with InvalidPatternError', () => {
     const rules = new RuleSet<string>();
     expect(() => rules.add('broken', { source: 'aws.ec2' })).toThrow(InvalidPatternError);
