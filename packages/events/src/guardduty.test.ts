@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { GuardDutyFindingSchema, remoteIps } from './guardduty';
+import { GuardDutyFindingSchema, isTargetOfRemote, remoteIps } from './guardduty';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/guardduty/finding.json', import.meta.url), 'utf8'));
 
@@ -73,5 +73,33 @@ describe('remoteIps', () => {
     delete event.detail.service.action;
 
     expect(remoteIps(GuardDutyFindingSchema.parse(event).detail)).toEqual([]);
+  });
+});
+
+describe('isTargetOfRemote', () => {
+  const detailWith = (mutate: (d: any) => void) => {
+    const event = structuredClone(fixture);
+    mutate(event.detail);
+    return GuardDutyFindingSchema.parse(event).detail;
+  };
+
+  it('is true for the sample: an inbound brute force against the instance', () => {
+    expect(isTargetOfRemote(GuardDutyFindingSchema.parse(fixture).detail)).toBe(true);
+  });
+
+  it('is false when the instance is the actor', () => {
+    expect(isTargetOfRemote(detailWith((d) => (d.service.resourceRole = 'ACTOR')))).toBe(false);
+  });
+
+  it('is false for an outbound connection', () => {
+    expect(isTargetOfRemote(detailWith((d) => (d.service.action.networkConnectionAction.connectionDirection = 'OUTBOUND')))).toBe(false);
+  });
+
+  it('is true for a port probe', () => {
+    const detail = detailWith((d) => {
+      delete d.service.resourceRole;
+      d.service.action = { actionType: 'PORT_PROBE', portProbeAction: { portProbeDetails: [{ remoteIpDetails: { ipAddressV4: '198.51.100.7' } }] } };
+    });
+    expect(isTargetOfRemote(detail)).toBe(true);
   });
 });

@@ -14,21 +14,41 @@ export const GuardDutyFindingDetailSchema = z.looseObject({
   severity: z.number().check(z.gte(0), z.lte(10)),
   accountId: z.optional(z.string()),
   region: z.optional(z.string()),
+  updatedAt: z.optional(z.string()),
   resource: z.looseObject({
     resourceType: z.string(),
     instanceDetails: z.optional(
       z.looseObject({
         instanceId: z.optional(z.string()),
-        networkInterfaces: z.optional(z.array(z.looseObject({ subnetId: z.optional(z.string()), vpcId: z.optional(z.string()) }))),
+        networkInterfaces: z.optional(
+          z.array(
+            z.looseObject({
+              networkInterfaceId: z.optional(z.string()),
+              subnetId: z.optional(z.string()),
+              vpcId: z.optional(z.string()),
+            }),
+          ),
+        ),
       }),
     ),
   }),
   service: z.optional(
     z.looseObject({
+      /** `TARGET`: the resource was acted on (e.g. brute-forced); `ACTOR`: it acted (e.g. it brute-forces others). */
+      resourceRole: z.optional(z.string()),
+      eventFirstSeen: z.optional(z.string()),
+      eventLastSeen: z.optional(z.string()),
+      count: z.optional(z.number()),
       action: z.optional(
         z.looseObject({
           actionType: z.optional(z.string()),
-          networkConnectionAction: z.optional(z.looseObject({ remoteIpDetails: z.optional(RemoteIpSchema) })),
+          networkConnectionAction: z.optional(
+            z.looseObject({
+              /** `INBOUND`: the remote address connected to the instance; `OUTBOUND`: the instance connected out. */
+              connectionDirection: z.optional(z.string()),
+              remoteIpDetails: z.optional(RemoteIpSchema),
+            }),
+          ),
           portProbeAction: z.optional(
             z.looseObject({ portProbeDetails: z.array(z.looseObject({ remoteIpDetails: z.optional(RemoteIpSchema) })) }),
           ),
@@ -58,4 +78,18 @@ export function remoteIps(detail: GuardDutyFindingDetail): string[] {
   ];
   const ips = details.flatMap((d) => [d?.ipAddressV4, d?.ipAddressV6]).filter((ip): ip is string => !!ip);
   return [...new Set(ips)];
+}
+
+/**
+ * Whether the finding's resource is the target of the remote addresses (an inbound connection or a port
+ * probe against it), not their victim's attacker. Without a role or direction, a port probe counts as
+ * inbound (GuardDuty reports probes only against the resource) and anything else does not.
+ */
+export function isTargetOfRemote(detail: GuardDutyFindingDetail): boolean {
+  const role = detail.service?.resourceRole;
+  if (role && role !== 'TARGET') return false;
+  const action = detail.service?.action;
+  if (action?.portProbeAction) return true;
+  const direction = action?.networkConnectionAction?.connectionDirection;
+  return direction === 'INBOUND' || (direction === undefined && role === 'TARGET');
 }

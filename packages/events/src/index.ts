@@ -4,6 +4,7 @@ export * from './cloudtrail';
 export * from './scheduled';
 export * from './cloudwatch-alarm';
 export * from './guardduty';
+export * from './block-request';
 export * from './reflex-action';
 export * from './tags';
 export * from './ipam-message';
