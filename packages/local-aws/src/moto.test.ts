@@ -108,6 +108,40 @@ print("ok")
     expect(result.stdout.trim()).toBe('ok');
   });
 
+  it('answers DryRun and a missing entry of network ACL entry calls as EC2 does', () => {
+    const result = run(`
+import boto3
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from reflex_moto import apply_patch
+assert apply_patch("ec2_nacl_entries") is None
+with mock_aws():
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    acl = ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["NetworkAcls"][0]["NetworkAclId"]
+    entry = dict(NetworkAclId=acl, RuleNumber=7, Protocol="-1", RuleAction="deny", Egress=False, CidrBlock="198.51.100.7/32")
+    def code(call, **args):
+        try:
+            call(**args)
+        except ClientError as error:
+            return error.response["Error"]["Code"]
+        return "ok"
+    numbers = lambda: sorted(e["RuleNumber"] for e in ec2.describe_network_acls(NetworkAclIds=[acl])["NetworkAcls"][0]["Entries"] if not e["Egress"])
+    assert code(ec2.create_network_acl_entry, DryRun=True, **entry) == "DryRunOperation"
+    assert numbers() == [100, 32767], numbers()
+    assert code(ec2.create_network_acl_entry, **entry) == "ok"
+    assert code(ec2.replace_network_acl_entry, DryRun=True, **{**entry, "CidrBlock": "198.51.100.8/32"}) == "DryRunOperation"
+    assert code(ec2.delete_network_acl_entry, DryRun=True, NetworkAclId=acl, RuleNumber=7, Egress=False) == "DryRunOperation"
+    assert numbers() == [7, 100, 32767], numbers()
+    assert code(ec2.delete_network_acl_entry, NetworkAclId=acl, RuleNumber=7, Egress=False) == "ok"
+    assert code(ec2.delete_network_acl_entry, NetworkAclId=acl, RuleNumber=7, Egress=False) == "InvalidNetworkAclEntry.NotFound"
+    assert code(ec2.delete_network_acl_entry, NetworkAclId="acl-0123456789abcdef0", RuleNumber=7, Egress=False) == "InvalidNetworkAclID.NotFound"
+print("ok")
+`);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('ok');
+  });
+
   it("remembers which backend serves a host instead of scanning moto's package directory per request", () => {
     const result = run(`
 from reflex_moto import apply_patch
@@ -408,8 +442,8 @@ print("patched:", m.Queue.delete_message.__module__, "dlq:", hasattr(m.Queue, "_
       expect.stringMatching(
         /^moto_server_fast: skipped patch sqs_deferred_dlq \(written for moto \d+\.\d+\.\d+, found 99\.0\.0\): moto\.sqs\.models\.Queue\._setup_dlq is missing$/,
       ),
-      // 11: the twelfth that applied, http_keep_alive, was written for werkzeug, found at that version.
-      expect.stringMatching(/^moto_server_fast: 11 patches written for moto \d+\.\d+\.\d+ passed the checks on moto 99\.0\.0 and apply$/),
+      // 12: the thirteenth that applied, http_keep_alive, was written for werkzeug, found at that version.
+      expect.stringMatching(/^moto_server_fast: 12 patches written for moto \d+\.\d+\.\d+ passed the checks on moto 99\.0\.0 and apply$/),
     ]);
     // The others applied; the skipped one left moto as it was (no dead_letter_queue property of its own).
     expect(result.stdout.trimEnd().split('\n').pop()).toBe('patched: reflex_moto.patches.sqs_delete_by_handle dlq: False NoneType');

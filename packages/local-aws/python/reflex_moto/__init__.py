@@ -26,6 +26,7 @@ PATCHES = (
     "sqs_queue_scans",
     "core_method_names_cache",
     "sqs_deferred_dlq",
+    "ec2_nacl_entries",
 )
 
 # The prefix of every line this writes: bench/sqs.ts shows the lines that carry it.
