@@ -7,6 +7,8 @@ import {
   type Permission,
   permissionsOf,
   type ReflexManifestInput,
+  type Trigger,
+  triggersOf,
 } from './manifest';
 
 const ConfigSchema = z.object({ tagKey: z._default(z.string(), 'reflex:protect') });
@@ -235,5 +237,143 @@ describe('defineReflex event patterns', () => {
     );
 
     expect(message).toContain('prefixx');
+  });
+});
+
+describe('defineReflex state', () => {
+  it('keeps a state declaration with its keys and TTL attribute', () => {
+    const state = { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'expiresAt' };
+
+    expect(defineReflex(input({ state })).state).toEqual(state);
+  });
+
+  it('declares no state by default', () => {
+    expect(defineReflex(input()).state).toBeUndefined();
+  });
+
+  it('takes a partition key alone', () => {
+    expect(defineReflex(input({ state: { partitionKey: 'cidr' } })).state).toEqual({ partitionKey: 'cidr' });
+  });
+
+  it('accepts attribute names of letters, digits, "_", "-" and "." up to 255 characters', () => {
+    const state = { partitionKey: 'a'.repeat(255), sortKey: 'rule_no.v-2', ttlAttribute: 'TTL' };
+
+    expect(defineReflex(input({ state })).state).toEqual(state);
+  });
+
+  it.each([
+    ['an empty partition key', { partitionKey: '' }, 'state.partitionKey: '],
+    ['a partition key of 256 characters', { partitionKey: 'a'.repeat(256) }, 'state.partitionKey: '],
+    ['a sort key with a space', { partitionKey: 'pk', sortKey: 'sort key' }, 'state.sortKey: an attribute name is letters'],
+    ['a TTL attribute with a "#"', { partitionKey: 'pk', ttlAttribute: '#ttl' }, 'state.ttlAttribute: an attribute name is letters'],
+    ['a sort key equal to the partition key', { partitionKey: 'pk', sortKey: 'pk' }, 'state.sortKey: the sort key must differ'],
+    ['a TTL attribute equal to the partition key', { partitionKey: 'pk', ttlAttribute: 'pk' }, 'state.ttlAttribute: the TTL attribute must differ'],
+    ['a TTL attribute equal to the sort key', { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'sk' }, 'state.ttlAttribute: the TTL attribute must differ'],
+  ])('rejects %s, naming the reflex and the field', (_case, state, field) => {
+    const message = invalidManifestMessage(() => defineReflex(input({ state })));
+
+    expect(message).toMatch(/^reflex "instance-guard": /);
+    expect(message).toContain(field);
+  });
+
+  it('rejects a state without a partition key', () => {
+    const message = invalidManifestMessage(() => defineReflex(input({ state: {} as never })));
+
+    expect(message).toContain('state.partitionKey: required');
+  });
+});
+
+describe('triggersOf', () => {
+  const FindingSchema = z.object({ minSeverity: z._default(z.number(), 7), alarmNames: z._default(z.array(z.string()), []) });
+  const finding = (minSeverity: number): Trigger => ({
+    kind: 'event',
+    pattern: { source: ['aws.guardduty'], 'detail-type': ['GuardDuty Finding'], detail: { severity: [{ numeric: ['>=', minSeverity] }] } },
+  });
+  const blocker = (triggersFor: (config: z.output<typeof FindingSchema>) => readonly Trigger[]) =>
+    defineReflex({
+      name: 'ip-blocker',
+      description: 'Blocks addresses.',
+      triggers: [finding(7)],
+      triggersFor,
+      permissions: () => [],
+      config: FindingSchema,
+    });
+  const alarm = (names: string[]): Trigger => ({
+    kind: 'event',
+    pattern: { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: names } },
+  });
+
+  it('returns the triggers triggersFor gives for the config', () => {
+    const manifest = blocker((c) => [finding(c.minSeverity), ...(c.alarmNames.length ? [alarm(c.alarmNames)] : [])]);
+
+    const triggers = triggersOf(manifest, { minSeverity: 4, alarmNames: ['ssh-brute-force'] });
+
+    expect(triggers).toEqual([finding(4), alarm(['ssh-brute-force'])]);
+  });
+
+  it('returns the static triggers of a manifest without triggersFor', () => {
+    const manifest = defineReflex(input());
+
+    expect(triggersOf(manifest, { tagKey: 'x' })).toEqual(manifest.triggers);
+  });
+
+  it('keeps triggersFor on the manifest, next to the static triggers', () => {
+    const triggersFor = () => [finding(7)];
+
+    const manifest = blocker(triggersFor);
+
+    expect(manifest.triggersFor).toBe(triggersFor);
+    expect(manifest.triggers).toEqual([finding(7)]);
+  });
+
+  it('rejects an invalid pattern triggersFor gives, naming the reflex, the trigger and the pattern path', () => {
+    const manifest = blocker((c) => [finding(7), ...(c.alarmNames.length ? [{ kind: 'event' as const, pattern: { source: ['aws.cloudwatch'], detail: { alarmName: c.alarmNames[0] } } }] : [])]);
+
+    const message = invalidManifestMessage(() => triggersOf(manifest, { minSeverity: 7, alarmNames: ['x'] }));
+
+    expect(message).toMatch(/^reflex "ip-blocker": triggers\.1\.pattern\.detail\.alarmName: /);
+  });
+
+  it('rejects a trigger shape triggersFor gives, naming the trigger and the field', () => {
+    const manifest = blocker((c) => (c.minSeverity < 5 ? [{ kind: 'schedule', expression: 'hourly' }] : [finding(c.minSeverity)]));
+
+    const message = invalidManifestMessage(() => triggersOf(manifest, { minSeverity: 1, alarmNames: [] }));
+
+    expect(message).toBe('reflex "ip-blocker": triggers.0.expression: a schedule is rate(…) or cron(…)');
+  });
+
+  it('rejects no triggers at all, and a queue trigger next to others', () => {
+    const none = blocker((c) => (c.minSeverity < 5 ? [] : [finding(7)]));
+    const mixed = blocker((c) => (c.minSeverity < 5 ? [finding(1), { kind: 'queue' }] : [finding(7)]));
+
+    expect(invalidManifestMessage(() => triggersOf(none, { minSeverity: 1, alarmNames: [] }))).toMatch(/^reflex "ip-blocker": triggers: /);
+    expect(invalidManifestMessage(() => triggersOf(mixed, { minSeverity: 1, alarmNames: [] }))).toContain('triggers: a queue trigger is the only trigger');
+  });
+
+  it("fails defineReflex when triggersFor's triggers for the default config are invalid", () => {
+    const message = invalidManifestMessage(() => blocker(() => [{ kind: 'event', pattern: { source: 'aws.guardduty' } }]));
+
+    expect(message).toContain('reflex "ip-blocker": triggers.0.pattern.source');
+  });
+
+  it('leaves triggersFor alone at definition when the config has no defaults for every field', () => {
+    let calls = 0;
+    const manifest = defineReflex({
+      ...input(),
+      config: z.object({ alarmName: z.string() }),
+      triggersFor: (c) => (calls++, [alarm([c.alarmName])]),
+      permissions: () => [],
+    });
+
+    expect(calls).toBe(0);
+    expect(triggersOf(manifest, { alarmName: 'a' })).toEqual([alarm(['a'])]);
+  });
+});
+
+describe('eventPatterns of resolved triggers', () => {
+  it('reads the patterns of any list of triggers, such as triggersOf gives', () => {
+    const pattern = { source: ['aws.guardduty'] };
+
+    expect(eventPatterns({ triggers: [{ kind: 'schedule', expression: 'rate(1 hour)' }, { kind: 'event', pattern }] })).toEqual([pattern]);
   });
 });

@@ -61,6 +61,29 @@ export interface Permission {
 }
 
 /**
+ * The state a reflex keeps between events: the stacks build one DynamoDB table for it (`reflex-<env>-<name>`,
+ * on-demand, encrypted, point-in-time recovery, TTL) that only the reflex's own role may use, and hand its
+ * name to the function as `REFLEX_STATE_TABLE`. Both keys are strings (DynamoDB type `S`); items that must not
+ * race are written with conditions.
+ *
+ * @example
+ * state: { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'expiresAt' }
+ * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.CoreComponents.html
+ */
+export interface StateDeclaration {
+  /** The partition (hash) key attribute, a string. */
+  readonly partitionKey: string;
+  /** The sort (range) key attribute, a string. @default no sort key */
+  readonly sortKey?: string;
+  /**
+   * An attribute holding an expiry time in epoch seconds (a number): DynamoDB deletes the item some time
+   * after it, typically within a few days, so readers still check it. @default no TTL
+   * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TTL.html
+   */
+  readonly ttlAttribute?: string;
+}
+
+/**
  * Everything the stacks and the local runner need to know about a reflex. Imports no AWS SDK.
  *
  * @example
@@ -75,7 +98,13 @@ export interface Permission {
 export interface ReflexManifest<C extends z.core.$ZodType = z.core.$ZodType> {
   readonly name: string;
   readonly description: string;
+  /** The triggers of the default config: the CLI's graph, match and docs read these. */
   readonly triggers: readonly Trigger[];
+  /**
+   * The triggers for one (validated) config, when they depend on it (alarm names, finding types…); the
+   * stacks build rules and forwarding from these. Use {@link triggersOf} to read them. @default `triggers`
+   */
+  readonly triggersFor?: (config: z.output<C>) => readonly Trigger[];
   /** The role's permissions, derived from the (validated) config. */
   readonly permissions: (config: z.output<C>) => readonly Permission[];
   /** The reflex's configuration; environments set it, synth validates it, the handler parses it again. */
@@ -94,6 +123,8 @@ export interface ReflexManifest<C extends z.core.$ZodType = z.core.$ZodType> {
   readonly retentionSeconds: number;
   /** Reflexes (each with a `queue` trigger) whose queues this reflex sends messages to; it gets `sqs:SendMessage` on them. @default [] */
   readonly sendsTo: readonly string[];
+  /** The state the reflex keeps: the stacks build a DynamoDB table for it. @default no state */
+  readonly state?: StateDeclaration;
 }
 
 export type ReflexManifestInput<C extends z.core.$ZodType> = Omit<
@@ -135,6 +166,28 @@ const PermissionSchema = z.object({
 
 const PermissionsSchema = z.array(PermissionSchema);
 
+/** A DynamoDB attribute name as Reflex allows it: DynamoDB takes any 1–255 bytes, expressions want less. */
+const attributeName = () =>
+  z.string().check(
+    z.minLength(1),
+    z.maxLength(255),
+    z.regex(/^[A-Za-z0-9_.-]+$/, 'an attribute name is letters, digits, "_", "-" and "."'),
+  );
+
+const StateSchema = z
+  .object({
+    partitionKey: attributeName(),
+    sortKey: z.optional(attributeName()),
+    ttlAttribute: z.optional(attributeName()),
+  })
+  .check(
+    z.refine((s) => s.sortKey !== s.partitionKey, { message: 'the sort key must differ from the partition key', path: ['sortKey'] }),
+    z.refine((s) => s.ttlAttribute === undefined || (s.ttlAttribute !== s.partitionKey && s.ttlAttribute !== s.sortKey), {
+      message: 'the TTL attribute must differ from the keys (it holds a number, the keys strings)',
+      path: ['ttlAttribute'],
+    }),
+  );
+
 const TriggerSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('event'),
@@ -150,17 +203,19 @@ const TriggerSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('queue'), description: description() }),
 ]);
 
+const TriggersSchema = z.array(TriggerSchema).check(
+  z.minLength(1),
+  z.refine(
+    (triggers) => triggers.length === 1 || !triggers.some((t) => t.kind === 'queue'),
+    'a queue trigger is the only trigger: its messages are not EventBridge events',
+  ),
+);
+
 const ManifestShapeSchema = z.object({
   name: z.string().check(z.maxLength(40, 'at most 40 characters: AWS names are reflex-<env>-<name>'), z.regex(NAME_PATTERN, 'lower-case letters, digits and dashes')),
   // Lambda takes at most 256 characters of description.
   description: z.string().check(z.minLength(1), z.maxLength(256)),
-  triggers: z.array(TriggerSchema).check(
-    z.minLength(1),
-    z.refine(
-      (triggers) => triggers.length === 1 || !triggers.some((t) => t.kind === 'queue'),
-      'a queue trigger is the only trigger: its messages are not EventBridge events',
-    ),
-  ),
+  triggers: TriggersSchema,
   memoryMb: count(128, 10240, 256),
   timeoutSeconds: count(1, 900, 30),
   batchSize: count(1, 10000, 10),
@@ -169,6 +224,7 @@ const ManifestShapeSchema = z.object({
   // SQS keeps messages for 60 s to 14 days.
   retentionSeconds: count(60, 14 * 24 * 3600, 4 * 24 * 3600),
   sendsTo: z._default(z.array(z.string().check(z.regex(NAME_PATTERN, 'a reflex name'))), []),
+  state: z.optional(StateSchema),
 });
 
 /**
@@ -177,13 +233,17 @@ const ManifestShapeSchema = z.object({
  * @throws InvalidManifestError naming the reflex and the field.
  */
 export function defineReflex<C extends z.core.$ZodType>(input: ReflexManifestInput<C>): ReflexManifest<C> {
-  const { permissions, config, ...shape } = input;
+  const { permissions, config, triggersFor, ...shape } = input;
   const parsed = ManifestShapeSchema.safeParse(shape);
   if (!parsed.success) {
     throw new InvalidManifestError(`reflex "${input.name}": ${describeIssues(parsed.error)}`);
   }
-  const manifest = { ...parsed.data, permissions, config };
+  const { state, ...rest } = parsed.data;
+  const manifest: ReflexManifest<C> = { ...rest, permissions, config, ...(triggersFor ? { triggersFor } : {}), ...(state ? { state } : {}) };
   checkPatterns(manifest);
+  // The default config's triggers fail here, where the manifest is written, rather than at synth.
+  const defaults = z.safeParse(config, {});
+  if (triggersFor && defaults.success) triggersOf(manifest, defaults.data);
   return manifest;
 }
 
@@ -221,7 +281,26 @@ export function permissionsOf<C extends z.core.$ZodType>(manifest: ReflexManifes
   return parsed.data;
 }
 
-/** The event patterns a manifest declares. */
-export function eventPatterns(manifest: ReflexManifest): EventPattern[] {
-  return manifest.triggers.flatMap((t) => (t.kind === 'event' ? [t.pattern] : []));
+/**
+ * The triggers of a reflex for one config: its `triggersFor(config)`, checked as `defineReflex` checks
+ * `triggers` (trigger shapes, a queue trigger alone, event patterns as EventBridge compiles them), or its
+ * static `triggers` when it has no `triggersFor`.
+ *
+ * @example
+ * triggersOf(manifest, config).filter((t) => t.kind === 'event');
+ * @throws InvalidManifestError naming the reflex and the trigger (`triggers.1.pattern.detail.state: …`).
+ */
+export function triggersOf<C extends z.core.$ZodType>(manifest: ReflexManifest<C>, config: z.output<C>): Trigger[] {
+  if (!manifest.triggersFor) return [...manifest.triggers];
+  const parsed = TriggersSchema.safeParse(manifest.triggersFor(config));
+  if (!parsed.success) {
+    throw new InvalidManifestError(`reflex "${manifest.name}": ${describeIssues(parsed.error, 'triggers')}`);
+  }
+  checkPatterns({ name: manifest.name, triggers: parsed.data });
+  return parsed.data;
+}
+
+/** The event patterns of a manifest's (static) triggers, or of the triggers {@link triggersOf} gives. */
+export function eventPatterns(of: Pick<ReflexManifest, 'triggers'>): EventPattern[] {
+  return of.triggers.flatMap((t) => (t.kind === 'event' ? [t.pattern] : []));
 }
