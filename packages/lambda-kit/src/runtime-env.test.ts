@@ -54,6 +54,36 @@ describe('readRuntimeSettings: queues to send to', () => {
   });
 });
 
+const stateful = defineReflex({
+  name: 'stateful',
+  description: 'A reflex that keeps state.',
+  triggers: [{ kind: 'schedule', expression: 'rate(5 minutes)' }],
+  permissions: () => [],
+  config: z.object({}),
+  state: { partitionKey: 'pk', ttlAttribute: 'expiresAt' },
+});
+
+describe('readRuntimeSettings: state table', () => {
+  it('reads the table name from REFLEX_STATE_TABLE', () => {
+    const settings = readRuntimeSettings(stateful, { ...env, REFLEX_STATE_TABLE: 'reflex-test-stateful' });
+
+    expect(settings.stateTable).toBe('reflex-test-stateful');
+  });
+
+  it('throws a ConfigError naming REFLEX_STATE_TABLE when a manifest with state has none', () => {
+    expect(() => readRuntimeSettings(stateful, env)).toThrow(ConfigError);
+    expect(() => readRuntimeSettings(stateful, env)).toThrow('reflex "stateful": REFLEX_STATE_TABLE is not set, but the manifest declares state');
+  });
+
+  it('throws a ConfigError naming REFLEX_STATE_TABLE when it is empty', () => {
+    expect(() => readRuntimeSettings(stateful, { ...env, REFLEX_STATE_TABLE: '' })).toThrow(/REFLEX_STATE_TABLE/);
+  });
+
+  it('leaves stateTable out for a reflex without state', () => {
+    expect(readRuntimeSettings(manifest, env)).not.toHaveProperty('stateTable');
+  });
+});
+
 describe('readRuntimeSettings', () => {
   it('reads env, bus, dry-run, the parsed config and the own role prefix', () => {
     const settings = readRuntimeSettings(manifest, env);

@@ -13,6 +13,8 @@ export const RuntimeEnvSchema = z.object({
   REFLEX_ACTIONS_SINK: z._default(z.enum(['eventbridge', 'log']), 'eventbridge'),
   /** The URLs of the queues the manifest `sendsTo`, by reflex name, as JSON. */
   REFLEX_SEND_QUEUES: z._default(z.string(), '{}'),
+  /** The name of the reflex's DynamoDB table, when its manifest declares `state`. */
+  REFLEX_STATE_TABLE: z.optional(z.string().check(z.minLength(1))),
 });
 
 const SendQueuesSchema = z.record(z.string(), z.string().check(z.minLength(1)));
@@ -27,6 +29,8 @@ export interface RuntimeSettings<C> {
   readonly actionsSink: 'eventbridge' | 'log';
   /** The URL of each queue the manifest `sendsTo`, by reflex name. */
   readonly sendQueues: Readonly<Record<string, string>>;
+  /** The name of the reflex's DynamoDB table (`REFLEX_STATE_TABLE`); set when the manifest declares `state`. */
+  readonly stateTable?: string;
 }
 
 /**
@@ -46,6 +50,10 @@ export function readRuntimeSettings<C extends z.core.$ZodType>(
   if (missing.length) {
     throw new ConfigError(`reflex "${manifest.name}": REFLEX_SEND_QUEUES has no queue URL for ${missing.join(', ')}`);
   }
+  const stateTable = env.data.REFLEX_STATE_TABLE;
+  if (manifest.state && !stateTable) {
+    throw new ConfigError(`reflex "${manifest.name}": REFLEX_STATE_TABLE is not set, but the manifest declares state`);
+  }
   return {
     env: env.data.REFLEX_ENV,
     busName: env.data.REFLEX_BUS_NAME,
@@ -54,6 +62,7 @@ export function readRuntimeSettings<C extends z.core.$ZodType>(
     ownRolePrefix: env.data.REFLEX_OWN_ROLE_PREFIX ?? ownRolePrefix(env.data.REFLEX_ENV),
     actionsSink: env.data.REFLEX_ACTIONS_SINK,
     sendQueues,
+    ...(stateTable ? { stateTable } : {}),
   };
 }
 
