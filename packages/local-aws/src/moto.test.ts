@@ -108,7 +108,7 @@ print("ok")
     expect(result.stdout.trim()).toBe('ok');
   });
 
-  it('answers DryRun and a missing entry of network ACL entry calls as EC2 does', () => {
+  it('answers DryRun, a missing entry and a missing network ACL as EC2 does', () => {
     const result = run(`
 import boto3
 from botocore.exceptions import ClientError
@@ -136,6 +136,8 @@ with mock_aws():
     assert code(ec2.delete_network_acl_entry, NetworkAclId=acl, RuleNumber=7, Egress=False) == "ok"
     assert code(ec2.delete_network_acl_entry, NetworkAclId=acl, RuleNumber=7, Egress=False) == "InvalidNetworkAclEntry.NotFound"
     assert code(ec2.delete_network_acl_entry, NetworkAclId="acl-0123456789abcdef0", RuleNumber=7, Egress=False) == "InvalidNetworkAclID.NotFound"
+    assert code(ec2.describe_network_acls, NetworkAclIds=[acl, "acl-0123456789abcdef0"]) == "InvalidNetworkAclID.NotFound"
+    assert len(ec2.describe_network_acls(NetworkAclIds=[acl])["NetworkAcls"]) == 1
 print("ok")
 `);
     expect(result.stderr).toBe('');

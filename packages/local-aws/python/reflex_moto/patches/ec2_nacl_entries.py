@@ -1,11 +1,13 @@
-"""Network ACL entry calls honour DryRun, and deleting an entry that is not there is AWS's client error.
+"""Network ACL entry calls honour DryRun, and missing entries and ACLs get AWS's error codes.
 
 moto's CreateNetworkAclEntry, ReplaceNetworkAclEntry and DeleteNetworkAclEntry ignore `DryRun`: a dry-run
 writes the entry. And DeleteNetworkAclEntry of a rule number the ACL does not have ends in a StopIteration
-(an HTTP 500 without a code) where EC2 answers `InvalidNetworkAclEntry.NotFound`.
+(an HTTP 500 without a code) where EC2 answers `InvalidNetworkAclEntry.NotFound`. DescribeNetworkAcls of
+an id that does not exist answers `InvalidRouteTableID.NotFound` where EC2 answers `InvalidNetworkAclID.NotFound`.
 
 Patched: the three response methods first raise moto's own DryRunOperation error when DryRun is set (as its
-other EC2 calls do), and the backend's delete raises InvalidNetworkAclEntry.NotFound for a missing entry.
+other EC2 calls do), and the backend's delete raises InvalidNetworkAclEntry.NotFound for a missing entry, its describe
+InvalidNetworkAclID.NotFound for a missing id.
 The ACL must exist first either way (moto's InvalidNetworkAclID.NotFound, as EC2).
 
 Written for moto 5.2.1.
@@ -19,12 +21,14 @@ REQUIRES = (
     "moto.ec2.responses.network_acls.NetworkACLs.error_on_dryrun",
     "moto.ec2.models.network_acls.NetworkAclBackend.delete_network_acl_entry",
     "moto.ec2.models.network_acls.NetworkAclBackend.get_network_acl",
+    "moto.ec2.models.network_acls.NetworkAclBackend.describe_network_acls",
     "moto.ec2.exceptions.EC2ClientError",
+    "moto.ec2.exceptions.InvalidNetworkAclIdError",
 )
 
 
 def apply():
-    from moto.ec2.exceptions import EC2ClientError
+    from moto.ec2.exceptions import EC2ClientError, InvalidNetworkAclIdError
     from moto.ec2.models.network_acls import NetworkAclBackend
     from moto.ec2.responses.network_acls import NetworkACLs
 
@@ -55,5 +59,14 @@ def apply():
             raise InvalidNetworkAclEntryNotFound(rule_number)
         return original_delete(self, network_acl_id, rule_number, egress)
 
+    original_describe = NetworkAclBackend.describe_network_acls
+
+    def describe_network_acls(self, network_acl_ids=None, filters=None):
+        for acl_id in network_acl_ids or []:
+            if acl_id not in self.network_acls:
+                raise InvalidNetworkAclIdError(acl_id)
+        return original_describe(self, network_acl_ids, filters)
+
     NetworkAclBackend.delete_network_acl_entry = delete_network_acl_entry
+    NetworkAclBackend.describe_network_acls = describe_network_acls
     return None
