@@ -45,7 +45,10 @@ export function forwardingPatterns(patterns: readonly EventPattern[]): Map<strin
 
 export interface ReflexBusProps {
   readonly env: EnvConfig;
-  /** Every event pattern of the enabled reflexes: their AWS sources are forwarded from the default bus. */
+  /**
+   * Every event pattern of the enabled reflexes, from the triggers resolved for their configs
+   * (`ResolvedReflex.triggers`): their AWS sources are forwarded from the default bus.
+   */
   readonly patterns: readonly EventPattern[];
 }
 

@@ -1,4 +1,4 @@
-import { checkPatterns, describeIssues, type ReflexManifest } from '@reflex/manifest';
+import { checkPatterns, describeIssues, InvalidManifestError, type ReflexManifest, type Trigger, triggersOf } from '@reflex/manifest';
 import * as z from '@reflex/events/zod';
 import { dev } from './dev';
 import { local } from './local';
@@ -20,6 +20,8 @@ export class InvalidEnvConfigError extends Error {
 export interface ResolvedReflex {
   readonly manifest: ReflexManifest;
   readonly config: unknown;
+  /** The triggers for this config (`triggersOf`): the stacks build rules and forwarding from these. */
+  readonly triggers: readonly Trigger[];
   readonly dryRun: boolean;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
@@ -62,6 +64,7 @@ export function resolveEnvironment(
     reflexes.push({
       manifest,
       config: config.data,
+      triggers: resolvedTriggers(env.name, manifest, config.data),
       dryRun: settings.dryRun ?? env.dryRun,
       memoryMb: settings.memoryMb ?? manifest.memoryMb,
       timeoutSeconds: settings.timeoutSeconds ?? manifest.timeoutSeconds,
@@ -72,13 +75,23 @@ export function resolveEnvironment(
   return { env, reflexes };
 }
 
+/** The reflex's triggers for its config; a bad one names the environment whose config made it. */
+function resolvedTriggers(envName: string, manifest: ReflexManifest, config: unknown): readonly Trigger[] {
+  try {
+    return triggersOf(manifest, config);
+  } catch (error) {
+    if (!(error instanceof InvalidManifestError) || !manifest.triggersFor) throw error;
+    throw new InvalidEnvConfigError(`environment "${envName}": ${error.message}`, { cause: error });
+  }
+}
+
 /** Send targets must be enabled, queue-triggered reflexes that send on to nobody. */
 function checkQueueWiring(envName: string, reflexes: readonly ResolvedReflex[]): void {
   const fail = (message: string): never => {
     throw new InvalidEnvConfigError(`environment "${envName}": ${message}`);
   };
   const byName = new Map(reflexes.map((r) => [r.manifest.name, r]));
-  const queueTriggered = (r: ResolvedReflex) => r.manifest.triggers.some((t) => t.kind === 'queue');
+  const queueTriggered = (r: ResolvedReflex) => r.triggers.some((t) => t.kind === 'queue');
   for (const reflex of reflexes) {
     const { name, sendsTo } = reflex.manifest;
     sendsTo.forEach((target, i) => {
