@@ -1,11 +1,12 @@
 // Shared by the stack tests: bundles on demand, one synth into a temp dir, and lookups into the
 // Terraform JSON by resource type and attributes (never by the hashed logical ids cdktf generates).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '@reflex/manifest';
-import { synthAll } from '../src';
+import * as z from '@reflex/events/zod';
+import { defineReflex, loadManifests, repoRoot, type Trigger } from '@reflex/manifest';
+import { ENVIRONMENTS, type EnvConfigInput, synthAll } from '../src';
 
 export const root = repoRoot();
 
@@ -21,11 +22,65 @@ export function ensureBundles(): void {
   execFileSync('pnpm', ['build'], { cwd: root, stdio: 'inherit' });
 }
 
-/** Builds bundles if needed and synthesizes every environment into a fresh temp dir; returns that dir. */
+/** A GuardDuty finding of at least `minSeverity`. */
+const findingTrigger = (minSeverity: number): Trigger => ({
+  kind: 'event',
+  description: 'a GuardDuty finding',
+  pattern: { source: ['aws.guardduty'], 'detail-type': ['GuardDuty Finding'], detail: { severity: [{ numeric: ['>=', minSeverity] }] } },
+});
+
+/** The state changes of the named CloudWatch alarms. */
+const alarmTrigger = (alarmNames: readonly string[]): Trigger => ({
+  kind: 'event',
+  description: 'a brute-force alarm changed state',
+  pattern: { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: [...alarmNames] } },
+});
+
+/**
+ * A stateful reflex of the stack tests only (no package under `functions/`): it keeps state in its table and
+ * its triggers depend on its config, as the IP blocker's do. With the default config it listens to findings
+ * of severity 7 and up; {@link STATEFUL_CONFIG} lowers that to 4 and adds an alarm.
+ */
+export const STATEFUL = defineReflex({
+  name: 'test-blocker',
+  description: 'Stack tests: a reflex that remembers what it blocked, triggered by findings and alarms.',
+  triggers: [findingTrigger(7)],
+  triggersFor: (config) => [findingTrigger(config.minSeverity), ...(config.alarmNames.length ? [alarmTrigger(config.alarmNames)] : [])],
+  permissions: () => [{ sid: 'ReadNetworkAcls', actions: ['ec2:DescribeNetworkAcls'], resources: ['*'] }],
+  config: z.object({ minSeverity: z._default(z.number(), 7), alarmNames: z._default(z.array(z.string()), []) }),
+  state: { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'expiresAt' },
+});
+
+/** The config every synthesized environment gives {@link STATEFUL}. */
+export const STATEFUL_CONFIG = { minSeverity: 4, alarmNames: ['ssh-brute-force'] };
+
+/** An environment with {@link STATEFUL} enabled too, as `consumer`. */
+export const withStateful = (input: EnvConfigInput, consumer: 'function' | 'worker' = 'function'): EnvConfigInput => ({
+  ...input,
+  reflexes: { ...input.reflexes, [STATEFUL.name]: { enabled: true, consumer, config: STATEFUL_CONFIG } },
+});
+
+/**
+ * A workspace root for synthAll in `dir`: `dist/functions` links every real bundle and holds a stub bundle
+ * for {@link STATEFUL}, so that its zip (written next to each bundle) lands there too.
+ */
+function stubRoot(dir: string): string {
+  const functions = join(dir, 'dist', 'functions');
+  mkdirSync(join(functions, STATEFUL.name), { recursive: true });
+  writeFileSync(join(functions, STATEFUL.name, 'index.mjs'), 'export const handler = async () => ({ batchItemFailures: [] });\n');
+  for (const name of reflexNames()) symlinkSync(join(root, 'dist', 'functions', name), join(functions, name));
+  return dir;
+}
+
+/**
+ * Builds bundles if needed and synthesizes every environment, each with {@link STATEFUL} enabled as well,
+ * into a fresh temp dir; returns that dir.
+ */
 export async function synthesizeEnvironments(): Promise<string> {
   ensureBundles();
   const outdir = mkdtempSync(join(tmpdir(), 'reflex-'));
-  await synthAll({ root, outdir });
+  const manifests = [...(await loadManifests(root)), STATEFUL];
+  await synthAll({ root: stubRoot(outdir), outdir, manifests, environments: ENVIRONMENTS.map((e) => withStateful(e)) });
   return outdir;
 }
 

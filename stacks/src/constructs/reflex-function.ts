@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import type { EnvConfig, ResolvedReflex } from '../envs';
 import { type ArnContext, manifestStatements, policyDocument, trustPolicy } from './policy';
 import { ruleArn, SecureQueue } from './secure-queue';
+import { STATE_TABLE_ACTIONS, StateTable } from './state-table';
 
 /** Queue visibility timeout ≥ this × the function timeout (AWS's advice for SQS event sources). */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -57,7 +58,9 @@ export interface SendTarget {
 /**
  * One reflex: rule(s) → SQS queue (SSE, dead-letter queue, TLS-only policy that admits only its rules)
  * → Lambda (log group with retention first, partial batch responses) with a role built from the manifest.
+ * The rules come from the triggers resolved for the environment's config (`triggersOf`).
  * A reflex with a queue trigger has no rules: its producers send to the queue with their own permissions.
+ * A reflex that declares `state` gets its {@link StateTable}, which only its role (or worker policy) may use.
  * A reflex left to an external worker gets no function and no role, but a managed policy for the worker.
  * Every resource is exposed for tests and extensions.
  */
@@ -71,6 +74,8 @@ export class ReflexFunction extends Construct {
   public readonly workerPolicy?: IamPolicy;
   public readonly function?: LambdaFunction;
   public readonly eventSourceMapping?: LambdaEventSourceMapping;
+  /** The reflex's DynamoDB table, when its manifest declares `state`. */
+  public readonly stateTable?: StateTable;
   /** The environment variables the function gets; the local runner gives the same. */
   public readonly environment: Record<string, string>;
 
@@ -93,7 +98,7 @@ export class ReflexFunction extends Construct {
     this.deadLetterQueue = queues.deadLetterQueue;
 
     const ruleArns: string[] = [];
-    manifest.triggers.forEach((trigger, i) => {
+    reflex.triggers.forEach((trigger, i) => {
       if (trigger.kind === 'http') {
         throw new Error(`reflex "${manifest.name}": http triggers are not built yet (the route sync API brings them)`);
       }
@@ -128,7 +133,11 @@ export class ReflexFunction extends Construct {
     const send = sendTo.length
       ? [{ sid: 'SendToQueues', effect: 'Allow', actions: ['sqs:SendMessage'], resources: sendTo.map((t) => t.queue.arn) }]
       : [];
-    const statements = [...manifestStatements(permissionsOf(manifest, reflex.config), arnCtx), consume, ...send];
+    if (manifest.state) this.stateTable = new StateTable(this, 'state', { env, reflex: manifest.name, state: manifest.state });
+    const useState = this.stateTable
+      ? [{ sid: 'UseItsStateTable', effect: 'Allow', actions: [...STATE_TABLE_ACTIONS], resources: [this.stateTable.table.arn] }]
+      : [];
+    const statements = [...manifestStatements(permissionsOf(manifest, reflex.config), arnCtx), consume, ...send, ...useState];
 
     this.environment = {
       REFLEX_ENV: env.name,
@@ -141,6 +150,7 @@ export class ReflexFunction extends Construct {
       // Stack traces in TypeScript files and lines: each bundle links index.mjs.map (scripts/src/lib/bundle.ts).
       NODE_OPTIONS: '--enable-source-maps',
       ...(sendTo.length ? { REFLEX_SEND_QUEUES: Fn.jsonencode(Object.fromEntries(sendTo.map((t) => [t.name, t.queue.url]))) } : {}),
+      ...(this.stateTable ? { REFLEX_STATE_TABLE: this.stateTable.table.name } : {}),
     };
 
     if (reflex.consumer === 'worker') {

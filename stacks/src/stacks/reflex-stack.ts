@@ -36,7 +36,7 @@ export class ReflexStack extends TerraformStack {
           s3UsePathStyle: true,
           endpoints: [
             Object.fromEntries(
-              ['cloudwatch', 'ec2', 'events', 'iam', 'lambda', 'logs', 's3', 'sns', 'sqs', 'sts'].map((s) => [s, env.endpoint]),
+              ['cloudwatch', 'dynamodb', 'ec2', 'events', 'iam', 'lambda', 'logs', 's3', 'sns', 'sqs', 'sts'].map((s) => [s, env.endpoint]),
             ),
           ],
         }
@@ -67,7 +67,8 @@ export class ReflexStack extends TerraformStack {
     // S3-native state locking (Terraform ≥ 1.10); cdktf 0.21's S3Backend has no property for it yet.
     this.addOverride('terraform.backend.s3.use_lockfile', true);
 
-    this.bus = new ReflexBus(this, 'bus', { env, patterns: props.reflexes.flatMap((r) => eventPatterns(r.manifest)) });
+    // The triggers resolved for each reflex's config, not the manifest's defaults: they name what to forward.
+    this.bus = new ReflexBus(this, 'bus', { env, patterns: props.reflexes.flatMap((r) => eventPatterns(r)) });
     const bus = { name: this.bus.bus.name, arn: this.bus.bus.arn };
     // Reflexes others send to are built first, so that their senders can name their queues.
     const built = new Map<string, ReflexFunction>();
@@ -90,6 +91,8 @@ export class ReflexStack extends TerraformStack {
         ]),
       ),
     });
+    const tables = this.functions.flatMap((f, i) => (f.stateTable ? [[props.reflexes[i]!.manifest.name, f.stateTable.table.name]] : []));
+    if (tables.length) new TerraformOutput(this, 'state_tables', { value: Object.fromEntries(tables) });
     const workers = this.functions.flatMap((f, i) => (f.workerPolicy ? [[props.reflexes[i]!.manifest.name, f.workerPolicy.arn]] : []));
     if (workers.length) new TerraformOutput(this, 'worker_policies', { value: Object.fromEntries(workers) });
     new TerraformOutput(this, 'function_environments', {
