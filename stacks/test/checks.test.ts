@@ -3,9 +3,12 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CHECKS, readSynthesized, runChecks } from '../src';
-import { findResource, queuePolicyOf, readStack, ref, rolePermissions, type StackJson, synthesizeEnvironments } from './support';
+import { findResource, queuePolicyOf, readStack, ref, referencedDocument, rolePermissions, type StackJson, synthesizeEnvironments } from './support';
 
 const GUARD = 'reflex-dev-instance-guard';
+/** The stateful test reflex of support.ts, and the IPAM sync's worker policy. */
+const BLOCKER = 'reflex-dev-test-blocker';
+const SYNC_WORKER = 'reflex-dev-ipam-sync-worker';
 
 let outdir: string;
 let dev: StackJson;
@@ -27,6 +30,10 @@ const guardMapping = (json: StackJson) =>
   findResource(json, 'aws_lambda_event_source_mapping', { event_source_arn: ref(guardQueue(json).address, 'arn') });
 const guardQueuePolicy = (json: StackJson) => queuePolicyOf(json, guardQueue(json).address);
 const guardPermissions = (json: StackJson) => rolePermissions(json, GUARD);
+const blockerTable = (json: StackJson) => findResource(json, 'aws_dynamodb_table', { name: BLOCKER });
+const guardRolePolicy = (json: StackJson) =>
+  findResource(json, 'aws_iam_role_policy', { role: ref(findResource(json, 'aws_iam_role', { name: GUARD }).address, 'id') });
+const syncWorkerPolicy = (json: StackJson) => findResource(json, 'aws_iam_policy', { name: SYNC_WORKER });
 const statement = <S extends { sid?: string }>(statements: S[], sid: string) => statements.find((s) => s.sid === sid)!;
 
 interface BrokenDefault {
@@ -174,6 +181,61 @@ const BROKEN_DEFAULTS: BrokenDefault[] = [
     breaks: 'ec2:StartInstances allowed on resource *',
     mutate: (json) => statement(guardPermissions(json).statements, 'StartProtectedInstances').resources!.push('*'),
     address: (json) => guardPermissions(json).address,
+  },
+  {
+    check: 'dynamodb-encrypted',
+    breaks: 'the state table without server-side encryption',
+    mutate: (json) => delete blockerTable(json).block.server_side_encryption,
+    address: (json) => blockerTable(json).address,
+  },
+  {
+    check: 'dynamodb-encrypted',
+    breaks: 'the state table with server-side encryption switched off',
+    mutate: (json) => (blockerTable(json).block.server_side_encryption = { enabled: false }),
+    address: (json) => blockerTable(json).address,
+  },
+  {
+    check: 'dynamodb-point-in-time-recovery',
+    breaks: 'the state table without point-in-time recovery',
+    mutate: (json) => delete blockerTable(json).block.point_in_time_recovery,
+    address: (json) => blockerTable(json).address,
+  },
+  {
+    check: 'dynamodb-point-in-time-recovery',
+    breaks: 'the state table with point-in-time recovery switched off',
+    mutate: (json) => (blockerTable(json).block.point_in_time_recovery = [{ enabled: false }]),
+    address: (json) => blockerTable(json).address,
+  },
+  {
+    check: 'dynamodb-own-table-only',
+    breaks: "the guard's role allowed dynamodb:GetItem on the blocker's table",
+    mutate: (json) =>
+      guardPermissions(json).statements.push({ sid: 'ReadBlocks', effect: 'Allow', actions: ['dynamodb:GetItem'], resources: [ref(blockerTable(json).address, 'arn')] }),
+    address: (json) => guardRolePolicy(json).address,
+  },
+  {
+    check: 'dynamodb-own-table-only',
+    breaks: "the guard's role allowed dynamodb:Query on every table of the account by a wildcard ARN",
+    mutate: (json) =>
+      guardPermissions(json).statements.push({
+        sid: 'QueryTables',
+        effect: 'Allow',
+        actions: ['dynamodb:Query'],
+        resources: ['arn:aws:dynamodb:eu-central-1:111111111111:table/*'],
+      }),
+    address: (json) => guardRolePolicy(json).address,
+  },
+  {
+    check: 'dynamodb-own-table-only',
+    breaks: "the IPAM sync's worker policy allowed dynamodb:PutItem on the blocker's table by its literal ARN",
+    mutate: (json) =>
+      referencedDocument(json, syncWorkerPolicy(json).block.policy).statements.push({
+        sid: 'WriteBlocks',
+        effect: 'Allow',
+        actions: ['dynamodb:PutItem'],
+        resources: [`arn:aws:dynamodb:eu-central-1:111111111111:table/${BLOCKER}`],
+      }),
+    address: (json) => syncWorkerPolicy(json).address,
   },
 ];
 

@@ -1,3 +1,6 @@
+import { dynamodbEncrypted } from './dynamodb-encrypted';
+import { dynamodbOwnTableOnly } from './dynamodb-own-table-only';
+import { dynamodbPointInTimeRecovery } from './dynamodb-point-in-time-recovery';
 import { esmPartialBatch } from './esm-partial-batch';
 import { iamNoWildcardActions } from './iam-no-wildcard-actions';
 import { iamScopedResources } from './iam-scoped-resources';
@@ -24,6 +27,9 @@ export const CHECKS: readonly Check[] = [
   esmPartialBatch,
   iamNoWildcardActions,
   iamScopedResources,
+  dynamodbEncrypted,
+  dynamodbPointInTimeRecovery,
+  dynamodbOwnTableOnly,
 ];
 
 /** Runs the checks over stacks. */
