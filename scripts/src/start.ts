@@ -13,14 +13,15 @@ import type { LocalRunner } from './local/runner';
 
 /** The heavy part of the local mode (cdktf, the AWS SDK, esbuild): loaded while moto starts. */
 const loadLocalMode = async () => {
-  const [deploy, demo, ipam, runner, stacks] = await Promise.all([
+  const [deploy, demo, blockerDemo, ipam, runner, stacks] = await Promise.all([
     import('./local/deploy'),
     import('./local/demo'),
+    import('./local/blocker-demo'),
     import('./local/ipam'),
     import('./local/runner'),
     import('@reflex/stacks'),
   ]);
-  return { ...deploy, ...demo, ...ipam, ...runner, localEnv: stacks.ENVIRONMENTS.find((e) => e.name === 'local')! };
+  return { ...deploy, ...demo, ...blockerDemo, ...ipam, ...runner, localEnv: stacks.ENVIRONMENTS.find((e) => e.name === 'local')! };
 };
 let m: Awaited<ReturnType<typeof loadLocalMode>>;
 
@@ -37,7 +38,8 @@ const HELP = `pnpm start [--exit] [--no-demo] [--fresh] [--resume] [--endpoint U
   Starts a local AWS (moto server on a free loopback port), applies the "local" environment into it with
   Terraform, runs every reflex's bundle with the local runner and the IPAM worker (into the embedded
   PostgreSQL in .reflex/ipam), and plays the demos: the instance guard restarts a protected instance; the
-  IPAM records two instances in overlapping VPCs. One local mode runs per checkout (.reflex/local.lock);
+  IPAM records two instances in overlapping VPCs; the IP blocker denies a GuardDuty finding's attacker in
+  the NACLs of the attacked instance, refuses an allow-listed source, and sweeps the block at its expiry. One local mode runs per checkout (.reflex/local.lock);
   \`pnpm stop\` stops it from another terminal, as Ctrl-C does here.
 
   --exit          stop after the demo instead of running until stopped
@@ -256,7 +258,14 @@ async function demos(deployment: LocalDeployment): Promise<boolean> {
       ? `demo passed: the protected instance runs again, the unprotected one stays stopped [${elapsed()}]`
       : 'demo FAILED: expected the protected instance running and the other stopped',
   );
-  if (!ipam) return guardOk;
+  const blocked = await m.runBlockerDemo(deployment, runner!, { root, log });
+  const blockerOk = blocked.blockedInMs !== undefined && blocked.refused && blocked.swept;
+  log(
+    blockerOk
+      ? `ip-blocker demo passed: denied in ${blocked.nacls.length} NACLs within ${blocked.blockedInMs} ms, the allow-listed source refused, the expired block swept; try \`pnpm reflex blocks list\` [${elapsed()}]`
+      : 'ip-blocker demo FAILED: expected the attacker denied in both NACLs, the allow-listed source refused and the block swept',
+  );
+  if (!ipam) return guardOk && blockerOk;
   const recorded = await m.runIpamDemo(deployment, ipam, { log });
   const ipamOk = recorded.instances.every((i) => i.privateIp) && recorded.overlaps.length > 0;
   const ip = recorded.instances.find((i) => i.privateIp)?.privateIp;
@@ -265,5 +274,5 @@ async function demos(deployment: LocalDeployment): Promise<boolean> {
       ? `ipam demo passed: try \`pnpm reflex ipam show ${ip}\`, \`pnpm reflex ipam subnets\`, \`pnpm reflex ipam overlaps\` [${elapsed()}]`
       : 'ipam demo FAILED: expected both instances with their addresses in the IPAM, and their VPCs overlapping',
   );
-  return guardOk && ipamOk;
+  return guardOk && blockerOk && ipamOk;
 }

@@ -9,6 +9,7 @@ import {
   CreateTagsCommand,
   CreateVpcCommand,
   DescribeInstancesCommand,
+  DescribeNetworkAclsCommand,
   DescribeSubnetsCommand,
   DescribeTagsCommand,
   DescribeVpcsCommand,
@@ -20,6 +21,7 @@ import { EventBridgeClient, ListRulesCommand, PutEventsCommand } from '@aws-sdk/
 import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { instanceStates, launchInstances, type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
 import { repoRoot } from '@reflex/manifest';
+import { DEMO_ATTACKER, runBlockerDemo } from '../src/local/blocker-demo';
 import { runDemo } from '../src/local/demo';
 import { type DeployedReflex, deployLocal, type LocalDeployment, reattach, saveDeployment, savedDeployment } from '../src/local/deploy';
 import { type LocalIpam, runIpamDemo, startLocalIpam } from '../src/local/ipam';
@@ -110,6 +112,60 @@ describe('local mode', () => {
     expect(result.protectedInstance.state).toBe('running');
     expect(result.otherInstance.state).toBe('stopped');
   }, 60_000);
+
+  it('denies a GuardDuty finding\'s attacker in every NACL of the instance\'s subnets, refuses an allow-listed source, sweeps the expired block (the ip-blocker demo)', async () => {
+    const result = await runBlockerDemo(deployment, runner, { root, timeoutMs: 30_000 });
+
+    expect(result.nacls).toHaveLength(2);
+    for (const nacl of result.nacls) expect(nacl.denies).toEqual([`#1 deny ${DEMO_ATTACKER}/32`]);
+    expect(result.blockedInMs).toBeDefined();
+    expect(result.refused).toBe(true);
+    expect(result.swept).toBe(true);
+  }, 90_000);
+
+  it('dead-letters a malformed GuardDuty finding with the reason logged, and blocks the attacker of the valid finding beside it', async () => {
+    const blocker = deployment.reflexes.find((r) => r.manifest.name === 'ip-blocker')!;
+    const config = localClientConfig(aws.endpoint);
+    const sqs = new SQSClient(config);
+    const ec2 = new EC2Client(config);
+    try {
+      const [id] = (await launchInstances(ec2, [{ Name: 'dlq-batch-mate' }])) as [string];
+      const instance = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0]!.Instances![0]!;
+      const valid = JSON.parse(readFileSync(join(root, 'packages', 'events', 'fixtures', 'guardduty', 'finding.json'), 'utf8'));
+      valid.detail.resource.instanceDetails.instanceId = id;
+      valid.detail.service.eventLastSeen = new Date().toISOString();
+      valid.detail.service.action.networkConnectionAction.remoteIpDetails.ipAddressV4 = '198.51.100.99';
+      const malformed = structuredClone(valid);
+      malformed.detail.severity = 'high';
+      const sent = await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: blocker.queueUrl,
+          Entries: [
+            { Id: 'malformed', MessageBody: JSON.stringify(malformed) },
+            { Id: 'valid', MessageBody: JSON.stringify(valid) },
+          ],
+        }),
+      );
+      const malformedId = sent.Successful!.find((s) => s.Id === 'malformed')!.MessageId!;
+
+      const deadline = Date.now() + 45_000;
+      let dead: { Body?: string } | undefined;
+      while (!dead && Date.now() < deadline) {
+        const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: blocker.dlqUrl, WaitTimeSeconds: 1 }));
+        dead = out.Messages?.[0];
+      }
+
+      expect(JSON.parse(dead!.Body!).detail.severity).toBe('high');
+      const failures = logs.filter((l) => l.includes(malformedId) && l.includes('MalformedEventError'));
+      expect(failures.length).toBe(blocker.manifest.maxReceiveCount);
+      expect(failures[0]).toContain('detail.severity');
+      const nacl = (await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [instance.SubnetId!] }] }))).NetworkAcls![0]!;
+      expect(nacl.Entries!.some((e) => e.RuleAction === 'deny' && e.CidrBlock === '198.51.100.99/32')).toBe(true);
+    } finally {
+      sqs.destroy();
+      ec2.destroy();
+    }
+  }, 90_000);
 
   it('dead-letters a malformed event after maxReceiveCount receives and still handles the valid one of its batch', async () => {
     const config = localClientConfig(aws.endpoint);

@@ -31,5 +31,7 @@ export const local: EnvConfigInput = {
     // `pnpm start` runs the IPAM worker into the embedded store (.reflex/ipam), as on-prem.
     'ipam-sync': { enabled: true, consumer: 'worker' },
     'ipam-reconciler': { enabled: true, consumer: 'worker' },
+    // The demo's "office" is allow-listed; blocks last ten minutes, so that the local sweep shows expiry.
+    'ip-blocker': { enabled: true, config: { allowList: ['203.0.113.0/28'], ttlMinutes: 10 } },
   },
 };
