@@ -31,7 +31,7 @@ function errorOf(act: () => unknown): Error {
 }
 
 describe('resolveEnvironment', () => {
-  it.each(ENVIRONMENTS.map((e) => e.name))('resolves the %s environment with the guard, the scheduler, the tagger and the IPAM enabled', (name) => {
+  it.each(ENVIRONMENTS.map((e) => e.name))('resolves the %s environment with the guard, the scheduler, the tagger and the IPAM enabled (and the IP blocker in local)', (name) => {
     const { env, reflexes } = resolveEnvironment(environment(name), manifests);
     expect(env.name).toBe(name);
     expect(reflexes.map((r) => r.manifest.name)).toEqual([
@@ -41,6 +41,7 @@ describe('resolveEnvironment', () => {
       'ipam-enricher',
       'ipam-sync',
       'ipam-reconciler',
+      ...(name === 'local' ? ['ip-blocker'] : []),
     ]);
   });
 
