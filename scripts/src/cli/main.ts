@@ -1,7 +1,9 @@
 // `pnpm reflex <command>`: match events against the manifests, invoke a reflex locally, draw the event paths,
-// preview schedules, audit mandatory tags, query and feed the IPAM, scaffold a new reflex.
+// preview schedules, audit mandatory tags, query and feed the IPAM, list and request IP blocks, scaffold a
+// new reflex.
 import { inspect } from 'node:util';
 import { describeError } from '@reflex/manifest';
+import { blocksCommand } from './blocks';
 import { type Command, EXIT, exitCodeOf, UsageError } from './common';
 import { graphCommand } from './graph';
 import { invokeCommand } from './invoke';
@@ -11,7 +13,7 @@ import { newCommand } from './new';
 import { scheduleCommand } from './schedule';
 import { tagsCommand } from './tags';
 
-const COMMANDS: readonly Command[] = [matchCommand, invokeCommand, graphCommand, scheduleCommand, tagsCommand, ipamCommand, newCommand];
+const COMMANDS: readonly Command[] = [matchCommand, invokeCommand, graphCommand, scheduleCommand, tagsCommand, ipamCommand, blocksCommand, newCommand];
 
 const USAGE = `reflex <command> [options]
 
