@@ -70,7 +70,10 @@ describe('reflex match', () => {
         { reflex: 'instance-guard', trigger: 0 },
         { reflex: 'ipam-enricher', trigger: 0 },
       ],
-      misses: [{ reflex: 'resource-tagger', trigger: 0 }],
+      misses: [
+        { reflex: 'ip-blocker', trigger: 1 },
+        { reflex: 'resource-tagger', trigger: 0 },
+      ],
     });
   });
 
@@ -112,11 +115,12 @@ describe('reflex match, many events', () => {
     const run = await reflex('match', file);
 
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('10 events: 3 reflexes of the 3 with event rules reached');
+    expect(run.stdout).toContain('10 events: 4 reflexes of the 4 with event rules reached');
     expect(run.stdout).toMatch(/^\s+instance-guard\s+3 events \(trigger 0: 2, trigger 1: 1\)$/m);
+    expect(run.stdout).toMatch(/^\s+ip-blocker\s+1 event \(trigger 0: 1, trigger 1: 0\)$/m);
     expect(run.stdout).toMatch(/^\s+ipam-enricher\s+6 events$/m);
     expect(run.stdout).toMatch(/^\s+resource-tagger\s+1 event$/m);
-    expect(run.stdout).toContain('2 events reach no reflex');
+    expect(run.stdout).toContain('1 event reaches no reflex');
   });
 
   it('reads a JSON array too, and prints the counts as JSON with --json', async () => {
@@ -127,15 +131,18 @@ describe('reflex match, many events', () => {
       events: 10,
       reflexes: [
         { reflex: 'instance-guard', events: 3, triggers: { 0: 2, 1: 1 } },
+        { reflex: 'ip-blocker', events: 1, triggers: { 0: 1, 1: 0 } },
         { reflex: 'ipam-enricher', events: 6, triggers: { 0: 6 } },
         { reflex: 'resource-tagger', events: 1, triggers: { 0: 1 } },
       ],
-      unmatched: 2,
+      unmatched: 1,
     });
   });
 
   it('exits 1 when no event of many reaches a reflex', async () => {
-    const run = await reflex('match', write('findings.jsonl', `${JSON.stringify(fixture('guardduty/finding.json'))}\n${JSON.stringify(fixture('guardduty/finding.json'))}\n`));
+    // Scheduled events reach reflexes through their own schedule rules, never through event patterns.
+    const scheduled = JSON.stringify(fixture('scheduled/scheduled-event.json'));
+    const run = await reflex('match', write('scheduled.jsonl', `${scheduled}\n${scheduled}\n`));
 
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('2 events reach no reflex');
@@ -170,7 +177,7 @@ describe('reflex invoke', () => {
     const run = await reflex('invoke', 'no-such-reflex', write('any.json', fixture('ec2/instance-state-change.json')));
 
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('unknown reflex "no-such-reflex" (known: instance-guard, instance-scheduler, ipam-enricher, ipam-reconciler, ipam-sync, resource-tagger)');
+    expect(run.stderr).toContain('unknown reflex "no-such-reflex" (known: instance-guard, instance-scheduler, ip-blocker, ipam-enricher, ipam-reconciler, ipam-sync, resource-tagger)');
   });
 });
 
