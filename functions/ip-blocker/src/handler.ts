@@ -4,7 +4,7 @@ import * as z from '@reflex/events/zod';
 import { ConfigError, reflexHandler } from '@reflex/lambda-kit';
 import { DynamoBlockState } from './adapters/dynamodb';
 import { Ec2Network } from './adapters/ec2';
-import { ipBlocker } from './core/ip-blocker';
+import { ipBlocker } from './core';
 import { manifest } from './manifest';
 
 export const handler = reflexHandler({

@@ -84,7 +84,7 @@ function medianBesideBare(command: string, args: readonly string[], env: Record<
 /**
  * The environment the stacks give each reflex's function, from its manifest and the first environment
  * that deploys it as a function (its config; `{}` where none enables it): the queue URL of each reflex it
- * `sendsTo`, and so on. Undefined for a reflex every environment leaves to a worker: no Lambda loads it.
+ * `sendsTo`, its state table if it declares one, and so on. Undefined for a reflex every environment leaves to a worker: no Lambda loads it.
  */
 function functionEnvironments(manifests: readonly ReflexManifest[]): Map<string, Record<string, string> | undefined> {
   const resolved = ENVIRONMENTS.map((input) => resolveEnvironment(input, manifests));
@@ -102,6 +102,7 @@ function functionEnvironments(manifests: readonly ReflexManifest[]): Map<string,
         REFLEX_SEND_QUEUES: JSON.stringify(
           Object.fromEntries(m.sendsTo.map((to) => [to, `https://sqs.${env.region}.amazonaws.com/${env.account}/${awsName(env.name, to)}`])),
         ),
+        ...(m.state ? { REFLEX_STATE_TABLE: awsName(env.name, m.name) } : {}),
         POWERTOOLS_SERVICE_NAME: `reflex-${m.name}`,
         AWS_REGION: env.region,
       };
