@@ -243,6 +243,25 @@ describe.each(lambdaEnvNames)('the guard function of the %s stack', (name) => {
   });
 });
 
+describe('the local stack', () => {
+  it("lets the IP blocker write NACL entries only on network ACLs of its own account and Region, and use only its own table", () => {
+    const json = stacks.get('local')!;
+    const { statements } = rolePermissions(json, 'reflex-local-ip-blocker');
+    const writes = statements.filter((s) => s.actions?.some((a) => /NetworkAclEntry$/.test(a)));
+    expect(writes).toEqual([
+      expect.objectContaining({ actions: ['ec2:CreateNetworkAclEntry', 'ec2:DeleteNetworkAclEntry'], resources: ['arn:aws:ec2:us-east-1:123456789012:network-acl/*'] }),
+    ]);
+    expect(statements.filter((s) => s.resources?.includes('*')).flatMap((s) => s.actions)).toEqual([
+      'ec2:DescribeInstances',
+      'ec2:DescribeNetworkAcls',
+      'ec2:DescribeVpcs',
+    ]);
+    const table = findResource(json, 'aws_dynamodb_table', { name: 'reflex-local-ip-blocker' });
+    const dynamo = statements.filter((s) => s.actions?.some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.map((s) => s.resources)).toEqual([[ref(table.address, 'arn')]]);
+  });
+});
+
 describe('the dev stack', () => {
   it('lets the guard start instances only in eu-central-1 of account 111111111111', () => {
     const json = stacks.get('dev')!;
