@@ -108,6 +108,31 @@ print("ok")
     expect(result.stdout.trim()).toBe('ok');
   });
 
+  it("sets TCP_NODELAY on werkzeug's connections: a body written after the headers is not held for their ACK", () => {
+    const result = run(`
+import logging, socket, threading, urllib.request
+from reflex_moto import apply_patch
+from werkzeug.serving import make_server
+logging.getLogger("werkzeug").disabled = True  # its request log
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [str(environ["werkzeug.socket"].getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)).encode()]
+def nodelay():
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        return urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/").read().decode() != "0"
+    finally:
+        server.shutdown()
+assert nodelay() is False
+assert apply_patch("http_no_delay") is None
+assert nodelay() is True
+print("ok")
+`);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('ok');
+  });
+
   it('answers DryRun, a missing entry and a missing network ACL as EC2 does', () => {
     const result = run(`
 import boto3
@@ -138,6 +163,31 @@ with mock_aws():
     assert code(ec2.delete_network_acl_entry, NetworkAclId="acl-0123456789abcdef0", RuleNumber=7, Egress=False) == "InvalidNetworkAclID.NotFound"
     assert code(ec2.describe_network_acls, NetworkAclIds=[acl, "acl-0123456789abcdef0"]) == "InvalidNetworkAclID.NotFound"
     assert len(ec2.describe_network_acls(NetworkAclIds=[acl])["NetworkAcls"]) == 1
+print("ok")
+`);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('ok');
+  });
+
+  it('renders EventBridge target input as moto does, parsing each input path once', () => {
+    const result = run(`
+import jsonpath_ng.ext as ext
+from reflex_moto import apply_patch
+from moto.events.utils import EventTemplateParser
+parsed = []
+real = ext.parse
+ext.parse = lambda path, *args, **kwargs: parsed.append(path) or real(path, *args, **kwargs)
+event = {"version": "0", "id": "e-1", "detail-type": "Reflex Action", "source": "reflex", "account": "123456789012", "time": 1765000000.5,
+         "region": "us-east-1", "resources": ["arn:aws:ec2:us-east-1:123456789012:network-acl/acl-1"], "detail": {"reason": "r"}, "ingestion-time": 1765000001}
+transformer = ('{"why": "<why>", "at": <aws.events.event.ingestion-time>}', {"why": "$.detail.reason"})
+expected = [EventTemplateParser.parse(None, {}, event), EventTemplateParser.parse(*transformer, event)]
+assert len(parsed) == 9, parsed  # moto's: the eight paths of the default map, then the transformer's one
+assert apply_patch("events_jsonpath_cache") is None
+del parsed[:]
+assert [EventTemplateParser.parse(None, {}, event), EventTemplateParser.parse(*transformer, event)] == expected, expected
+assert [EventTemplateParser.parse(None, {}, event), EventTemplateParser.parse(*transformer, event)] == expected
+assert len(parsed) == 9, parsed  # each path once
+assert EventTemplateParser.parse(*transformer, {**event, "detail": {"reason": "other"}})["why"] == "other"
 print("ok")
 `);
     expect(result.stderr).toBe('');
@@ -408,7 +458,7 @@ runpy.run_path(sys.argv[0], run_name="__main__")
     expect(result.stdout).toMatch(/usage:.*--port/s);
     expect(result.stderr.trimEnd().split('\n')).toEqual([
       expect.stringMatching(/^moto_server_fast: skipped patch core_clock \(written for moto ([\d.]+), found \1\): moto\.core\.utils\.unix_time_millis is missing$/),
-      // moto.sqs itself cannot load without it, so neither can the patches of SQS; the others apply.
+      // Neither moto.sqs nor moto.events can load without it, so neither can their patches; the others apply.
       ...[
         'sqs_retention_check',
         'sqs_receipt_handles',
@@ -422,6 +472,9 @@ runpy.run_path(sys.argv[0], run_name="__main__")
         expect.stringMatching(
           new RegExp(`^moto_server_fast: skipped patch ${patch} \\(written for moto ([\\d.]+), found \\1\\): cannot import moto\\.sqs \\(ImportError: .*unix_time_millis`),
         ),
+      ),
+      expect.stringMatching(
+        /^moto_server_fast: skipped patch events_jsonpath_cache \(written for moto ([\d.]+), found \1\): cannot import moto\.events \(ImportError: .*unix_time_millis/,
       ),
     ]);
   });
@@ -444,8 +497,8 @@ print("patched:", m.Queue.delete_message.__module__, "dlq:", hasattr(m.Queue, "_
       expect.stringMatching(
         /^moto_server_fast: skipped patch sqs_deferred_dlq \(written for moto \d+\.\d+\.\d+, found 99\.0\.0\): moto\.sqs\.models\.Queue\._setup_dlq is missing$/,
       ),
-      // 12: the thirteenth that applied, http_keep_alive, was written for werkzeug, found at that version.
-      expect.stringMatching(/^moto_server_fast: 12 patches written for moto \d+\.\d+\.\d+ passed the checks on moto 99\.0\.0 and apply$/),
+      // 13: the two others that applied, http_keep_alive and http_no_delay, were written for werkzeug, found at that version.
+      expect.stringMatching(/^moto_server_fast: 13 patches written for moto \d+\.\d+\.\d+ passed the checks on moto 99\.0\.0 and apply$/),
     ]);
     // The others applied; the skipped one left moto as it was (no dead_letter_queue property of its own).
     expect(result.stdout.trimEnd().split('\n').pop()).toBe('patched: reflex_moto.patches.sqs_delete_by_handle dlq: False NoneType');

@@ -14,6 +14,7 @@ import types
 # In the order they are applied. None relies on another: each works with or without the others.
 PATCHES = (
     "http_keep_alive",
+    "http_no_delay",
     "core_clock",
     "sqs_retention_check",
     "core_backend_lookup",
@@ -27,6 +28,7 @@ PATCHES = (
     "core_method_names_cache",
     "sqs_deferred_dlq",
     "ec2_nacl_entries",
+    "events_jsonpath_cache",
 )
 
 # The prefix of every line this writes: bench/sqs.ts shows the lines that carry it.
