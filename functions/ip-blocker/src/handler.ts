@@ -4,6 +4,7 @@ import * as z from '@reflex/events/zod';
 import { ConfigError, reflexHandler } from '@reflex/lambda-kit';
 import { DynamoBlockState } from './adapters/dynamodb';
 import { Ec2Network } from './adapters/ec2';
+import { TopologyCache } from './adapters/topology-cache';
 import { ipBlocker } from './core';
 import { manifest } from './manifest';
 
@@ -12,7 +13,8 @@ export const handler = reflexHandler({
   schema: z.union([GuardDutyFindingSchema, BlockRequestSchema, ScheduledEventSchema]),
   init: ({ config, dryRun, log, stateTable }) => {
     if (!stateTable) throw new ConfigError('reflex "ip-blocker": REFLEX_STATE_TABLE is not set');
-    const network = new Ec2Network(dryRun);
+    // One per function instance: findings of a burst share the instance, subnet and VPC lookups.
+    const network = new TopologyCache(new Ec2Network(dryRun));
     const state = new DynamoBlockState(stateTable, dryRun);
     const region = process.env.AWS_REGION ?? 'us-east-1';
     return (event) =>

@@ -3,4 +3,4 @@ export { ipBlocker, chooseSlot, driftOf, allowsBeforeRange, blockFor, allowedBy,
 export type { BlockerDeps, BlockerEvent, SlotChoice, Drift, SlotSettings } from './core';
 export { DynamoBlockState } from './adapters/dynamodb';
 export { Ec2Network } from './adapters/ec2';
-export type { BlockRecord, EventOutcome, Nacl, NaclEntry, NetworkPort, StatePort } from './ports';
+export type { BlockRecord, EventOutcome, Nacl, NaclEntry, NaclRef, NetworkPort, StatePort } from './ports';

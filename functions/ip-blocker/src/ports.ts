@@ -9,11 +9,15 @@ export interface NaclEntry {
   readonly family: 4 | 6;
 }
 
-/** A network ACL, read live. */
-export interface Nacl {
+/** Which network ACL: its id, VPC and tags, without its entries (those are read live, under the lease). */
+export interface NaclRef {
   readonly id: string;
   readonly vpcId: string;
   readonly tags: Readonly<Record<string, string>>;
+}
+
+/** A network ACL, read live. */
+export interface Nacl extends NaclRef {
   readonly entries: readonly NaclEntry[];
 }
 
@@ -30,9 +34,10 @@ export type EntryWrite =
 export interface NetworkPort {
   /** The VPC and the subnets of every network interface of an instance; undefined if it does not exist. */
   instanceSubnets(instanceId: string): Promise<{ vpcId: string; subnetIds: string[] } | undefined>;
-  /** The NACLs associated with these subnets. */
-  naclsOfSubnets(subnetIds: readonly string[]): Promise<Nacl[]>;
-  naclsOfVpc(vpcId: string): Promise<Nacl[]>;
+  /** The NACLs associated with these subnets (which ones, not their entries). */
+  naclsOfSubnets(subnetIds: readonly string[]): Promise<NaclRef[]>;
+  /** The NACLs of a VPC (which ones, not their entries). */
+  naclsOfVpc(vpcId: string): Promise<NaclRef[]>;
   /** These NACLs, read now; ids that do not exist are left out. */
   nacls(ids: readonly string[]): Promise<Nacl[]>;
   /** The IPv4 and IPv6 CIDR blocks of a VPC (none if it does not exist). */

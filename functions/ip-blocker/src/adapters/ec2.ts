@@ -1,7 +1,7 @@
 import type { EC2Client, NetworkAcl } from '@aws-sdk/client-ec2';
 import { normalizeCidr } from '@reflex/ip';
 import { awsErrorName, lazySdk, type LoadedSdk, ReflexError, tagRecord } from '@reflex/lambda-kit';
-import type { EntryWrite, Nacl, NaclEntry, NetworkPort } from '../ports';
+import type { EntryWrite, Nacl, NaclEntry, NaclRef, NetworkPort } from '../ports';
 
 type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
 export type LoadEc2 = () => Promise<LoadedSdk<Ec2Sdk, EC2Client>>;
@@ -30,13 +30,13 @@ export class Ec2Network implements NetworkPort {
     }
   }
 
-  naclsOfSubnets(subnetIds: readonly string[]): Promise<Nacl[]> {
-    if (!subnetIds.length) return Promise.resolve([]);
-    return this.describe({ Filters: [{ Name: 'association.subnet-id', Values: [...subnetIds] }] }, `of subnets ${subnetIds.join(', ')}`);
+  async naclsOfSubnets(subnetIds: readonly string[]): Promise<NaclRef[]> {
+    if (!subnetIds.length) return [];
+    return refs(await this.describe({ Filters: [{ Name: 'association.subnet-id', Values: [...subnetIds] }] }, `of subnets ${subnetIds.join(', ')}`));
   }
 
-  naclsOfVpc(vpcId: string): Promise<Nacl[]> {
-    return this.describe({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }, `of ${vpcId}`);
+  async naclsOfVpc(vpcId: string): Promise<NaclRef[]> {
+    return refs(await this.describe({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }, `of ${vpcId}`));
   }
 
   async nacls(ids: readonly string[]): Promise<Nacl[]> {
@@ -105,6 +105,9 @@ export class Ec2Network implements NetworkPort {
     return nacls.sort((a, b) => a.id.localeCompare(b.id));
   }
 }
+
+/** Which NACLs, without the entries read with them: only a read under the lease may decide on entries. */
+const refs = (nacls: readonly Nacl[]): NaclRef[] => nacls.map(({ id, vpcId, tags }) => ({ id, vpcId, tags }));
 
 function toNacl(acl: NetworkAcl): Nacl {
   const entries = (acl.Entries ?? []).flatMap((e): NaclEntry[] => {

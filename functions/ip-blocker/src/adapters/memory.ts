@@ -1,5 +1,5 @@
 import { normalizeCidr } from '@reflex/ip';
-import type { BlockRecord, EntryWrite, EventOutcome, Nacl, NaclEntry, NetworkPort, StatePort } from '../ports';
+import type { BlockRecord, EntryWrite, EventOutcome, Nacl, NaclEntry, NaclRef, NetworkPort, StatePort } from '../ports';
 
 /** An in-memory network for tests of the core: NACLs with entries, instances with subnets, VPC CIDRs. */
 export class MemoryNetwork implements NetworkPort {
@@ -23,12 +23,12 @@ export class MemoryNetwork implements NetworkPort {
     return i && { vpcId: i.vpcId, subnetIds: [...i.subnetIds] };
   }
 
-  async naclsOfSubnets(subnetIds: readonly string[]): Promise<Nacl[]> {
-    return this.select(([, n]) => n.subnetIds.some((s) => subnetIds.includes(s)));
+  async naclsOfSubnets(subnetIds: readonly string[]): Promise<NaclRef[]> {
+    return this.select(([, n]) => n.subnetIds.some((s) => subnetIds.includes(s))).map(({ id, vpcId, tags }) => ({ id, vpcId, tags }));
   }
 
-  async naclsOfVpc(vpcId: string): Promise<Nacl[]> {
-    return this.select(([, n]) => n.vpcId === vpcId);
+  async naclsOfVpc(vpcId: string): Promise<NaclRef[]> {
+    return this.select(([, n]) => n.vpcId === vpcId).map(({ id, vpcId, tags }) => ({ id, vpcId, tags }));
   }
 
   async nacls(ids: readonly string[]): Promise<Nacl[]> {

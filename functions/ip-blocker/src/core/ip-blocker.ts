@@ -1,6 +1,6 @@
 import { type BlockRequest, type GuardDutyFinding, isTargetOfRemote, remoteIps, type ScheduledEvent } from '@reflex/events';
 import type { ActionReport } from '@reflex/lambda-kit';
-import type { Nacl } from '../ports';
+import type { NaclRef } from '../ports';
 import { allowedBy, allowedRanges, blockFor, PRIVATE_RANGES, tooWide } from './addresses';
 import { type BlockIntent, emptyResult, NaclSession, withLease, type WriteResult, type WriterDeps } from './nacl-writer';
 
@@ -78,7 +78,7 @@ async function onRequest(request: BlockRequest, deps: BlockerDeps, result: Write
   await blockIn(nacls, [cidr], { severity: d.severity, reason, origin: 'request', eventId: request.id, requestedBy: d.requestedBy, expiresAt }, deps, result);
 }
 
-async function naclsOfTarget(target: NonNullable<BlockRequest['detail']['target']>, deps: BlockerDeps): Promise<Nacl[]> {
+async function naclsOfTarget(target: NonNullable<BlockRequest['detail']['target']>, deps: BlockerDeps): Promise<NaclRef[]> {
   if ('naclIds' in target) return deps.network.nacls(target.naclIds);
   if ('vpcId' in target) return deps.network.naclsOfVpc(target.vpcId);
   const network = await deps.network.instanceSubnets(target.instanceId);
@@ -88,7 +88,7 @@ async function naclsOfTarget(target: NonNullable<BlockRequest['detail']['target'
 
 /** Blocks each source in each NACL, unless allow-listed, too wide or the NACL is not opted in. */
 async function blockIn(
-  nacls: readonly Nacl[],
+  nacls: readonly NaclRef[],
   cidrs: readonly string[],
   intent: Omit<BlockIntent, 'cidr'>,
   deps: BlockerDeps,
@@ -133,7 +133,7 @@ async function blockIn(
 }
 
 /** Removes Reflex's blocks of a source: from the given NACLs, or from every NACL where Reflex has one. */
-async function unblock(cidr: string, nacls: readonly Nacl[] | undefined, why: string, deps: BlockerDeps, result: WriteResult): Promise<void> {
+async function unblock(cidr: string, nacls: readonly NaclRef[] | undefined, why: string, deps: BlockerDeps, result: WriteResult): Promise<void> {
   const ids = nacls ? nacls.map((n) => n.id) : [...new Set((await deps.state.allBlocks()).filter((r) => r.cidr === cidr).map((r) => r.naclId))];
   let removed = 0;
   for (const id of ids.sort()) {

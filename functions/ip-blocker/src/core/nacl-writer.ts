@@ -87,8 +87,8 @@ export class NaclSession {
 
   /** Reads the NACL and its records now (under the lease) and repairs drift between them. Undefined if the NACL is gone. */
   static async open(naclId: string, deps: WriterDeps, result: WriteResult): Promise<NaclSession | undefined> {
-    const [nacl] = await deps.network.nacls([naclId]);
-    const records = await deps.state.blocksOf(naclId);
+    // Both read under the lease: nothing Reflex writes can change either meanwhile.
+    const [[nacl], records] = await Promise.all([deps.network.nacls([naclId]), deps.state.blocksOf(naclId)]);
     if (!nacl) {
       for (const r of records) await deps.state.deleteBlock(naclId, r.cidr);
       if (records.length) result.lines.push(`${naclId} is gone: dropped its ${records.length} record(s)`);
