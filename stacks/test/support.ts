@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as z from '@reflex/events/zod';
-import { defineReflex, loadManifests, repoRoot, type Trigger } from '@reflex/manifest';
+import { type AlarmTrigger, defineReflex, loadManifests, repoRoot, type Trigger } from '@reflex/manifest';
 import { ENVIRONMENTS, type EnvConfigInput, synthAll } from '../src';
 
 export const root = repoRoot();
@@ -60,27 +60,95 @@ export const withStateful = (input: EnvConfigInput, consumer: 'function' | 'work
   reflexes: { ...input.reflexes, [STATEFUL.name]: { enabled: true, consumer, config: STATEFUL_CONFIG } },
 });
 
+/** A Direct Connect connection is down: its ConnectionState (1 = up) stays below 1 for three minutes. */
+export const connectionDown = (connectionId: string): AlarmTrigger => ({
+  kind: 'alarm',
+  name: `${connectionId}-down`,
+  description: `Direct Connect ${connectionId} is down`,
+  namespace: 'AWS/DX',
+  metricName: 'ConnectionState',
+  dimensions: { ConnectionId: connectionId },
+  statistic: 'Minimum',
+  periodSeconds: 60,
+  evaluationPeriods: 3,
+  threshold: 1,
+  comparisonOperator: 'LessThanThreshold',
+  treatMissingData: 'breaching',
+});
+
+/** A VPN tunnel is down: its TunnelState (1 = up) was below 1 in 3 of the last 5 minutes; no description. */
+export const tunnelDown = (vpnId: string, address: string): AlarmTrigger => ({
+  kind: 'alarm',
+  name: `${vpnId}-${address.replaceAll('.', '-')}`,
+  namespace: 'AWS/VPN',
+  metricName: 'TunnelState',
+  dimensions: { VpnId: vpnId, TunnelIpAddress: address },
+  statistic: 'Maximum',
+  periodSeconds: 60,
+  evaluationPeriods: 5,
+  datapointsToAlarm: 3,
+  threshold: 1,
+  comparisonOperator: 'LessThanThreshold',
+  treatMissingData: 'missing',
+});
+
+const FailoverConfig = z.object({
+  connections: z._default(z.array(z.string()), ['dxcon-default']),
+  tunnels: z._default(z.array(z.object({ vpnId: z.string(), address: z.string() })), []),
+});
+
+/**
+ * A reflex of the stack tests only (no package under `functions/`) triggered by CloudWatch alarms whose
+ * dimensions come from its config, as the route failover's will be: one alarm per Direct Connect connection
+ * and per VPN tunnel. {@link FAILOVER_CONFIG} gives it one of each.
+ */
+export const FAILOVER = defineReflex({
+  name: 'test-failover',
+  description: 'Stack tests: a reflex triggered by the state changes of the alarms its config names.',
+  triggers: [connectionDown('dxcon-default')],
+  triggersFor: (config) => [...config.connections.map(connectionDown), ...config.tunnels.map((t) => tunnelDown(t.vpnId, t.address))],
+  permissions: () => [{ sid: 'ReadRouteTables', actions: ['ec2:DescribeRouteTables'], resources: ['*'] }],
+  config: FailoverConfig,
+});
+
+/** The config every synthesized environment gives {@link FAILOVER}. */
+export const FAILOVER_CONFIG = {
+  connections: ['dxcon-fgabc123'],
+  tunnels: [{ vpnId: 'vpn-0a1b2c3d4e5f60718', address: '203.0.113.17' }],
+};
+
+/** An environment with {@link FAILOVER} enabled too. */
+export const withFailover = (input: EnvConfigInput): EnvConfigInput => ({
+  ...input,
+  reflexes: { ...input.reflexes, [FAILOVER.name]: { enabled: true, config: FAILOVER_CONFIG } },
+});
+
+/** The reflexes of the stack tests only: each gets a stub bundle. */
+const TEST_REFLEXES = [STATEFUL, FAILOVER];
+
 /**
  * A workspace root for synthAll in `dir`: `dist/functions` links every real bundle and holds a stub bundle
- * for {@link STATEFUL}, so that its zip (written next to each bundle) lands there too.
+ * for each of {@link STATEFUL} and {@link FAILOVER}, so that their zips (written next to each bundle) land there too.
  */
 function stubRoot(dir: string): string {
   const functions = join(dir, 'dist', 'functions');
-  mkdirSync(join(functions, STATEFUL.name), { recursive: true });
-  writeFileSync(join(functions, STATEFUL.name, 'index.mjs'), 'export const handler = async () => ({ batchItemFailures: [] });\n');
+  for (const { name } of TEST_REFLEXES) {
+    mkdirSync(join(functions, name), { recursive: true });
+    writeFileSync(join(functions, name, 'index.mjs'), 'export const handler = async () => ({ batchItemFailures: [] });\n');
+  }
   for (const name of reflexNames()) symlinkSync(join(root, 'dist', 'functions', name), join(functions, name));
   return dir;
 }
 
 /**
- * Builds bundles if needed and synthesizes every environment, each with {@link STATEFUL} enabled as well,
- * into a fresh temp dir; returns that dir.
+ * Builds bundles if needed and synthesizes every environment, each with {@link STATEFUL} and {@link FAILOVER}
+ * enabled as well, into a fresh temp dir; returns that dir.
  */
 export async function synthesizeEnvironments(): Promise<string> {
   ensureBundles();
   const outdir = mkdtempSync(join(tmpdir(), 'reflex-'));
-  const manifests = [...(await loadManifests(root)), STATEFUL];
-  await synthAll({ root: stubRoot(outdir), outdir, manifests, environments: ENVIRONMENTS.map((e) => withStateful(e)) });
+  const manifests = [...(await loadManifests(root)), ...TEST_REFLEXES];
+  await synthAll({ root: stubRoot(outdir), outdir, manifests, environments: ENVIRONMENTS.map((e) => withFailover(withStateful(e))) });
   return outdir;
 }
 

@@ -121,6 +121,25 @@ describe('terraform plan of dev (offline)', () => {
     }
   });
 
+  it("creates the failover test reflex's Direct Connect alarm as the provider reads it", () => {
+    const alarms = planned('aws_cloudwatch_metric_alarm', 'reflex-dev-test-failover-dxcon-fgabc123-down', 'alarm_name');
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]!.change.after).toEqual(
+      expect.objectContaining({
+        namespace: 'AWS/DX',
+        metric_name: 'ConnectionState',
+        dimensions: { ConnectionId: 'dxcon-fgabc123' },
+        statistic: 'Minimum',
+        period: 60,
+        evaluation_periods: 3,
+        threshold: 1,
+        comparison_operator: 'LessThanThreshold',
+        treat_missing_data: 'breaching',
+        actions_enabled: true,
+      }),
+    );
+  });
+
   it('plans only creations on an empty state', () => {
     const actions = new Set(changes.filter((c) => !c.address.startsWith('data.')).flatMap((c) => c.change.actions));
     expect([...actions]).toEqual(['create']);

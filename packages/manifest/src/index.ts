@@ -1,4 +1,5 @@
 export * from './manifest';
+export * from './alarm';
 export * from './describe';
 export * from './naming';
 export * from './discover';

@@ -1,14 +1,11 @@
 import { compilePattern, InvalidPatternError } from '@reflex/event-patterns';
 import * as z from '@reflex/events/zod';
+import { type AlarmTrigger, AlarmTriggerSchema, alarmPattern } from './alarm';
 import { describeIssues } from './describe';
+import type { EventPattern } from './event-pattern';
 import { NAME_PATTERN } from './naming';
 
-/**
- * An EventBridge event pattern, as JSON.
- *
- * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html
- */
-export type EventPattern = { readonly [field: string]: unknown };
+export type { EventPattern } from './event-pattern';
 
 /** Events on the reflex bus that match `pattern` reach the reflex's queue. */
 export interface EventTrigger {
@@ -40,7 +37,7 @@ export interface QueueTrigger {
   readonly description?: string;
 }
 
-export type Trigger = EventTrigger | ScheduleTrigger | HttpTrigger | QueueTrigger;
+export type Trigger = EventTrigger | ScheduleTrigger | AlarmTrigger | HttpTrigger | QueueTrigger;
 
 /** One IAM condition, as in an IAM policy: `{ test: 'StringEquals', variable: 'aws:ResourceTag/x', values: ['y'] }`. */
 export interface Condition {
@@ -199,6 +196,7 @@ const TriggerSchema = z.discriminatedUnion('kind', [
     expression: z.string().check(z.regex(/^(rate|cron)\(.+\)$/, 'a schedule is rate(…) or cron(…)')),
     description: description(),
   }),
+  AlarmTriggerSchema,
   z.object({ kind: z.literal('http'), method: z.enum(['GET', 'POST', 'PUT', 'DELETE']), path: z.string().check(z.startsWith('/')) }),
   z.object({ kind: z.literal('queue'), description: description() }),
 ]);
@@ -209,6 +207,17 @@ const TriggersSchema = z.array(TriggerSchema).check(
     (triggers) => triggers.length === 1 || !triggers.some((t) => t.kind === 'queue'),
     'a queue trigger is the only trigger: its messages are not EventBridge events',
   ),
+  // Each alarm is reflex-<env>-<reflex>-<name>: two triggers of one name would be one alarm.
+  z.superRefine((triggers, ctx) => {
+    const seen = new Set<string>();
+    triggers.forEach((trigger, i) => {
+      if (trigger.kind !== 'alarm') return;
+      if (seen.has(trigger.name)) {
+        ctx.addIssue({ code: 'custom', path: [i, 'name'], input: trigger.name, message: `another alarm trigger is named "${trigger.name}" already` });
+      }
+      seen.add(trigger.name);
+    });
+  }),
 );
 
 const ManifestShapeSchema = z.object({
@@ -300,7 +309,44 @@ export function triggersOf<C extends z.core.$ZodType>(manifest: ReflexManifest<C
   return parsed.data;
 }
 
-/** The event patterns of a manifest's (static) triggers, or of the triggers {@link triggersOf} gives. */
+/**
+ * The event patterns of a manifest's (static) triggers, or of the triggers {@link triggersOf} gives: those its
+ * rules on the reflex bus match, whose AWS sources the default bus forwards. Alarm triggers' rules match on the
+ * default bus itself; {@link triggerPatterns} includes them.
+ */
 export function eventPatterns(of: Pick<ReflexManifest, 'triggers'>): EventPattern[] {
   return of.triggers.flatMap((t) => (t.kind === 'event' ? [t.pattern] : []));
+}
+
+/** Where a trigger's rule matches: an environment's name (alarm names contain it) and the reflex's. */
+export interface PatternScope {
+  readonly env: string;
+  readonly reflex: string;
+}
+
+/**
+ * The pattern the rule of one trigger matches: an event trigger's own pattern (on the reflex bus), an alarm
+ * trigger's state changes ({@link alarmPattern}, on the default bus); none for schedules, queues and routes.
+ *
+ * @example
+ * triggerPattern(trigger, { env: 'local', reflex: manifest.name });
+ */
+export function triggerPattern(trigger: Trigger, scope: PatternScope): EventPattern | undefined {
+  if (trigger.kind === 'event') return trigger.pattern;
+  if (trigger.kind === 'alarm') return alarmPattern(scope.env, scope.reflex, trigger);
+  return undefined;
+}
+
+/**
+ * Every pattern the rules of a reflex match in one environment, alarm state changes included, in trigger
+ * order: what reaches its queue from EventBridge.
+ *
+ * @example
+ * triggerPatterns({ name: manifest.name, triggers: triggersOf(manifest, config) }, 'dev');
+ */
+export function triggerPatterns(of: Pick<ReflexManifest, 'name' | 'triggers'>, env: string): EventPattern[] {
+  return of.triggers.flatMap((t) => {
+    const pattern = triggerPattern(t, { env, reflex: of.name });
+    return pattern ? [pattern] : [];
+  });
 }

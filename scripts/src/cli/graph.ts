@@ -1,15 +1,26 @@
-import { awsName, type EventPattern, eventPatterns, loadManifests, type ReflexManifest, repoRoot } from '@reflex/manifest';
+import {
+  type AlarmTrigger,
+  alarmName,
+  alarmPattern,
+  awsName,
+  type EventPattern,
+  eventPatterns,
+  loadManifests,
+  type ReflexManifest,
+  repoRoot,
+} from '@reflex/manifest';
 import { type Command, EXIT, out, parseCommandArgs, UsageError } from './common';
 
 const HELP = `reflex graph [--env NAME]
 
   Prints a mermaid flowchart of the event paths the manifests declare: default bus → forwarding rules →
   reflex bus → one rule per event trigger → queue (with its dead-letter queue) → function; schedule
-  rules from the default bus; messages a reflex sends to another's queue; Reflex Action events → audit
-  queue and SNS topic. The same manifests give
-  the same text.
+  rules from the default bus; CloudWatch alarms → default bus → a rule per alarm trigger; messages a
+  reflex sends to another's queue; Reflex Action events → audit queue and SNS topic. The same manifests
+  give the same text.
 
-  --env NAME   only the reflexes that environment enables, under their AWS names (reflex-<env>-…)`;
+  --env NAME   only the reflexes that environment enables, with the triggers of its config, under
+               their AWS names (reflex-<env>-…)`;
 
 /** What the graph needs to know about the deployment; without an environment, names stay generic. */
 export interface GraphOptions {
@@ -60,6 +71,24 @@ export function summarizePattern(pattern: EventPattern, prefix = ''): string[] {
   return lines;
 }
 
+const COMPARISON: Record<AlarmTrigger['comparisonOperator'], string> = {
+  LessThanThreshold: '<',
+  LessThanOrEqualToThreshold: '<=',
+  GreaterThanThreshold: '>',
+  GreaterThanOrEqualToThreshold: '>=',
+};
+
+/** The lines of an alarm's summary: `AWS/DX ConnectionState`, `ConnectionId: dxcon-1`, `Minimum < 1, 3 of 3 × 60 s`. */
+export function summarizeAlarm(alarm: AlarmTrigger): string[] {
+  const { evaluationPeriods: n, datapointsToAlarm: m = n } = alarm;
+  return [
+    `${alarm.namespace} ${alarm.metricName}`,
+    ...Object.entries(alarm.dimensions).map(([name, value]) => `${name}: ${value}`),
+    `${alarm.statistic} ${COMPARISON[alarm.comparisonOperator]} ${alarm.threshold}, ${m} of ${n} × ${alarm.periodSeconds} s`,
+    `missing data: ${alarm.treatMissingData}`,
+  ];
+}
+
 /**
  * The mermaid flowchart of the event paths of `manifests`. Deterministic: manifests, triggers and
  * pattern fields in their declared order, forwarding rules by source.
@@ -92,6 +121,15 @@ export function renderGraph(manifests: readonly ReflexManifest[], options: Graph
         add(`reflexBus --> ${rule} --> ${queue}`);
       } else if (trigger.kind === 'schedule') {
         add(`${rule}{{${label(`schedule ${name(manifest.name, String(index))}`, trigger.expression)}}}`);
+        add(`defaultBus --> ${rule} --> ${queue}`);
+      } else if (trigger.kind === 'alarm') {
+        // CloudWatch sends the alarm's state changes to the default bus, where its rule matches them by name.
+        const alarm = id('alarm', manifest.name, index);
+        const shown = env ? alarmName(env, manifest.name, trigger) : name(manifest.name, trigger.name);
+        const pattern = { ...alarmPattern(env ?? 'local', manifest.name, trigger), detail: { alarmName: [shown] } };
+        add(`${alarm}[/${label(`alarm ${shown}`, ...summarizeAlarm(trigger))}/]`);
+        add(`${alarm} -->|${label('state changes')}| defaultBus`);
+        add(`${rule}{{${label(`rule ${name(manifest.name, String(index))}`, ...summarizePattern(pattern))}}}`);
         add(`defaultBus --> ${rule} --> ${queue}`);
       } else if (trigger.kind === 'queue') {
         add(`%% trigger #${index}: messages sent straight to the queue${trigger.description ? ` (${trigger.description})` : ''}`);
@@ -141,8 +179,9 @@ export const graphCommand: Command = {
       const input = ENVIRONMENTS.find((e) => e.name === values.env);
       if (!input) throw new UsageError(`unknown environment "${values.env}" (known: ${ENVIRONMENTS.map((e) => e.name).join(', ')})`);
       const { env, reflexes } = resolveEnvironment(input, manifests);
-      const enabled = new Set(reflexes.map((r) => r.manifest.name));
-      manifests = manifests.filter((m) => enabled.has(m.name));
+      // The triggers for the environment's config, as the stacks build them (alarms named in the config…).
+      const enabled = new Map(reflexes.map((r) => [r.manifest.name, r.triggers]));
+      manifests = manifests.filter((m) => enabled.has(m.name)).map((m) => ({ ...m, triggers: enabled.get(m.name)! }));
       actionsTopic = !env.endpoint;
       for (const r of reflexes) if (r.consumer === 'worker') workers.add(r.manifest.name);
     }

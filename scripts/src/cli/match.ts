@@ -1,5 +1,5 @@
 import { compilePattern, InvalidPatternError, RuleSet } from '@reflex/event-patterns';
-import { loadManifests, type ReflexManifest, repoRoot } from '@reflex/manifest';
+import { alarmName, ENV_NAME_PATTERN, type EventPattern, loadManifests, type ReflexManifest, repoRoot, type Trigger, triggerPattern } from '@reflex/manifest';
 import { type Command, EXIT, findReflex, out, parseCommandArgs, plural, readEvents, table, UsageError } from './common';
 
 /** Why one field of an event fails a pattern, from the engine's `explain`. */
@@ -8,7 +8,26 @@ export interface PatternFailure {
   readonly reason: string;
 }
 
-/** One event trigger of one reflex, checked against an event. */
+/** Options of {@link matchEvent} and {@link matchEvents}. */
+export interface MatchOptions {
+  /** The environment whose alarm names (`reflex-<env>-<reflex>-<alarm>`) alarm triggers match. @default 'local' */
+  readonly env?: string;
+}
+
+/** The environment whose alarm names alarm triggers match when none is given. */
+export const DEFAULT_MATCH_ENV = 'local';
+
+/** The pattern a trigger's rule matches (an event trigger's, or its alarm's state changes); none for the others. */
+const patternOf = (manifest: ReflexManifest, trigger: Trigger, options: MatchOptions): EventPattern | undefined =>
+  triggerPattern(trigger, { env: options.env ?? DEFAULT_MATCH_ENV, reflex: manifest.name });
+
+/** A trigger's description; an alarm trigger without one is named by its alarm. */
+function describeTrigger(manifest: ReflexManifest, trigger: Trigger, options: MatchOptions): string | undefined {
+  if (trigger.kind === 'alarm') return trigger.description ?? `alarm ${alarmName(options.env ?? DEFAULT_MATCH_ENV, manifest.name, trigger)}`;
+  return trigger.kind === 'http' ? undefined : trigger.description;
+}
+
+/** One event or alarm trigger of one reflex, checked against an event. */
 export interface TriggerResult {
   readonly reflex: string;
   /** The trigger's index in the manifest's `triggers`. */
@@ -32,11 +51,12 @@ export interface MatchResult {
 }
 
 /**
- * Checks an EventBridge event against every event trigger of `manifests`, as the reflex bus's rules would.
+ * Checks an EventBridge event against every event trigger of `manifests`, as the reflex bus's rules would, and
+ * against every alarm trigger, as the default bus's rule for that alarm's state changes would.
  *
  * @throws UsageError when a manifest's pattern is not a valid event pattern.
  */
-export function matchEvent(manifests: readonly ReflexManifest[], event: object): MatchResult {
+export function matchEvent(manifests: readonly ReflexManifest[], event: object, options: MatchOptions = {}): MatchResult {
   // Each trigger is explained on its own, not matched through a RuleSet: for one event the index would serve
   // a single lookup, and every reflex that misses needs explain's failures anyway (compiling and explaining
   // a handful of triggers takes about a millisecond). Many events go through matchEvents.
@@ -46,20 +66,22 @@ export function matchEvent(manifests: readonly ReflexManifest[], event: object):
   for (const manifest of manifests) {
     const results: TriggerResult[] = [];
     manifest.triggers.forEach((trigger, index) => {
-      if (trigger.kind !== 'event') return;
+      const pattern = patternOf(manifest, trigger, options);
+      if (!pattern) return;
       let explained: { matched: boolean; failures: readonly PatternFailure[] };
       try {
-        explained = compilePattern(trigger.pattern).explain(event);
+        explained = compilePattern(pattern).explain(event);
       } catch (error) {
         if (error instanceof InvalidPatternError) {
           throw new UsageError(`${manifest.name} trigger ${index}: invalid event pattern at ${error.path || '(root)'}: ${error.reason}`);
         }
         throw error;
       }
+      const description = describeTrigger(manifest, trigger, options);
       results.push({
         reflex: manifest.name,
         trigger: index,
-        ...(trigger.description ? { description: trigger.description } : {}),
+        ...(description ? { description } : {}),
         matched: explained.matched,
         failures: explained.failures.map(({ path, reason }) => ({ path, reason })),
       });
@@ -93,21 +115,22 @@ export interface BatchResult {
 }
 
 /**
- * Checks many EventBridge events against every event trigger of `manifests` in one pass per event: the
+ * Checks many EventBridge events against every event and alarm trigger of `manifests` in one pass per event: the
  * triggers go into one RuleSet (each path of an event read once, exact values looked up for all rules).
  *
  * @example
  * matchEvents(manifests, archive).reflexes; // [{ reflex: 'instance-guard', events: 412, triggers: { 0: 400, 1: 12 } }, …]
  * @throws UsageError when a manifest's pattern is not a valid event pattern.
  */
-export function matchEvents(manifests: readonly ReflexManifest[], events: Iterable<string | object>): BatchResult {
+export function matchEvents(manifests: readonly ReflexManifest[], events: Iterable<string | object>, options: MatchOptions = {}): BatchResult {
   const rules = new RuleSet<{ readonly reflex: number; readonly trigger: number }>();
   const counts = manifests.map((m) => ({ reflex: m.name, events: 0, triggers: {} as Record<number, number>, hasEvents: false }));
   manifests.forEach((manifest, reflex) =>
     manifest.triggers.forEach((trigger, index) => {
-      if (trigger.kind !== 'event') return;
+      const pattern = patternOf(manifest, trigger, options);
+      if (!pattern) return;
       try {
-        rules.add({ reflex, trigger: index }, trigger.pattern);
+        rules.add({ reflex, trigger: index }, pattern);
       } catch (error) {
         if (error instanceof InvalidPatternError) {
           throw new UsageError(`${manifest.name} trigger ${index}: invalid event pattern at ${error.path || '(root)'}: ${error.reason}`);
@@ -138,15 +161,18 @@ export function matchEvents(manifests: readonly ReflexManifest[], events: Iterab
   };
 }
 
-const HELP = `reflex match <event.json|events.jsonl|-> [--reflex NAME] [--misses N] [--json]
+const HELP = `reflex match <event.json|events.jsonl|-> [--reflex NAME] [--env NAME] [--misses N] [--json]
 
-  Checks an EventBridge event against the event patterns of every reflex's manifest and prints which
-  reflexes (and which of their triggers) it reaches; for the closest misses, which fields failed and why.
+  Checks an EventBridge event against the event patterns of every reflex's manifest (and, for alarm
+  triggers, the state changes of their alarms) and prints which reflexes (and which of their triggers)
+  it reaches; for the closest misses, which fields failed and why.
   Given many events (a JSON array, or JSON Lines such as an EventBridge archive's export), it counts how many
   reach each reflex and each trigger, and how many reach none.
 
   <event.json|events.jsonl|->   the event or events, from a file or from stdin (-)
   --reflex NAME    check this reflex only
+  --env NAME       the environment whose alarm names (reflex-<env>-<reflex>-<alarm>) alarm triggers
+                   match (default local)
   --misses N       how many closest misses to explain (default 3; --json lists them all)
   --json           print the result as JSON
 
@@ -162,6 +188,7 @@ export const matchCommand: Command = {
   async run(args) {
     const { values, positionals } = parseCommandArgs(args, {
       reflex: { type: 'string' },
+      env: { type: 'string', default: DEFAULT_MATCH_ENV },
       misses: { type: 'string', default: '3' },
       json: { type: 'boolean', default: false },
     });
@@ -174,9 +201,11 @@ export const matchCommand: Command = {
     const input = readEvents(positionals[0]!);
     let manifests = await loadManifests(repoRoot());
     if (values.reflex !== undefined) manifests = [findReflex(manifests, values.reflex)];
-    if (input.batch) return reportBatch(matchEvents(manifests, input.texts ?? input.events), values.json);
+    if (!ENV_NAME_PATTERN.test(values.env)) throw new UsageError(`--env: "${values.env}" is not an environment name`);
+    const options = { env: values.env };
+    if (input.batch) return reportBatch(matchEvents(manifests, input.texts ?? input.events, options), values.json);
     const event = input.events[0]!;
-    const result = matchEvent(manifests, event);
+    const result = matchEvent(manifests, event, options);
 
     if (values.json) {
       out(JSON.stringify({ event: eventSummary(event), matched: result.matches.length > 0, ...result }, null, 2));

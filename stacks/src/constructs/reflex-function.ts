@@ -1,13 +1,14 @@
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import type { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
-import { awsName, ownRolePrefix, permissionsOf } from '@reflex/manifest';
+import { alarmName, awsName, ownRolePrefix, permissionsOf, triggerPattern } from '@reflex/manifest';
 import { AssetType, Fn, TerraformAsset } from 'cdktf';
 import { bundleZip } from './zip';
 import { Construct } from 'constructs';
@@ -58,7 +59,9 @@ export interface SendTarget {
 /**
  * One reflex: rule(s) → SQS queue (SSE, dead-letter queue, TLS-only policy that admits only its rules)
  * → Lambda (log group with retention first, partial batch responses) with a role built from the manifest.
- * The rules come from the triggers resolved for the environment's config (`triggersOf`).
+ * The rules come from the triggers resolved for the environment's config (`triggersOf`): event triggers on the
+ * reflex bus, schedules on the default bus, and for each alarm trigger a CloudWatch metric alarm and a rule on the
+ * default bus that sends its state changes to the queue.
  * A reflex with a queue trigger has no rules: its producers send to the queue with their own permissions.
  * A reflex that declares `state` gets its {@link StateTable}, which only its role (or worker policy) may use.
  * A reflex left to an external worker gets no function and no role, but a managed policy for the worker.
@@ -68,6 +71,8 @@ export class ReflexFunction extends Construct {
   public readonly queue: SqsQueue;
   public readonly deadLetterQueue: SqsQueue;
   public readonly rules: CloudwatchEventRule[] = [];
+  /** The CloudWatch metric alarms of its alarm triggers (`reflex-<env>-<reflex>-<name>`), in trigger order. */
+  public readonly alarms: CloudwatchMetricAlarm[] = [];
   public readonly role?: IamRole;
   public readonly logGroup?: CloudwatchLogGroup;
   /** For a reflex left to an external worker: the policy to attach to the worker's principal. */
@@ -103,12 +108,37 @@ export class ReflexFunction extends Construct {
         throw new Error(`reflex "${manifest.name}": http triggers are not built yet (the route sync API brings them)`);
       }
       if (trigger.kind === 'queue') return;
+      if (trigger.kind === 'alarm') {
+        // By the alarm's name, not the trigger's index: an alarm that is replaced starts over in INSUFFICIENT_DATA.
+        this.alarms.push(
+          new CloudwatchMetricAlarm(this, `alarm-${trigger.name}`, {
+            alarmName: alarmName(env.name, manifest.name, trigger),
+            ...(trigger.description ? { alarmDescription: trigger.description } : {}),
+            namespace: trigger.namespace,
+            metricName: trigger.metricName,
+            dimensions: { ...trigger.dimensions },
+            statistic: trigger.statistic,
+            period: trigger.periodSeconds,
+            evaluationPeriods: trigger.evaluationPeriods,
+            ...(trigger.datapointsToAlarm !== undefined ? { datapointsToAlarm: trigger.datapointsToAlarm } : {}),
+            threshold: trigger.threshold,
+            comparisonOperator: trigger.comparisonOperator,
+            treatMissingData: trigger.treatMissingData,
+          }),
+        );
+      }
+      // Event triggers listen on the reflex bus; schedules run on the default bus only, and CloudWatch delivers
+      // alarm state changes to the default bus of the alarm's account.
+      const onReflexBus = trigger.kind === 'event';
       const rule = new CloudwatchEventRule(this, `rule-${i}`, {
         name: `${name}-${i}`,
         description: trigger.description ?? manifest.description,
-        ...(trigger.kind === 'event'
-          ? { eventBusName: bus.name, eventPattern: JSON.stringify(trigger.pattern) }
-          : { scheduleExpression: trigger.expression }), // schedules run on the default bus only
+        ...(trigger.kind === 'schedule'
+          ? { scheduleExpression: trigger.expression }
+          : {
+              ...(onReflexBus ? { eventBusName: bus.name } : {}),
+              eventPattern: JSON.stringify(triggerPattern(trigger, { env: env.name, reflex: manifest.name })),
+            }),
       });
       new CloudwatchEventTarget(this, `target-${i}`, {
         rule: rule.name,
@@ -118,7 +148,7 @@ export class ReflexFunction extends Construct {
       });
       this.rules.push(rule);
       // By ARN, not by reference: the queue's policy (and so the queue) need not wait for the rule.
-      ruleArns.push(ruleArn(env, `${name}-${i}`, trigger.kind === 'event' ? awsName(env.name, 'bus') : undefined));
+      ruleArns.push(ruleArn(env, `${name}-${i}`, onReflexBus ? awsName(env.name, 'bus') : undefined));
     });
 
     queues.allowRules(ruleArns);
