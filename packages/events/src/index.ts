@@ -5,6 +5,8 @@ export * from './scheduled';
 export * from './cloudwatch-alarm';
 export * from './guardduty';
 export * from './block-request';
+export * from './aws-health';
+export * from './route-override';
 export * from './reflex-action';
 export * from './tags';
 export * from './ipam-message';
