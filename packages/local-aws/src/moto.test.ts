@@ -169,6 +169,116 @@ print("ok")
     expect(result.stdout.trim()).toBe('ok');
   });
 
+  it('lists the CIDR blocks of propagating VPC attachments as propagated routes, one route per destination, and filters as EC2 does', () => {
+    const result = run(`
+import boto3
+from moto import mock_aws
+from reflex_moto import apply_patch
+assert apply_patch("ec2_tgw_propagation") is None
+with mock_aws():
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    tgw = ec2.create_transit_gateway()["TransitGateway"]["TransitGatewayId"]
+    rt = ec2.create_transit_gateway_route_table(TransitGatewayId=tgw)["TransitGatewayRouteTable"]["TransitGatewayRouteTableId"]
+    def attach(*cidrs):
+        vpc = ec2.create_vpc(CidrBlock=cidrs[0])["Vpc"]["VpcId"]
+        for cidr in cidrs[1:]:
+            ec2.associate_vpc_cidr_block(VpcId=vpc, CidrBlock=cidr)
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=cidrs[0].replace("0.0/16", "1.0/24"))["Subnet"]["SubnetId"]
+        attachment = ec2.create_transit_gateway_vpc_attachment(TransitGatewayId=tgw, VpcId=vpc, SubnetIds=[subnet])["TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"]
+        return vpc, attachment
+    vpc_a, a = attach("10.1.0.0/16", "10.2.0.0/16")
+    vpc_b, b = attach("10.3.0.0/16")
+    ec2.associate_transit_gateway_route_table(TransitGatewayRouteTableId=rt, TransitGatewayAttachmentId=a)
+    def search(*filters, **args):
+        return ec2.search_transit_gateway_routes(TransitGatewayRouteTableId=rt, Filters=[{"Name": n, "Values": v} for n, v in filters], **args)
+    everything = ("route-search.subnet-of-match", ["0.0.0.0/0"])
+    routes = lambda *filters: [(r["DestinationCidrBlock"], r["Type"], r["State"], [x["TransitGatewayAttachmentId"] for x in r.get("TransitGatewayAttachments", [])])
+                               for r in search(*(filters or (everything,)))["Routes"]]
+    assert routes() == [], routes()
+    for attachment in (a, b):
+        ec2.enable_transit_gateway_route_table_propagation(TransitGatewayRouteTableId=rt, TransitGatewayAttachmentId=attachment)
+    assert search(everything)["Routes"][0] == {
+        "DestinationCidrBlock": "10.1.0.0/16", "Type": "propagated", "State": "active",
+        "TransitGatewayAttachments": [{"TransitGatewayAttachmentId": a, "ResourceId": vpc_a, "ResourceType": "vpc"}],
+    }, search(everything)["Routes"][0]
+    assert routes() == [("10.1.0.0/16", "propagated", "active", [a]), ("10.2.0.0/16", "propagated", "active", [a]), ("10.3.0.0/16", "propagated", "active", [b])], routes()
+
+    # A static route for a propagated destination: created, listed instead of the propagated one; deleted: the propagated one again.
+    ec2.create_transit_gateway_route(TransitGatewayRouteTableId=rt, DestinationCidrBlock="10.1.0.0/16", TransitGatewayAttachmentId=b)
+    ec2.create_transit_gateway_route(TransitGatewayRouteTableId=rt, DestinationCidrBlock="10.1.2.0/24", Blackhole=True)
+    assert routes() == [("10.1.0.0/16", "static", "active", [b]), ("10.1.2.0/24", "static", "blackhole", []), ("10.2.0.0/16", "propagated", "active", [a]), ("10.3.0.0/16", "propagated", "active", [b])], routes()
+    assert [r[0] for r in routes(("type", ["propagated"]))] == ["10.2.0.0/16", "10.3.0.0/16"]
+    assert [r[0] for r in routes(("type", ["static"]), ("state", ["active"]))] == ["10.1.0.0/16"]
+    assert [r[0] for r in routes(("state", ["blackhole"]))] == ["10.1.2.0/24"]
+    assert [r[0] for r in routes(("route-search.exact-match", ["10.3.0.0/16"]))] == ["10.3.0.0/16"]
+    assert [r[0] for r in routes(("route-search.subnet-of-match", ["10.1.0.0/16", "10.3.0.0/16"]))] == ["10.1.0.0/16", "10.1.2.0/24", "10.3.0.0/16"]
+    assert [r[0] for r in routes(("route-search.subnet-of-match", ["10.2.0.0/17"]))] == []
+    assert [r[0] for r in routes(("route-search.supernet-of-match", ["10.1.2.0/25"]))] == ["10.1.0.0/16", "10.1.2.0/24"]
+    assert [r[0] for r in routes(("route-search.longest-prefix-match", ["10.1.2.3/32"]))] == ["10.1.2.0/24"]
+    assert [r[0] for r in routes(("route-search.longest-prefix-match", ["10.1.2.3/32"]), ("state", ["active"]))] == ["10.1.0.0/16"]
+    assert [r[0] for r in routes(everything, ("attachment.transit-gateway-attachment-id", [b]))] == ["10.1.0.0/16", "10.3.0.0/16"]
+    assert [r[0] for r in routes(everything, ("attachment.resource-id", [vpc_a]), ("attachment.resource-type", ["vpc"]))] == ["10.2.0.0/16"]
+    page = search(everything, MaxResults=5)
+    assert len(page["Routes"]) == 4 and page["AdditionalRoutesAvailable"] is False, page
+    for i in range(2):
+        ec2.create_transit_gateway_route(TransitGatewayRouteTableId=rt, DestinationCidrBlock=f"192.0.2.{i * 8}/29", TransitGatewayAttachmentId=a)
+    page = search(everything, MaxResults=5)
+    assert len(page["Routes"]) == 5 and page["AdditionalRoutesAvailable"] is True, page
+    ec2.delete_transit_gateway_route(TransitGatewayRouteTableId=rt, DestinationCidrBlock="10.1.0.0/16")
+    assert routes()[:2] == [("10.1.0.0/16", "propagated", "active", [a]), ("10.1.2.0/24", "static", "blackhole", [])], routes()
+
+    # Disabled, the attachment's routes go; a CIDR block associated with a propagating VPC comes.
+    ec2.disable_transit_gateway_route_table_propagation(TransitGatewayRouteTableId=rt, TransitGatewayAttachmentId=a)
+    ec2.associate_vpc_cidr_block(VpcId=vpc_b, CidrBlock="10.4.0.0/16")
+    assert routes(("type", ["propagated"])) == [("10.3.0.0/16", "propagated", "active", [b]), ("10.4.0.0/16", "propagated", "active", [b])], routes()
+    propagations = ec2.get_transit_gateway_route_table_propagations(TransitGatewayRouteTableId=rt)["TransitGatewayRouteTablePropagations"]
+    assert [(p["TransitGatewayAttachmentId"], p["State"]) for p in propagations] == [(b, "enabled")], propagations
+print("ok")
+`);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('ok');
+  });
+
+  it('reports two tunnels of an available VPN connection, UP unless the local tag reflex:local-tunnels-up says fewer', () => {
+    const result = run(`
+import time
+import boto3
+from moto import mock_aws
+from reflex_moto import apply_patch
+assert apply_patch("ec2_vpn_telemetry") is None
+with mock_aws():
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    tgw = ec2.create_transit_gateway()["TransitGateway"]["TransitGatewayId"]
+    cgw = ec2.create_customer_gateway(Type="ipsec.1", PublicIp="198.51.100.200", BgpAsn=65000)["CustomerGateway"]["CustomerGatewayId"]
+    vpn = ec2.create_vpn_connection(Type="ipsec.1", CustomerGatewayId=cgw, TransitGatewayId=tgw)["VpnConnection"]["VpnConnectionId"]
+    telemetry = lambda: ec2.describe_vpn_connections(VpnConnectionIds=[vpn])["VpnConnections"][0].get("VgwTelemetry")
+    tunnels = telemetry()
+    assert [sorted(t) for t in tunnels] == [["AcceptedRouteCount", "LastStatusChange", "OutsideIpAddress", "Status", "StatusMessage"]] * 2, tunnels
+    assert [(t["Status"], t["StatusMessage"], t["AcceptedRouteCount"]) for t in tunnels] == [("UP", "IPSEC IS UP", 0)] * 2, tunnels
+    addresses = [t["OutsideIpAddress"] for t in tunnels]
+    assert len(set(addresses)) == 2 and addresses[0].startswith("203.0.113.") and addresses[1].startswith("198.51.100."), addresses
+    created = tunnels[0]["LastStatusChange"]
+    assert tunnels[1]["LastStatusChange"] == created
+    time.sleep(1.1)
+    def tag(value):
+        ec2.create_tags(Resources=[vpn], Tags=[{"Key": "reflex:local-tunnels-up", "Value": value}])
+        return [(t["Status"], t["StatusMessage"], t["OutsideIpAddress"]) for t in telemetry()]
+    assert tag("1") == [("UP", "IPSEC IS UP", addresses[0]), ("DOWN", "IPSEC IS DOWN", addresses[1])]
+    tunnels = telemetry()
+    assert tunnels[0]["LastStatusChange"] == created and tunnels[1]["LastStatusChange"] > created, tunnels
+    assert [s for s, _, _ in tag("0")] == ["DOWN", "DOWN"]
+    assert [s for s, _, _ in tag("many")] == ["UP", "UP"]  # not 0, 1 or 2: both up
+    assert [s for s, _, _ in tag("0")] == ["DOWN", "DOWN"]
+    ec2.delete_tags(Resources=[vpn], Tags=[{"Key": "reflex:local-tunnels-up"}])
+    assert [t["Status"] for t in telemetry()] == ["UP", "UP"]
+    ec2.delete_vpn_connection(VpnConnectionId=vpn)
+    assert telemetry() is None  # deleted: no tunnels
+print("ok")
+`);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('ok');
+  });
+
   it('renders EventBridge target input as moto does, parsing each input path once', () => {
     const result = run(`
 import jsonpath_ng.ext as ext
@@ -497,8 +607,8 @@ print("patched:", m.Queue.delete_message.__module__, "dlq:", hasattr(m.Queue, "_
       expect.stringMatching(
         /^moto_server_fast: skipped patch sqs_deferred_dlq \(written for moto \d+\.\d+\.\d+, found 99\.0\.0\): moto\.sqs\.models\.Queue\._setup_dlq is missing$/,
       ),
-      // 13: the two others that applied, http_keep_alive and http_no_delay, were written for werkzeug, found at that version.
-      expect.stringMatching(/^moto_server_fast: 13 patches written for moto \d+\.\d+\.\d+ passed the checks on moto 99\.0\.0 and apply$/),
+      // 15: the two others that applied, http_keep_alive and http_no_delay, were written for werkzeug, found at that version.
+      expect.stringMatching(/^moto_server_fast: 15 patches written for moto \d+\.\d+\.\d+ passed the checks on moto 99\.0\.0 and apply$/),
     ]);
     // The others applied; the skipped one left moto as it was (no dead_letter_queue property of its own).
     expect(result.stdout.trimEnd().split('\n').pop()).toBe('patched: reflex_moto.patches.sqs_delete_by_handle dlq: False NoneType');

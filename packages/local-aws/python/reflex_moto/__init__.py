@@ -29,6 +29,8 @@ PATCHES = (
     "sqs_deferred_dlq",
     "ec2_nacl_entries",
     "events_jsonpath_cache",
+    "ec2_tgw_propagation",
+    "ec2_vpn_telemetry",
 )
 
 # The prefix of every line this writes: bench/sqs.ts shows the lines that carry it.
