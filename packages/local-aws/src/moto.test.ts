@@ -169,6 +169,54 @@ print("ok")
     expect(result.stdout.trim()).toBe('ok');
   });
 
+  it('answers DryRun on route writes, a duplicate and a missing transit gateway route as EC2 does, and keeps its attachment', () => {
+    const result = run(`
+import boto3
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from reflex_moto import apply_patch
+assert apply_patch("ec2_routes") is None
+with mock_aws():
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    tgw = ec2.create_transit_gateway()["TransitGateway"]["TransitGatewayId"]
+    rt = ec2.create_transit_gateway_route_table(TransitGatewayId=tgw)["TransitGatewayRouteTable"]["TransitGatewayRouteTableId"]
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    attachment = ec2.create_transit_gateway_vpc_attachment(TransitGatewayId=tgw, VpcId=vpc, SubnetIds=[subnet])["TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"]
+    route = dict(TransitGatewayRouteTableId=rt, DestinationCidrBlock="10.20.0.0/16", TransitGatewayAttachmentId=attachment)
+    gone = dict(TransitGatewayRouteTableId=rt, DestinationCidrBlock="10.20.0.0/16")
+    def code(call, **args):
+        try:
+            call(**args)
+        except ClientError as error:
+            return error.response["Error"]["Code"]
+        return "ok"
+    routes = lambda: [(r["DestinationCidrBlock"], [a["TransitGatewayAttachmentId"] for a in r["TransitGatewayAttachments"]])
+                      for r in ec2.search_transit_gateway_routes(TransitGatewayRouteTableId=rt, Filters=[{"Name": "type", "Values": ["static"]}])["Routes"]]
+    assert code(ec2.create_transit_gateway_route, DryRun=True, **route) == "DryRunOperation"
+    assert routes() == [], routes()
+    assert code(ec2.create_transit_gateway_route, **route) == "ok"
+    assert routes() == [("10.20.0.0/16", [attachment])], routes()
+    assert code(ec2.create_transit_gateway_route, **route) == "RouteAlreadyExists"
+    assert code(ec2.delete_transit_gateway_route, DryRun=True, **gone) == "DryRunOperation"
+    assert code(ec2.delete_transit_gateway_route, **gone) == "ok"
+    assert code(ec2.delete_transit_gateway_route, **gone) == "InvalidRoute.NotFound"
+    assert code(ec2.delete_transit_gateway_route, **{**gone, "TransitGatewayRouteTableId": "tgw-rtb-0123456789abcdef0"}) == "InvalidRouteTableID.NotFound"
+    assert code(ec2.create_transit_gateway_route, **{**route, "TransitGatewayRouteTableId": "tgw-rtb-0123456789abcdef0"}) == "InvalidRouteTableID.NotFound"
+    rtb = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    vpc_route = dict(RouteTableId=rtb, DestinationCidrBlock="10.20.0.0/16")
+    destinations = lambda: [r["DestinationCidrBlock"] for r in ec2.describe_route_tables(RouteTableIds=[rtb])["RouteTables"][0]["Routes"]]
+    assert code(ec2.create_route, DryRun=True, TransitGatewayId=tgw, **vpc_route) == "DryRunOperation"
+    assert destinations() == ["10.0.0.0/16"], destinations()
+    assert code(ec2.create_route, TransitGatewayId=tgw, **vpc_route) == "ok"
+    assert code(ec2.delete_route, DryRun=True, **vpc_route) == "DryRunOperation"
+    assert destinations() == ["10.0.0.0/16", "10.20.0.0/16"], destinations()
+print("ok")
+`);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('ok');
+  });
+
   it('lists the CIDR blocks of propagating VPC attachments as propagated routes, one route per destination, and filters as EC2 does', () => {
     const result = run(`
 import boto3
@@ -607,8 +655,8 @@ print("patched:", m.Queue.delete_message.__module__, "dlq:", hasattr(m.Queue, "_
       expect.stringMatching(
         /^moto_server_fast: skipped patch sqs_deferred_dlq \(written for moto \d+\.\d+\.\d+, found 99\.0\.0\): moto\.sqs\.models\.Queue\._setup_dlq is missing$/,
       ),
-      // 15: the two others that applied, http_keep_alive and http_no_delay, were written for werkzeug, found at that version.
-      expect.stringMatching(/^moto_server_fast: 15 patches written for moto \d+\.\d+\.\d+ passed the checks on moto 99\.0\.0 and apply$/),
+      // 16: the two others that applied, http_keep_alive and http_no_delay, were written for werkzeug, found at that version.
+      expect.stringMatching(/^moto_server_fast: 16 patches written for moto \d+\.\d+\.\d+ passed the checks on moto 99\.0\.0 and apply$/),
     ]);
     // The others applied; the skipped one left moto as it was (no dead_letter_queue property of its own).
     expect(result.stdout.trimEnd().split('\n').pop()).toBe('patched: reflex_moto.patches.sqs_delete_by_handle dlq: False NoneType');

@@ -28,6 +28,7 @@ PATCHES = (
     "core_method_names_cache",
     "sqs_deferred_dlq",
     "ec2_nacl_entries",
+    "ec2_routes",
     "events_jsonpath_cache",
     "ec2_tgw_propagation",
     "ec2_vpn_telemetry",
