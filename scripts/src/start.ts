@@ -13,15 +13,16 @@ import type { LocalRunner } from './local/runner';
 
 /** The heavy part of the local mode (cdktf, the AWS SDK, esbuild): loaded while moto starts. */
 const loadLocalMode = async () => {
-  const [deploy, demo, blockerDemo, ipam, runner, stacks] = await Promise.all([
+  const [deploy, demo, blockerDemo, routeDemo, ipam, runner, stacks] = await Promise.all([
     import('./local/deploy'),
     import('./local/demo'),
     import('./local/blocker-demo'),
+    import('./local/route-demo'),
     import('./local/ipam'),
     import('./local/runner'),
     import('@reflex/stacks'),
   ]);
-  return { ...deploy, ...demo, ...blockerDemo, ...ipam, ...runner, localEnv: stacks.ENVIRONMENTS.find((e) => e.name === 'local')! };
+  return { ...deploy, ...demo, ...blockerDemo, ...routeDemo, ...ipam, ...runner, localEnv: stacks.ENVIRONMENTS.find((e) => e.name === 'local')! };
 };
 let m: Awaited<ReturnType<typeof loadLocalMode>>;
 
@@ -110,6 +111,8 @@ let stopping: Promise<never> | undefined;
 const aborted = new AbortController();
 /** The deployment while it runs. */
 let deploying: Promise<LocalDeployment> | undefined;
+/** The route demo's network, created in the local AWS before the apply (not on --resume or --no-demo). */
+let routeNetwork: Promise<import('./local/route-demo').RouteDemoNetwork> | undefined;
 
 /** Stops what this command started, in order (runner, IPAM worker, moto), releases the lock and exits. */
 function shutdown(code: number, why?: string): Promise<never> {
@@ -195,11 +198,15 @@ try {
     }
     // The store opens (a new one runs initdb: seconds of CPU) and reconciles while Terraform waits on SQS.
     const endpointNow = aws.endpoint;
+    // The route demo's transit gateway and VPN exist before the apply, which creates the alarms of their path.
+    routeNetwork = flags['no-demo'] ? undefined : m.prepareRouteDemo(endpointNow, m.localEnv.region ?? 'us-east-1');
+    routeNetwork?.catch(() => {}); // awaited by deployLocal; a failure surfaces there
     deploying = m.deployLocal({
       root,
       endpoint: endpointNow,
       log,
       bundled,
+      reflexConfigs: routeNetwork?.then((n) => ({ 'route-failover': { paths: [n.path] } })),
       signal: aborted.signal,
       whileApplying: () =>
         Promise.all([
@@ -265,7 +272,19 @@ async function demos(deployment: LocalDeployment): Promise<boolean> {
       ? `ip-blocker demo passed: denied in ${blocked.nacls.length} NACLs within ${blocked.blockedInMs} ms, the allow-listed source refused, the expired block swept; try \`pnpm reflex blocks list\` [${elapsed()}]`
       : 'ip-blocker demo FAILED: expected the attacker denied in both NACLs, the allow-listed source refused and the block swept',
   );
-  if (!ipam) return guardOk && blockerOk;
+  let routeOk = true;
+  if (routeNetwork) {
+    const routed = await m.runRouteDemo(deployment, runner!, await routeNetwork, { log });
+    routeOk = routed.afterFailover === routed.expected.backup && routed.afterFailback === routed.expected.primary;
+    log(
+      routeOk
+        ? `route demo passed: ${m.DEMO_PREFIX} moved to the VPN after the down dwell and back after the up dwell, each verified; try \`pnpm reflex routes status\` [${elapsed()}]`
+        : `route demo FAILED: expected ${routed.expected.backup} after the failover (got ${routed.afterFailover}) and ${routed.expected.primary} after the failback (got ${routed.afterFailback})`,
+    );
+  } else {
+    log('route demo skipped: it needs the transit gateway a fresh apply creates (not with --resume)');
+  }
+  if (!ipam) return guardOk && blockerOk && routeOk;
   const recorded = await m.runIpamDemo(deployment, ipam, { log });
   const ipamOk = recorded.instances.every((i) => i.privateIp) && recorded.overlaps.length > 0;
   const ip = recorded.instances.find((i) => i.privateIp)?.privateIp;
@@ -274,5 +293,5 @@ async function demos(deployment: LocalDeployment): Promise<boolean> {
       ? `ipam demo passed: try \`pnpm reflex ipam show ${ip}\`, \`pnpm reflex ipam subnets\`, \`pnpm reflex ipam overlaps\` [${elapsed()}]`
       : 'ipam demo FAILED: expected both instances with their addresses in the IPAM, and their VPCs overlapping',
   );
-  return guardOk && blockerOk && ipamOk;
+  return guardOk && blockerOk && routeOk && ipamOk;
 }

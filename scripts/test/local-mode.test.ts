@@ -23,6 +23,7 @@ import { instanceStates, launchInstances, type LocalAws, localClientConfig, star
 import { repoRoot } from '@reflex/manifest';
 import { DEMO_ATTACKER, runBlockerDemo } from '../src/local/blocker-demo';
 import { runDemo } from '../src/local/demo';
+import { DEMO_PREFIX, prepareRouteDemo, type RouteDemoNetwork, runRouteDemo } from '../src/local/route-demo';
 import { type DeployedReflex, deployLocal, type LocalDeployment, reattach, saveDeployment, savedDeployment } from '../src/local/deploy';
 import { type LocalIpam, runIpamDemo, startLocalIpam } from '../src/local/ipam';
 import { LocalRunner } from '../src/local/runner';
@@ -36,6 +37,7 @@ let runner: LocalRunner;
 let guard: DeployedReflex;
 let ipam: LocalIpam;
 let postgres: PostgresServer;
+let routeNetwork: RouteDemoNetwork;
 // The IPAM stores of this run: a PGlite data directory of its own (what `pnpm start` keeps in .reflex/ipam),
 // and a PostgreSQL server started from the installed binaries.
 const ipamDir = join(mkdtempSync(join(tmpdir(), 'reflex-e2e-ipam-')), 'data');
@@ -52,7 +54,13 @@ beforeAll(async () => {
     }) as typeof stream.write;
   });
   aws = await startMoto();
-  deployment = await deployLocal({ root, endpoint: aws.endpoint, outdir: join(ipamDir, '..', 'cdktf.out') });
+  routeNetwork = await prepareRouteDemo(aws.endpoint, 'us-east-1');
+  deployment = await deployLocal({
+    root,
+    endpoint: aws.endpoint,
+    outdir: join(ipamDir, '..', 'cdktf.out'),
+    reflexConfigs: { 'route-failover': { paths: [routeNetwork.path] } },
+  });
   guard = deployment.reflexes.find((r) => r.manifest.name === 'instance-guard')!;
   // Failed messages come back after 0 s instead of the queue's 180 s, so that retries happen within the test.
   runner = new LocalRunner(deployment, { root, waitSeconds: 1, failureVisibilitySeconds: 0 });
@@ -165,6 +173,20 @@ describe('local mode', () => {
       sqs.destroy();
       ec2.destroy();
     }
+  }, 90_000);
+
+  it('moves the on-prem prefix to the VPN after the down dwell and back after the up dwell, verifying the route table each time (the route demo)', async () => {
+    const result = await runRouteDemo(deployment, runner, routeNetwork, { timeoutMs: 30_000 });
+
+    expect(result.before).toBe(`propagated via ${routeNetwork.primaryAttachmentId}`);
+    expect(result.afterFailover).toBe(`static via ${routeNetwork.backupAttachmentId}`);
+    expect(result.afterFailback).toBe(`propagated via ${routeNetwork.primaryAttachmentId}`);
+    const journal = logs.filter((l) => l.includes('"reflex":"route-failover"') && /dc1: (failover|failback) /.test(l));
+    expect(journal.map((l) => JSON.parse(l).message.split(':').slice(0, 2).join(':'))).toEqual([
+      'dc1: failover primary → vpn-a',
+      'dc1: failback vpn-a → primary',
+    ]);
+    expect(journal[0]).toContain(`${DEMO_PREFIX}: installed, verified static via ${routeNetwork.backupAttachmentId}`);
   }, 90_000);
 
   it('dead-letters a malformed event after maxReceiveCount receives and still handles the valid one of its batch', async () => {

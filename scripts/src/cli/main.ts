@@ -1,6 +1,6 @@
 // `pnpm reflex <command>`: match events against the manifests, invoke a reflex locally, draw the event paths,
-// preview schedules, audit mandatory tags, query and feed the IPAM, list and request IP blocks, scaffold a
-// new reflex.
+// preview schedules, audit mandatory tags, query and feed the IPAM, list and request IP blocks, show and
+// override route failover paths, scaffold a new reflex.
 import { inspect } from 'node:util';
 import { describeError } from '@reflex/manifest';
 import { blocksCommand } from './blocks';
@@ -10,10 +10,11 @@ import { invokeCommand } from './invoke';
 import { ipamCommand } from './ipam';
 import { matchCommand } from './match';
 import { newCommand } from './new';
+import { routesCommand } from './routes';
 import { scheduleCommand } from './schedule';
 import { tagsCommand } from './tags';
 
-const COMMANDS: readonly Command[] = [matchCommand, invokeCommand, graphCommand, scheduleCommand, tagsCommand, ipamCommand, blocksCommand, newCommand];
+const COMMANDS: readonly Command[] = [matchCommand, invokeCommand, graphCommand, scheduleCommand, tagsCommand, ipamCommand, blocksCommand, routesCommand, newCommand];
 
 const USAGE = `reflex <command> [options]
 

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { loadManifests, type ReflexManifest } from '@reflex/manifest';
-import { checkSynthesized, ENVIRONMENTS, formatViolations, resolveEnvironment, STACK_NAME, synthAll } from '@reflex/stacks';
+import { checkSynthesized, ENVIRONMENTS, type EnvConfigInput, formatViolations, resolveEnvironment, STACK_NAME, synthAll } from '@reflex/stacks';
 import { terraform, terraformEnv } from '@reflex/stacks/terraform';
 import { bundleFunction } from '../lib/bundle';
 import { localAwsEnv, localClientConfig } from '@reflex/local-aws';
@@ -35,6 +35,17 @@ interface Outputs {
   actions_queue_url: { value: string };
   queues: { value: Record<string, { url: string; dlq_url: string; consumer: 'function' | 'worker' }> };
   function_environments: { value: Record<string, Record<string, string>> };
+}
+
+/** An environment with `configs` merged over its reflexes' configs. */
+function withConfigs(input: EnvConfigInput, configs: Record<string, Record<string, unknown>>): EnvConfigInput {
+  const reflexes = { ...input.reflexes };
+  for (const [name, config] of Object.entries(configs)) {
+    const settings = reflexes[name];
+    if (!settings) throw new Error(`reflexConfigs: "${name}" is not a reflex of the local environment`);
+    reflexes[name] = { ...settings, config: { ...(settings.config as Record<string, unknown> | undefined), ...config } };
+  }
+  return { ...input, reflexes };
 }
 
 /** Builds every reflex's bundle (`dist/functions/<name>/index.mjs`). */
@@ -137,16 +148,23 @@ export async function deployLocal(options: {
    * local mode's (tests take their own, so that they never touch a running local mode's)
    */
   outdir?: string;
+  /**
+   * Config merged over a reflex's config in the local environment for this apply: resources the local AWS
+   * creates first (the route demo's transit gateway and VPN) cannot be named in stacks/src/envs/local.ts.
+   */
+  reflexConfigs?: Record<string, Record<string, unknown>> | Promise<Record<string, Record<string, unknown>> | undefined>;
 }): Promise<LocalDeployment> {
   const { root, endpoint } = options;
   const log = options.log ?? (() => {});
-  const localInput = ENVIRONMENTS.find((e) => e.name === 'local');
-  if (!localInput) throw new Error('no "local" environment in stacks/src/envs');
+  const declared = ENVIRONMENTS.find((e) => e.name === 'local');
+  if (!declared) throw new Error('no "local" environment in stacks/src/envs');
   const manifests = await loadManifests(root);
-  const { env } = resolveEnvironment({ ...localInput, endpoint }, manifests);
+  const { env } = resolveEnvironment({ ...declared, endpoint }, manifests);
 
   if (options.bundled) await options.bundled;
   else await buildBundles(root, manifests, log);
+  // Awaited only now: what it names is created in the local AWS while the bundles build.
+  const localInput = withConfigs(declared, (await options.reflexConfigs) ?? {});
 
   log(`synthesizing the local environment against ${endpoint}`);
   const outdir = options.outdir ?? join(root, '.reflex', 'local', 'cdktf.out');

@@ -33,5 +33,7 @@ export const local: EnvConfigInput = {
     'ipam-reconciler': { enabled: true, consumer: 'worker' },
     // The demo's "office" is allow-listed; blocks last ten minutes, so that the local sweep shows expiry.
     'ip-blocker': { enabled: true, config: { allowList: ['203.0.113.0/28'], ttlMinutes: 10 } },
+    // Short timers for the demo; `pnpm start` adds the path of the transit gateway it creates in moto first.
+    'route-failover': { enabled: true, config: { downDwellSeconds: 5, upDwellSeconds: 20, holdDownSeconds: 10 } },
   },
 };
