@@ -41,7 +41,7 @@ describe('resolveEnvironment', () => {
       'ipam-enricher',
       'ipam-sync',
       'ipam-reconciler',
-      ...(name === 'local' ? ['ip-blocker'] : []),
+      ...(name === 'local' ? ['ip-blocker', 'route-failover'] : []),
     ]);
   });
 
