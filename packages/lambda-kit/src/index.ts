@@ -8,3 +8,5 @@ export { readRuntimeSettings, RuntimeEnvSchema, type RuntimeSettings } from './r
 export { tagRecord, tagList, chunks, type AwsTag } from './aws-tags';
 export { queueHandler, type QueueHandlerOptions, type BatchHandler, type RecordFailure } from './queue-handler';
 export { QueueSender, SendError, defaultSqs, type LoadSqs } from './adapters/sqs';
+export { withLease, LeaseBusyError, type LeasePort, type LeaseOptions } from './lease';
+export { DynamoTable, defaultDynamo, S, N, str, num, type DynamoItem, type DynamoSdk, type LoadDynamo } from './adapters/dynamodb-state';

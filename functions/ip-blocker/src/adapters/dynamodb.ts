@@ -1,19 +1,8 @@
-import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { awsErrorName, lazySdk, type LoadedSdk, ReflexError } from '@reflex/lambda-kit';
+import { defaultDynamo, DynamoTable, type DynamoItem as Item, type LoadDynamo, N, num, ReflexError, S, str } from '@reflex/lambda-kit';
 import type { BlockOrigin, BlockRecord, EventOutcome, StatePort } from '../ports';
 
-type DynamoSdk = typeof import('@aws-sdk/client-dynamodb');
-export type LoadDynamo = () => Promise<LoadedSdk<DynamoSdk, DynamoDBClient>>;
+export type { LoadDynamo };
 
-/** The DynamoDB client of the function's environment, loaded on first use. */
-export const defaultDynamo: LoadDynamo = lazySdk(() => import('@aws-sdk/client-dynamodb'), (sdk) => new sdk.DynamoDBClient({}));
-
-type Item = Record<string, AttributeValue>;
-
-const S = (value: string): AttributeValue => ({ S: value });
-const N = (value: number): AttributeValue => ({ N: String(value) });
-const str = (item: Item, key: string) => item[key]?.S;
-const num = (item: Item, key: string) => Number(item[key]?.N);
 const epochSeconds = (ms: number) => Math.floor(ms / 1000);
 
 const HOUR = 3600_000;
@@ -28,14 +17,18 @@ const OUTCOME_KEPT = 7 * 24 * HOUR;
  * With `dryRun`, blocks are neither written nor deleted, and writes count against no budget.
  */
 export class DynamoBlockState implements StatePort {
+  private readonly db: DynamoTable;
+
   constructor(
     private readonly table: string,
     private readonly dryRun: boolean,
     private readonly dynamo: LoadDynamo = defaultDynamo,
-  ) {}
+  ) {
+    this.db = new DynamoTable(table, dynamo);
+  }
 
   async blocksOf(naclId: string): Promise<BlockRecord[]> {
-    const items = await this.query(`nacl#${naclId}`, 'block#');
+    const items = await this.db.query(`nacl#${naclId}`, 'block#');
     return items.map(toRecord);
   }
 
@@ -72,70 +65,38 @@ export class DynamoBlockState implements StatePort {
       expiresAt: S(record.expiresAt),
       ...(record.requestedBy ? { requestedBy: S(record.requestedBy) } : {}),
     };
-    await this.send('PutItem', (sdk) => new sdk.PutItemCommand({ TableName: this.table, Item: item }));
+    await this.db.send('PutItem', (sdk) => new sdk.PutItemCommand({ TableName: this.table, Item: item }));
   }
 
   async deleteBlock(naclId: string, cidr: string): Promise<void> {
     if (this.dryRun) return;
-    await this.send('DeleteItem', (sdk) => new sdk.DeleteItemCommand({ TableName: this.table, Key: { pk: S(`nacl#${naclId}`), sk: S(`block#${cidr}`) } }));
+    await this.db.send('DeleteItem', (sdk) => new sdk.DeleteItemCommand({ TableName: this.table, Key: { pk: S(`nacl#${naclId}`), sk: S(`block#${cidr}`) } }));
   }
 
-  async lease(naclId: string, holder: string, until: Date, now: Date): Promise<boolean> {
-    try {
-      await this.send('PutItem', (sdk) =>
-        new sdk.PutItemCommand({
-          TableName: this.table,
-          Item: { pk: S(`nacl#${naclId}`), sk: S('lease'), holder: S(holder), until: N(until.getTime()), ttl: N(epochSeconds(until.getTime() + HOUR)) },
-          ConditionExpression: 'attribute_not_exists(pk) OR #until < :now OR holder = :holder',
-          ExpressionAttributeNames: { '#until': 'until' },
-          ExpressionAttributeValues: { ':now': N(now.getTime()), ':holder': S(holder) },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (awsErrorName((error as Error).cause) === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+  lease(naclId: string, holder: string, until: Date, now: Date): Promise<boolean> {
+    return this.db.lease(`nacl#${naclId}`, holder, until, now);
   }
 
-  async release(naclId: string, holder: string): Promise<void> {
-    try {
-      await this.send('DeleteItem', (sdk) =>
-        new sdk.DeleteItemCommand({
-          TableName: this.table,
-          Key: { pk: S(`nacl#${naclId}`), sk: S('lease') },
-          ConditionExpression: 'holder = :holder',
-          ExpressionAttributeValues: { ':holder': S(holder) },
-        }),
-      );
-    } catch (error) {
-      // Taken over after it ran out: the lease is someone else's now.
-      if (awsErrorName((error as Error).cause) !== 'ConditionalCheckFailedException') throw error;
-    }
+  release(naclId: string, holder: string): Promise<void> {
+    return this.db.release(`nacl#${naclId}`, holder);
   }
 
   async takeWrites(minute: string, n: number, cap: number): Promise<boolean> {
     if (this.dryRun) return true;
-    try {
-      await this.send('UpdateItem', (sdk) =>
-        new sdk.UpdateItemCommand({
-          TableName: this.table,
-          Key: { pk: S('budget'), sk: S(minute) },
-          UpdateExpression: 'ADD #count :n SET #ttl = :ttl',
-          ConditionExpression: 'attribute_not_exists(#count) OR #count <= :max',
-          ExpressionAttributeNames: { '#count': 'count', '#ttl': 'ttl' },
-          ExpressionAttributeValues: { ':n': N(n), ':max': N(cap - n), ':ttl': N(epochSeconds(Date.parse(`${minute}:00Z`) + HOUR)) },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (awsErrorName((error as Error).cause) === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+    return this.db.sendIf('UpdateItem', (sdk) =>
+      new sdk.UpdateItemCommand({
+        TableName: this.table,
+        Key: { pk: S('budget'), sk: S(minute) },
+        UpdateExpression: 'ADD #count :n SET #ttl = :ttl',
+        ConditionExpression: 'attribute_not_exists(#count) OR #count <= :max',
+        ExpressionAttributeNames: { '#count': 'count', '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':n': N(n), ':max': N(cap - n), ':ttl': N(epochSeconds(Date.parse(`${minute}:00Z`) + HOUR)) },
+      }),
+    );
   }
 
   async recordOutcome(outcome: EventOutcome): Promise<void> {
-    await this.send('PutItem', (sdk) =>
+    await this.db.send('PutItem', (sdk) =>
       new sdk.PutItemCommand({
         TableName: this.table,
         Item: {
@@ -152,7 +113,7 @@ export class DynamoBlockState implements StatePort {
   }
 
   async outcomeOf(eventId: string): Promise<EventOutcome | undefined> {
-    const out = await this.send('GetItem', (sdk) =>
+    const out = await this.db.send('GetItem', (sdk) =>
       new sdk.GetItemCommand({ TableName: this.table, Key: { pk: S(`event#${eventId}`), sk: S('outcome') }, ConsistentRead: true }),
     );
     const item = (out as { Item?: Item }).Item;
@@ -164,36 +125,6 @@ export class DynamoBlockState implements StatePort {
       blocked: num(item, 'blocked'),
       refused: num(item, 'refused'),
     };
-  }
-
-  private async query(pk: string, skPrefix: string): Promise<Item[]> {
-    const { sdk, client } = await this.dynamo();
-    const items: Item[] = [];
-    try {
-      for await (const page of sdk.paginateQuery(
-        { client },
-        {
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': S(pk), ':prefix': S(skPrefix) },
-          ConsistentRead: true,
-        },
-      )) {
-        items.push(...(page.Items ?? []));
-      }
-    } catch (error) {
-      throw new ReflexError(`Query ${pk} of ${this.table} failed`, { cause: error });
-    }
-    return items;
-  }
-
-  private async send(call: string, command: (sdk: DynamoSdk) => object): Promise<unknown> {
-    const { sdk, client } = await this.dynamo();
-    try {
-      return await client.send(command(sdk) as never);
-    } catch (error) {
-      throw new ReflexError(`${call} on ${this.table} failed`, { cause: error });
-    }
   }
 }
 

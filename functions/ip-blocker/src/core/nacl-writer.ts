@@ -1,4 +1,4 @@
-import type { ActionReport } from '@reflex/lambda-kit';
+import { type ActionReport, withLease as withKeyLease } from '@reflex/lambda-kit';
 import type { BlockerConfig } from '../manifest';
 import type { BlockOrigin, BlockRecord, DecisionLog, Nacl, NaclEntry, NetworkPort, StatePort } from '../ports';
 import { familyOf } from './addresses';
@@ -55,19 +55,8 @@ export class NaclBusyError extends Error {
  * Runs `work` holding the NACL's write lease (a conditional write in the state table), so that two
  * concurrent writers never pick the same rule number. Waits for another holder up to `leaseWaitMs`.
  */
-export async function withLease<T>(naclId: string, deps: WriterDeps, work: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + (deps.leaseWaitMs ?? 20_000);
-  for (let attempt = 0; ; attempt++) {
-    const now = deps.now();
-    if (await deps.state.lease(naclId, deps.holder, new Date(now.getTime() + LEASE_MS), now)) break;
-    if (Date.now() > deadline) throw new NaclBusyError(`${naclId}: another writer holds its lease; retrying later`);
-    await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt) * (0.5 + Math.random())));
-  }
-  try {
-    return await work();
-  } finally {
-    await deps.state.release(naclId, deps.holder);
-  }
+export function withLease<T>(naclId: string, deps: WriterDeps, work: () => Promise<T>): Promise<T> {
+  return withKeyLease(deps.state, naclId, { holder: deps.holder, now: deps.now, leaseMs: LEASE_MS, waitMs: deps.leaseWaitMs, busy: NaclBusyError }, work);
 }
 
 /** A NACL as read under its lease, with Reflex's records of it; kept current as the writer changes it. */

@@ -1,21 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { awsErrorName, lazySdk, type LoadedSdk, ReflexError } from '@reflex/lambda-kit';
+import { defaultDynamo, DynamoTable, type DynamoItem as Item, type LoadDynamo, N, S, str } from '@reflex/lambda-kit';
 import type { PathState } from '../core/path-machine';
 import type { FailoverStatePort, InstalledRoute, JournalEntry } from '../ports';
 
-type DynamoSdk = typeof import('@aws-sdk/client-dynamodb');
-export type LoadDynamo = () => Promise<LoadedSdk<DynamoSdk, DynamoDBClient>>;
+export type { LoadDynamo };
 
-/** The DynamoDB client of the function's environment, loaded on first use. */
-export const defaultDynamo: LoadDynamo = lazySdk(() => import('@aws-sdk/client-dynamodb'), (sdk) => new sdk.DynamoDBClient({}));
-
-type Item = Record<string, AttributeValue>;
-
-const S = (value: string): AttributeValue => ({ S: value });
-const N = (value: number): AttributeValue => ({ N: String(value) });
-const L = (values: readonly string[]): AttributeValue => ({ L: values.map(S) });
-const str = (item: Item, key: string) => item[key]?.S;
+const L = (values: readonly string[]) => ({ L: values.map(S) });
 const strings = (item: Item, key: string) => (item[key]?.L ?? []).map((v) => v.S ?? '');
 const epochSeconds = (ms: number) => Math.floor(ms / 1000);
 
@@ -36,14 +26,18 @@ const JOURNAL_KEPT = 90 * 24 * HOUR;
  * const saved = await state.path('dc1');
  */
 export class DynamoFailoverState implements FailoverStatePort {
+  private readonly db: DynamoTable;
+
   constructor(
     private readonly table: string,
     private readonly dryRun: boolean,
-    private readonly dynamo: LoadDynamo = defaultDynamo,
-  ) {}
+    dynamo: LoadDynamo = defaultDynamo,
+  ) {
+    this.db = new DynamoTable(table, dynamo);
+  }
 
   async path(name: string): Promise<{ readonly state: PathState; readonly version: number } | undefined> {
-    const out = await this.send('GetItem', (sdk) => new sdk.GetItemCommand({ TableName: this.table, Key: { pk: S(`path#${name}`), sk: S('state') }, ConsistentRead: true }));
+    const out = await this.db.send('GetItem', (sdk) => new sdk.GetItemCommand({ TableName: this.table, Key: { pk: S(`path#${name}`), sk: S('state') }, ConsistentRead: true }));
     const item = (out as { Item?: Item }).Item;
     const json = item && str(item, 'state');
     if (!item || !json) return undefined;
@@ -52,25 +46,19 @@ export class DynamoFailoverState implements FailoverStatePort {
 
   // Written in dry-run too: a dry run then decides as a live run would, from what it would have done.
   async savePath(state: PathState, expected: number): Promise<boolean> {
-    try {
-      await this.send('PutItem', (sdk) =>
-        new sdk.PutItemCommand({
-          TableName: this.table,
-          Item: { pk: S(`path#${state.path}`), sk: S('state'), state: S(JSON.stringify(state)), version: N(expected + 1) },
-          ...(expected === 0
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': N(expected) } }),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (awsErrorName((error as Error).cause) === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+    return this.db.sendIf('PutItem', (sdk) =>
+      new sdk.PutItemCommand({
+        TableName: this.table,
+        Item: { pk: S(`path#${state.path}`), sk: S('state'), state: S(JSON.stringify(state)), version: N(expected + 1) },
+        ...(expected === 0
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': N(expected) } }),
+      }),
+    );
   }
 
   async installed(path: string): Promise<InstalledRoute[]> {
-    const items = await this.query(path, 'route#');
+    const items = await this.db.query(`path#${path}`, 'route#', `path#${path} route#`);
     return items.map((item) => ({
       path: str(item, 'path')!,
       table: { kind: str(item, 'tableKind') === 'vpc' ? 'vpc' : 'tgw', id: str(item, 'tableId')! },
@@ -82,7 +70,7 @@ export class DynamoFailoverState implements FailoverStatePort {
 
   async putInstalled(route: InstalledRoute): Promise<void> {
     if (this.dryRun) return;
-    await this.send('PutItem', (sdk) =>
+    await this.db.send('PutItem', (sdk) =>
       new sdk.PutItemCommand({
         TableName: this.table,
         Item: {
@@ -100,46 +88,20 @@ export class DynamoFailoverState implements FailoverStatePort {
 
   async deleteInstalled(route: Pick<InstalledRoute, 'path' | 'table' | 'prefix'>): Promise<void> {
     if (this.dryRun) return;
-    await this.send('DeleteItem', (sdk) => new sdk.DeleteItemCommand({ TableName: this.table, Key: routeKey(route) }));
+    await this.db.send('DeleteItem', (sdk) => new sdk.DeleteItemCommand({ TableName: this.table, Key: routeKey(route) }));
   }
 
-  async lease(table: string, holder: string, until: Date, now: Date): Promise<boolean> {
-    try {
-      await this.send('PutItem', (sdk) =>
-        new sdk.PutItemCommand({
-          TableName: this.table,
-          Item: { pk: S(`rtb#${table}`), sk: S('lease'), holder: S(holder), until: N(until.getTime()), ttl: N(epochSeconds(until.getTime() + HOUR)) },
-          ConditionExpression: 'attribute_not_exists(pk) OR #until < :now OR holder = :holder',
-          ExpressionAttributeNames: { '#until': 'until' },
-          ExpressionAttributeValues: { ':now': N(now.getTime()), ':holder': S(holder) },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (awsErrorName((error as Error).cause) === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+  lease(table: string, holder: string, until: Date, now: Date): Promise<boolean> {
+    return this.db.lease(`rtb#${table}`, holder, until, now);
   }
 
-  async release(table: string, holder: string): Promise<void> {
-    try {
-      await this.send('DeleteItem', (sdk) =>
-        new sdk.DeleteItemCommand({
-          TableName: this.table,
-          Key: { pk: S(`rtb#${table}`), sk: S('lease') },
-          ConditionExpression: 'holder = :holder',
-          ExpressionAttributeValues: { ':holder': S(holder) },
-        }),
-      );
-    } catch (error) {
-      // Taken over after it ran out: the lease is someone else's now.
-      if (awsErrorName((error as Error).cause) !== 'ConditionalCheckFailedException') throw error;
-    }
+  release(table: string, holder: string): Promise<void> {
+    return this.db.release(`rtb#${table}`, holder);
   }
 
   // Written in dry-run too: the journal of a dry run is what it would have done.
   async journal(entry: JournalEntry): Promise<void> {
-    await this.send('PutItem', (sdk) =>
+    await this.db.send('PutItem', (sdk) =>
       new sdk.PutItemCommand({
         TableName: this.table,
         Item: {
@@ -163,7 +125,7 @@ export class DynamoFailoverState implements FailoverStatePort {
   }
 
   async journalOf(path: string, limit: number): Promise<JournalEntry[]> {
-    const out = await this.send('Query', (sdk) =>
+    const out = await this.db.send('Query', (sdk) =>
       new sdk.QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
@@ -185,36 +147,6 @@ export class DynamoFailoverState implements FailoverStatePort {
       verification: strings(item, 'verification'),
       dryRun: item.dryRun?.BOOL ?? false,
     }));
-  }
-
-  private async query(path: string, skPrefix: string): Promise<Item[]> {
-    const { sdk, client } = await this.dynamo();
-    const items: Item[] = [];
-    try {
-      for await (const page of sdk.paginateQuery(
-        { client },
-        {
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': S(`path#${path}`), ':prefix': S(skPrefix) },
-          ConsistentRead: true,
-        },
-      )) {
-        items.push(...(page.Items ?? []));
-      }
-    } catch (error) {
-      throw new ReflexError(`Query path#${path} ${skPrefix} of ${this.table} failed`, { cause: error });
-    }
-    return items;
-  }
-
-  private async send(call: string, command: (sdk: DynamoSdk) => object): Promise<unknown> {
-    const { sdk, client } = await this.dynamo();
-    try {
-      return await client.send(command(sdk) as never);
-    } catch (error) {
-      throw new ReflexError(`${call} on ${this.table} failed`, { cause: error });
-    }
   }
 }
 

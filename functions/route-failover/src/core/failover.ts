@@ -1,5 +1,5 @@
 import type { AlarmStateChange, AwsHealthEvent, RouteOverride, ScheduledEvent } from '@reflex/events';
-import type { ActionReport } from '@reflex/lambda-kit';
+import { type ActionReport, withLease as withKeyLease } from '@reflex/lambda-kit';
 import { type FailoverConfig, linkAlarm, type PathConfig } from '../manifest';
 import type { DecisionLog, FailoverStatePort, InstalledRoute, JournalEntry, LinksPort, RouteTableRef, RoutesPort } from '../ports';
 import { applied, type Decision, decide, newPath, observeAlarm, type PathState, type Timers } from './path-machine';
@@ -219,17 +219,7 @@ function report(path: PathConfig, entry: JournalEntry, table: string, i: number,
   };
 }
 
-async function withLease<T>(table: string, deps: FailoverDeps, work: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + (deps.leaseWaitMs ?? 20_000);
-  for (let attempt = 0; ; attempt++) {
-    const now = deps.now();
-    if (await deps.state.lease(table, deps.holder, new Date(now.getTime() + LEASE_MS), now)) break;
-    if (Date.now() > deadline) throw new PathBusyError(`${table}: another writer holds its lease; retrying later`);
-    await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt) * (0.5 + Math.random())));
-  }
-  try {
-    return await work();
-  } finally {
-    await deps.state.release(table, deps.holder);
-  }
+/** Runs `work` holding the route table's write lease, waiting for another holder up to `leaseWaitMs`. */
+function withLease<T>(table: string, deps: FailoverDeps, work: () => Promise<T>): Promise<T> {
+  return withKeyLease(deps.state, table, { holder: deps.holder, now: deps.now, leaseMs: LEASE_MS, waitMs: deps.leaseWaitMs, busy: PathBusyError }, work);
 }
