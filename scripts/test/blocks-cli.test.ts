@@ -2,13 +2,13 @@
 // list (JSON and table), and block requests that travel the reflex bus to a queue while the CLI waits for
 // the outcome the reflex would record.
 import { describe, expect, it } from '@jest/globals';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateNetworkAclCommand, CreateNetworkAclEntryCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type BlockRecord, DynamoBlockState, Ec2Network } from '@reflex/ip-blocker';
 import { type LocalAws, localClientConfig } from '@reflex/local-aws';
-import { useMoto } from '@reflex/local-aws/testing';
+import { createStateTable, ruleToQueue, useMoto } from '@reflex/local-aws/testing';
 import { type Run, reflexCli } from './reflex-cli';
 
 let aws: LocalAws;
@@ -60,20 +60,7 @@ useMoto(async (started) => {
 
   // The table as the stacks build it for environment local, and the reflex's records in it.
   const table = 'reflex-local-ip-blocker';
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-    }),
-  );
+  await createStateTable(dynamo, table);
   state = new DynamoBlockState(table, false, async () => ({ sdk: await import('@aws-sdk/client-dynamodb'), client: dynamo }));
 
   // A NACL with the two denies the records claim, and someone else's allow in the reflex's range (rule 5).
@@ -89,13 +76,7 @@ useMoto(async (started) => {
   );
 
   // The reflex bus, with a rule like the ip-blocker's that sends block requests to a queue.
-  await events.send(new CreateEventBusCommand({ Name: 'reflex-local-bus' }));
-  await events.send(
-    new PutRuleCommand({ Name: 'block-requests', EventBusName: 'reflex-local-bus', EventPattern: JSON.stringify({ source: ['reflex'], 'detail-type': ['Reflex Block Request'] }) }),
-  );
-  queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'block-requests' }))).QueueUrl!;
-  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
-  await events.send(new PutTargetsCommand({ Rule: 'block-requests', EventBusName: 'reflex-local-bus', Targets: [{ Id: 'queue', Arn: queueArn }] }));
+  queueUrl = await ruleToQueue(events, sqs, { bus: 'reflex-local-bus', name: 'block-requests', detailType: 'Reflex Block Request' });
 
   return { destroy: () => [ec2, dynamo, events, sqs].forEach((c) => c.destroy()) };
 });

@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type LocalAws, localClientConfig } from '@reflex/local-aws';
-import { useMoto } from '@reflex/local-aws/testing';
+import { createStateTable, ruleToQueue, useMoto } from '@reflex/local-aws/testing';
 import { DynamoFailoverState, type JournalEntry, type PathState } from '@reflex/route-failover';
 import { type Run, reflexCli } from './reflex-cli';
 
@@ -103,33 +103,14 @@ useMoto(async (started) => {
 
   // The table as the stacks build it for environment local, and the reflex's state and journal in it.
   const table = 'reflex-local-route-failover';
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-    }),
-  );
+  await createStateTable(dynamo, table);
   state = new DynamoFailoverState(table, false, async () => ({ sdk: await import('@aws-sdk/client-dynamodb'), client: dynamo }));
   await state.savePath(failedOver(), 0);
   await state.journal(journalEntry(ago(3 * MINUTE), 'alert', 'primary', 'primary down since …, but no backup is up (vpn-a: unknown, vpn-b: down): changing nothing', []));
   await state.journal(journalEntry(ago(MINUTE), 'failover', 'vpn-a', 'primary down since … (60 s ≥ down dwell 5 s)', [VERIFIED]));
 
   // The reflex bus, with the route failover's rule for overrides, to a queue.
-  await events.send(new CreateEventBusCommand({ Name: 'reflex-local-bus' }));
-  await events.send(
-    new PutRuleCommand({ Name: 'route-overrides', EventBusName: 'reflex-local-bus', EventPattern: JSON.stringify({ source: ['reflex'], 'detail-type': ['Reflex Route Override'] }) }),
-  );
-  queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'route-overrides' }))).QueueUrl!;
-  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
-  await events.send(new PutTargetsCommand({ Rule: 'route-overrides', EventBusName: 'reflex-local-bus', Targets: [{ Id: 'queue', Arn: queueArn }] }));
+  queueUrl = await ruleToQueue(events, sqs, { bus: 'reflex-local-bus', name: 'route-overrides', detailType: 'Reflex Route Override' });
 
   return { destroy: () => [dynamo, events, sqs].forEach((c) => c.destroy()) };
 });

@@ -1,5 +1,8 @@
 // Jest hooks for tests against a local moto server or PostgreSQL server. Tests only: it imports @jest/globals.
 import { afterAll, beforeAll } from '@jest/globals';
+import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateEventBusCommand, type EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type StartedMoto, startMoto } from './moto';
 import { type PostgresServer, startPostgres } from './postgres';
 
@@ -53,3 +56,44 @@ export function usePostgres(release?: () => unknown, timeoutMs = 60_000): () => 
   };
 }
 
+
+/**
+ * Creates a reflex's state table as the stacks build it (partition key `pk`, sort key `sk`, on demand) and
+ * returns its name.
+ *
+ * @example
+ * const table = await createStateTable(new DynamoDBClient(localClientConfig(aws.endpoint)), 'reflex-local-ip-blocker');
+ */
+export async function createStateTable(dynamo: DynamoDBClient, name: string): Promise<string> {
+  await dynamo.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+    }),
+  );
+  return name;
+}
+
+/**
+ * Creates the bus `bus`, a rule `name` on it for Reflex events of `detailType`, and a queue `name` as the rule's
+ * target; returns the queue's URL.
+ *
+ * @example
+ * const queueUrl = await ruleToQueue(events, sqs, { bus: 'reflex-local-bus', name: 'block-requests', detailType: 'Reflex Block Request' });
+ */
+export async function ruleToQueue(events: EventBridgeClient, sqs: SQSClient, rule: { bus: string; name: string; detailType: string }): Promise<string> {
+  await events.send(new CreateEventBusCommand({ Name: rule.bus }));
+  await events.send(new PutRuleCommand({ Name: rule.name, EventBusName: rule.bus, EventPattern: JSON.stringify({ source: ['reflex'], 'detail-type': [rule.detailType] }) }));
+  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: rule.name }))).QueueUrl!;
+  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  await events.send(new PutTargetsCommand({ Rule: rule.name, EventBusName: rule.bus, Targets: [{ Id: 'queue', Arn: queueArn }] }));
+  return queueUrl;
+}

@@ -1,7 +1,6 @@
 // The adapters against moto server: EC2's NACLs and a DynamoDB table shaped as the stacks build it
 // (partition key pk, sort key sk, TTL attribute ttl).
 import { describe, expect, it } from '@jest/globals';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   AssociateVpcCidrBlockCommand,
   CreateNetworkInterfaceCommand,
@@ -16,7 +15,7 @@ import {
 import { fixture } from '@reflex/events/fixtures';
 import * as z from '@reflex/events/zod';
 import { localClientConfig } from '@reflex/local-aws';
-import { useMoto } from '@reflex/local-aws/testing';
+import { createStateTable, useMoto } from '@reflex/local-aws/testing';
 import { ipBlocker } from '../core/ip-blocker';
 import { BlockerConfigSchema } from '../manifest';
 import { DynamoBlockState, type LoadDynamo } from './dynamodb';
@@ -41,22 +40,7 @@ useMoto(async (aws) => {
 
 async function table(): Promise<string> {
   const { client } = await loadDynamo();
-  const name = `reflex-test-ip-blocker-${++tableCount}`;
-  await (client as DynamoDBClient).send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-    }),
-  );
-  return name;
+  return createStateTable(client, `reflex-test-ip-blocker-${++tableCount}`);
 }
 
 /** A VPC (with an IPv6 block) and two subnets; an instance with an interface in each. */

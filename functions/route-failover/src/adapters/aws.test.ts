@@ -4,7 +4,6 @@
 // Transit Gateway route table and reports two tunnels per available VPN connection; what it cannot produce comes
 // from a stand-in client that answers as EC2 does.
 import { describe, expect, it } from '@jest/globals';
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   AttachVpnGatewayCommand,
   CreateCustomerGatewayCommand,
@@ -24,7 +23,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { lazySdk } from '@reflex/lambda-kit';
 import { localClientConfig } from '@reflex/local-aws';
-import { useMoto } from '@reflex/local-aws/testing';
+import { createStateTable, useMoto } from '@reflex/local-aws/testing';
 import { newPath } from '../core/path-machine';
 import type { InstalledRoute, JournalEntry, RouteTableRef, RouteView } from '../ports';
 import { DynamoFailoverState, type LoadDynamo } from './dynamodb';
@@ -49,22 +48,7 @@ useMoto(async (aws) => {
 
 async function stateTable(): Promise<string> {
   const { client } = await loadDynamo();
-  const name = `reflex-test-route-failover-${++tableCount}`;
-  await (client as DynamoDBClient).send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-    }),
-  );
-  return name;
+  return createStateTable(client, `reflex-test-route-failover-${++tableCount}`);
 }
 
 /** A Transit Gateway, a route table of it, a VPC attachment and a Site-to-Site VPN attachment. */
