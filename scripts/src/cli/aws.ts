@@ -1,8 +1,9 @@
 // Which AWS a command talks to, decided in one place for every command that calls AWS: `--endpoint`, else
 // REFLEX_AWS_ENDPOINT, else (environment `local`) the running local mode of this checkout, else the real
 // AWS of the credentials chain. Failures to reach it or to find credentials become one line.
+import { lazySdk } from '@reflex/lambda-kit';
 import { localClientConfig } from '@reflex/local-aws';
-import { describeError } from '@reflex/manifest';
+import { awsName, describeError } from '@reflex/manifest';
 import { runningLocalMode } from '../local/lock';
 import { UsageError } from './common';
 
@@ -158,5 +159,57 @@ async function checkCredentials(target: AwsTarget): Promise<void> {
     throw target.explain(error);
   } finally {
     client.destroy();
+  }
+}
+
+/** Whether the cause chain holds an AWS error named `name` (the adapters wrap SDK errors). */
+export function hasAwsError(error: unknown, name: string): boolean {
+  for (let e = error, depth = 0; e !== undefined && depth < 12; e = (e as Error).cause, depth++) {
+    if ((e as Error | undefined)?.name === name) return true;
+  }
+  return false;
+}
+
+/** Runs a call on a reflex's table; a missing table says which, and that the reflex may not be deployed. */
+export async function onReflexTable<T>(aws: AwsTarget, reflex: string, table: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await aws.call(fn);
+  } catch (error) {
+    if (!hasAwsError(error, 'ResourceNotFoundException')) throw error;
+    throw new Error(`the ${reflex}'s table ${table} does not exist at ${aws.describe()}: is the ${reflex} deployed in environment "${aws.env}"?`);
+  }
+}
+
+/** A lazily loaded DynamoDB client for the target, as the reflexes' state adapters take it. */
+export const dynamoOf = (aws: AwsTarget) =>
+  lazySdk(async () => import('@aws-sdk/client-dynamodb'), (sdk) => new sdk.DynamoDBClient(aws.clientConfig()));
+
+/**
+ * Publishes one event to the environment's reflex bus (reflex-<env>-bus); resolves to its event id.
+ *
+ * @throws Error naming the bus when it does not exist, or when EventBridge gives no event id.
+ */
+export async function publishToBus(aws: AwsTarget, kind: { readonly source: string; readonly detailType: string }, detail: unknown): Promise<string> {
+  const bus = awsName(aws.env, 'bus');
+  const { EventBridgeClient, PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
+  const events = new EventBridgeClient(aws.clientConfig());
+  try {
+    const result = await aws
+      .call(() =>
+        events.send(
+          new PutEventsCommand({ Entries: [{ EventBusName: bus, Source: kind.source, DetailType: kind.detailType, Detail: JSON.stringify(detail) }] }),
+        ),
+      )
+      .catch((error: unknown) => {
+        if (!hasAwsError(error, 'ResourceNotFoundException')) throw error;
+        throw new Error(`the reflex bus ${bus} does not exist at ${aws.describe()}: is Reflex deployed in environment "${aws.env}"?`);
+      });
+    const [entry] = result.Entries ?? [];
+    if (!entry?.EventId || result.FailedEntryCount) {
+      throw new Error(`PutEvents to ${bus} at ${aws.describe()} failed: ${entry?.ErrorCode ?? 'no event id'}${entry?.ErrorMessage ? ` (${entry.ErrorMessage})` : ''}`);
+    }
+    return entry.EventId;
+  } finally {
+    events.destroy();
   }
 }

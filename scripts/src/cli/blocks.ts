@@ -1,7 +1,4 @@
-import { userInfo } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { type BlockRequestDetail, BlockRequestDetailSchema, REFLEX_BLOCK_REQUEST } from '@reflex/events';
 import { parseIp } from '@reflex/ip';
 import {
@@ -17,8 +14,8 @@ import {
 import { lazySdk } from '@reflex/lambda-kit';
 import { awsName, describeIssues, loadManifests, repoRoot } from '@reflex/manifest';
 import { ENVIRONMENTS, resolveEnvironment } from '@reflex/stacks';
-import { type AwsTarget, resolveAws } from './aws';
-import { type Command, EXIT, out, parseCommandArgs, plural, table, UsageError } from './common';
+import { type AwsTarget, dynamoOf, onReflexTable, publishToBus, resolveAws } from './aws';
+import { type Command, EXIT, out, parseCommandArgs, parseDuration, parseWait, plural, pollUntil, table, UsageError, whoAsks } from './common';
 
 const HELP = `reflex blocks <list|add|remove> [options]
 
@@ -93,24 +90,6 @@ async function blockerEnv(name: string): Promise<BlockerEnv> {
     config: (blocker?.config as BlockerConfig | undefined) ?? BlockerConfigSchema.parse({}),
     enabled: blocker !== undefined,
   };
-}
-
-/** The cause chain's AWS error name `name`, if there is one (the adapters wrap SDK errors). */
-function hasAwsError(error: unknown, name: string): boolean {
-  for (let e = error, depth = 0; e !== undefined && depth < 12; e = (e as Error).cause, depth++) {
-    if ((e as Error | undefined)?.name === name) return true;
-  }
-  return false;
-}
-
-/** Runs a call on the reflex's table; a missing table says which, and that the reflex may not be deployed. */
-async function onTable<T>(aws: AwsTarget, env: BlockerEnv, table: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await aws.call(fn);
-  } catch (error) {
-    if (!hasAwsError(error, 'ResourceNotFoundException')) throw error;
-    throw new Error(`the ip-blocker's table ${table} does not exist at ${aws.describe()}: is the ip-blocker deployed in environment "${env.name}"?`);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------- list
@@ -251,7 +230,7 @@ async function list(env: BlockerEnv, aws: AwsTarget, json: boolean): Promise<num
   const tableName = awsName(env.name, 'ip-blocker');
   const state = new DynamoBlockState(tableName, true, dynamoOf(aws));
   const network = new Ec2Network(true, lazySdk(async () => import('@aws-sdk/client-ec2'), () => new EC2Client(aws.clientConfig())));
-  const records = await onTable(aws, env, tableName, () => state.allBlocks());
+  const records = await onReflexTable(aws, 'ip-blocker', tableName, () => state.allBlocks());
   const nacls = await aws.call(() => naclSlots(records, network, env.config));
   const now = Date.now();
   if (json) {
@@ -265,18 +244,6 @@ async function list(env: BlockerEnv, aws: AwsTarget, json: boolean): Promise<num
 }
 
 // ------------------------------------------------------------------------------------------- add, remove
-
-/**
- * A duration such as `90m`, `2h`, `1d` (units from `units`, each with its length in ms), in ms.
- *
- * @throws UsageError naming the option.
- */
-function parseDuration(text: string, option: string, units: Readonly<Record<string, number>>, examples: string): number {
-  const match = /^(\d+)([a-z]+)$/.exec(text.trim());
-  const unit = match ? units[match[2]!] : undefined;
-  if (!match || unit === undefined) throw new UsageError(`${option} takes a whole number and a unit (${examples}), got "${text}"`);
-  return Number(match[1]) * unit;
-}
 
 /** Why `text` is no IPv4 or IPv6 address or CIDR, in the words `reflex ipam show` uses. */
 function whyNoSource(text: string): string {
@@ -307,17 +274,6 @@ function requestDetail(input: Record<string, unknown>): BlockRequestDetail {
     return `${describeIssues({ issues: [issue] })}${flag}`;
   });
   throw new UsageError(`invalid block request: ${problems.join('; ')}`);
-}
-
-/** The default requester: the user of this machine. */
-function whoAsks(): string | undefined {
-  const fromEnv = process.env.USER || process.env.LOGNAME;
-  if (fromEnv) return fromEnv;
-  try {
-    return userInfo().username || undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The options of `add` and `remove`, as parsed. */
@@ -366,36 +322,6 @@ function buildDetail(action: 'block' | 'unblock', source: string, options: Reque
   });
 }
 
-/** Publishes a Reflex Block Request to the environment's bus; resolves to its event id. */
-async function publish(aws: AwsTarget, env: BlockerEnv, detail: BlockRequestDetail): Promise<string> {
-  const bus = awsName(env.name, 'bus');
-  const events = new EventBridgeClient(aws.clientConfig());
-  try {
-    const result = await aws
-      .call(() =>
-        events.send(
-          new PutEventsCommand({
-            Entries: [{ EventBusName: bus, Source: REFLEX_BLOCK_REQUEST.source, DetailType: REFLEX_BLOCK_REQUEST.detailType, Detail: JSON.stringify(detail) }],
-          }),
-        ),
-      )
-      .catch((error: unknown) => {
-        if (!hasAwsError(error, 'ResourceNotFoundException')) throw error;
-        throw new Error(`the reflex bus ${bus} does not exist at ${aws.describe()}: is Reflex deployed in environment "${env.name}"?`);
-      });
-    const [entry] = result.Entries ?? [];
-    if (!entry?.EventId || result.FailedEntryCount) {
-      throw new Error(`PutEvents to ${bus} at ${aws.describe()} failed: ${entry?.ErrorCode ?? 'no event id'}${entry?.ErrorMessage ? ` (${entry.ErrorMessage})` : ''}`);
-    }
-    return entry.EventId;
-  } finally {
-    events.destroy();
-  }
-}
-
-const dynamoOf = (aws: AwsTarget) =>
-  lazySdk(async () => import('@aws-sdk/client-dynamodb'), (sdk) => new sdk.DynamoDBClient(aws.clientConfig()));
-
 /** Asks the reflex's table for the event's outcome until there is one or `waitMs` have passed. */
 async function awaitOutcome(
   state: DynamoBlockState,
@@ -403,12 +329,8 @@ async function awaitOutcome(
   waitMs: number,
   ask: <T>(fn: () => Promise<T>) => Promise<T>,
 ): Promise<EventOutcome | undefined> {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    const outcome = await ask(() => state.outcomeOf(eventId));
-    if (outcome || Date.now() >= deadline) return outcome;
-    await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
-  }
+  const { value } = await pollUntil(() => ask(() => state.outcomeOf(eventId)), (outcome) => outcome !== undefined, waitMs, POLL_MS);
+  return value;
 }
 
 /** Whether an answer means the request was done: every NACL asked blocked (or, for unblock, nothing refused). */
@@ -435,14 +357,14 @@ const shortfall = (o: EventOutcome) =>
 async function request(action: 'block' | 'unblock', source: string | undefined, options: RequestOptions, resolve: Resolve): Promise<number> {
   const command = action === 'block' ? 'add' : 'remove';
   if (!source) throw new UsageError(`${command} takes the source to ${action}: an IPv4 or IPv6 address or CIDR`, true);
-  const waitMs = parseDuration(options.wait, '--wait', { ms: 1, s: 1000, m: MINUTE }, '500ms, 30s, 2m');
+  const waitMs = parseWait(options.wait);
   // The input first: a bad request fails before any environment or AWS is looked at.
   const detail = buildDetail(action, source, options);
   const blockerEnvironment = await resolve.env();
   const target = await resolve.aws(blockerEnvironment);
   const bus = awsName(blockerEnvironment.name, 'bus');
   const tableName = awsName(blockerEnvironment.name, 'ip-blocker');
-  const eventId = await publish(target, blockerEnvironment, detail);
+  const eventId = await publishToBus(target, REFLEX_BLOCK_REQUEST, detail);
   const published = { eventId, bus, detail };
 
   if (options['no-wait']) {
@@ -453,7 +375,7 @@ async function request(action: 'block' | 'unblock', source: string | undefined, 
   const say = (line: string) => process.stderr.write(`reflex blocks: ${line}\n`);
   if (!options.json) say(`published ${eventId} to ${bus}: ${describeRequest(detail)}; waiting up to ${waitMs / 1000} s for the ip-blocker's answer`);
   const state = new DynamoBlockState(tableName, true, dynamoOf(target));
-  const outcome = await awaitOutcome(state, eventId, waitMs, (fn) => onTable(target, blockerEnvironment, tableName, fn));
+  const outcome = await awaitOutcome(state, eventId, waitMs, (fn) => onReflexTable(target, 'ip-blocker', tableName, fn));
   const done = outcome !== undefined && succeeded(action, outcome);
   if (options.json) out(JSON.stringify({ ...published, waited: true, outcome: outcome ?? null, done }, null, 2));
   if (!outcome) {

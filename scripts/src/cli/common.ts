@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { checkEventDepth, EventTooDeepError } from '@reflex/event-patterns';
 import type { ReflexManifest } from '@reflex/manifest';
@@ -198,4 +200,47 @@ export function progressLine(stream: NodeJS.WriteStream = process.stderr) {
       if (shown && stream.isTTY) stream.write('\r\x1b[K');
     },
   };
+}
+
+/** The units `--wait` takes, each with its length in ms. */
+export const WAIT_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000 };
+
+/**
+ * A duration such as `90m`, `2h`, `1d` (units from `units`, each with its length in ms), in ms.
+ *
+ * @throws UsageError naming the option.
+ */
+export function parseDuration(text: string, option: string, units: Readonly<Record<string, number>>, examples: string): number {
+  const match = /^(\d+)([a-z]+)$/.exec(text.trim());
+  const unit = match && Object.hasOwn(units, match[2]!) ? units[match[2]!] : undefined;
+  if (!match || unit === undefined) throw new UsageError(`${option} takes a whole number and a unit (${examples}), got "${text}"`);
+  return Number(match[1]) * unit;
+}
+
+/** `--wait` as given (`500ms`, `30s`, `2m`), in ms. */
+export const parseWait = (text: string) => parseDuration(text, '--wait', WAIT_UNITS, '500ms, 30s, 2m');
+
+/** The default requester (`--by`): the user of this machine. */
+export function whoAsks(): string | undefined {
+  const fromEnv = process.env.USER || process.env.LOGNAME;
+  if (fromEnv) return fromEnv;
+  try {
+    return userInfo().username || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads until `done` says so or `waitMs` have passed, every `intervalMs`; resolves to the last reading and
+ * whether it was done.
+ */
+export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, waitMs: number, intervalMs: number): Promise<{ value: T; done: boolean }> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return { value, done: true };
+    if (Date.now() >= deadline) return { value, done: false };
+    await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())));
+  }
 }

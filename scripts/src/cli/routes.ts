@@ -1,10 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { REFLEX_ROUTE_OVERRIDE, type RouteOverrideDetail, RouteOverrideDetailSchema } from '@reflex/events';
-import { lazySdk } from '@reflex/lambda-kit';
 import { awsName, describeIssues, loadManifests, repoRoot } from '@reflex/manifest';
 import {
   type Decision,
@@ -19,8 +15,8 @@ import {
 } from '@reflex/route-failover';
 import { ENVIRONMENTS, resolveEnvironment } from '@reflex/stacks';
 import type { SavedDeployment } from '../local/deploy';
-import { type AwsTarget, resolveAws } from './aws';
-import { type Command, EXIT, out, parseCommandArgs, plural, table, UsageError } from './common';
+import { type AwsTarget, dynamoOf, onReflexTable, publishToBus, resolveAws } from './aws';
+import { type Command, EXIT, out, parseCommandArgs, parseWait, plural, pollUntil, table, UsageError, whoAsks } from './common';
 
 const HELP = `reflex routes <status|failover> [options]
 
@@ -133,27 +129,6 @@ async function routesEnv(name: string): Promise<RoutesEnv> {
     from: declared ? `environment ${env.name}` : `the route-failover's defaults: environment ${env.name} does not enable it`,
   };
 }
-
-/** The cause chain's AWS error name `name`, if there is one (the adapters wrap SDK errors). */
-function hasAwsError(error: unknown, name: string): boolean {
-  for (let e = error, depth = 0; e !== undefined && depth < 12; e = (e as Error).cause, depth++) {
-    if ((e as Error | undefined)?.name === name) return true;
-  }
-  return false;
-}
-
-/** Runs a call on the reflex's table; a missing table says which, and that the reflex may not be deployed. */
-async function onTable<T>(aws: AwsTarget, env: RoutesEnv, tableName: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await aws.call(fn);
-  } catch (error) {
-    if (!hasAwsError(error, 'ResourceNotFoundException')) throw error;
-    throw new Error(`the route-failover's table ${tableName} does not exist at ${aws.describe()}: is the route-failover deployed in environment "${env.name}"?`);
-  }
-}
-
-const dynamoOf = (aws: AwsTarget) =>
-  lazySdk(async () => import('@aws-sdk/client-dynamodb'), (sdk) => new sdk.DynamoDBClient(aws.clientConfig()));
 
 // ---------------------------------------------------------------------------------------------------- status
 
@@ -322,7 +297,7 @@ async function status(env: RoutesEnv, aws: AwsTarget, journal: number, json: boo
   const tableName = awsName(env.name, 'route-failover');
   const { paths } = env.config;
   const state = new DynamoFailoverState(tableName, true, dynamoOf(aws));
-  const reports = await onTable(aws, env, tableName, () => Promise.all(paths.map((p) => readPath(state, p, env.config, journal))));
+  const reports = await onReflexTable(aws, 'route-failover', tableName, () => Promise.all(paths.map((p) => readPath(state, p, env.config, journal))));
   if (json) {
     out(JSON.stringify({ env: env.name, table: tableName, configFrom: env.from, timers: timersOf(env.config), paths: reports.map(pathJson) }, null, 2));
     return EXIT.ok;
@@ -343,32 +318,10 @@ async function status(env: RoutesEnv, aws: AwsTarget, journal: number, json: boo
 
 // ---------------------------------------------------------------------------------------------------- failover
 
-/**
- * A duration such as `500ms`, `30s`, `2m`, in ms.
- *
- * @throws UsageError naming the option.
- */
-function parseWait(text: string): number {
-  const match = /^(\d+)(ms|s|m)$/.exec(text.trim());
-  if (!match) throw new UsageError(`--wait takes a whole number and a unit (500ms, 30s, 2m), got "${text}"`);
-  return Number(match[1]) * { ms: 1, s: SECOND, m: MINUTE }[match[2] as 'ms' | 's' | 'm'];
-}
-
 function parseJournal(text: string): number {
   const n = /^\d{1,3}$/.test(text.trim()) ? Number(text) : Number.NaN;
   if (!(n >= 0 && n <= 100)) throw new UsageError(`--journal takes a whole number from 0 to 100, got "${text}"`);
   return n;
-}
-
-/** The default requester: the user of this machine. */
-function whoAsks(): string | undefined {
-  const fromEnv = process.env.USER || process.env.LOGNAME;
-  if (fromEnv) return fromEnv;
-  try {
-    return userInfo().username || undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -384,33 +337,6 @@ function overrideDetail(input: Record<string, unknown>): RouteOverrideDetail {
     return `${describeIssues({ issues: [issue] })}${FLAG_OF[field] ? ` (${FLAG_OF[field]})` : ''}`;
   });
   throw new UsageError(`invalid route override: ${problems.join('; ')}`);
-}
-
-/** Publishes a Reflex Route Override to the environment's bus; resolves to its event id. */
-async function publish(aws: AwsTarget, env: RoutesEnv, detail: RouteOverrideDetail): Promise<string> {
-  const bus = awsName(env.name, 'bus');
-  const events = new EventBridgeClient(aws.clientConfig());
-  try {
-    const result = await aws
-      .call(() =>
-        events.send(
-          new PutEventsCommand({
-            Entries: [{ EventBusName: bus, Source: REFLEX_ROUTE_OVERRIDE.source, DetailType: REFLEX_ROUTE_OVERRIDE.detailType, Detail: JSON.stringify(detail) }],
-          }),
-        ),
-      )
-      .catch((error: unknown) => {
-        if (!hasAwsError(error, 'ResourceNotFoundException')) throw error;
-        throw new Error(`the reflex bus ${bus} does not exist at ${aws.describe()}: is Reflex deployed in environment "${env.name}"?`);
-      });
-    const [entry] = result.Entries ?? [];
-    if (!entry?.EventId || result.FailedEntryCount) {
-      throw new Error(`PutEvents to ${bus} at ${aws.describe()} failed: ${entry?.ErrorCode ?? 'no event id'}${entry?.ErrorMessage ? ` (${entry.ErrorMessage})` : ''}`);
-    }
-    return entry.EventId;
-  } finally {
-    events.destroy();
-  }
 }
 
 /**
@@ -434,13 +360,16 @@ async function awaitOverride(
   waitMs: number,
   ask: <T>(fn: () => Promise<T>) => Promise<T>,
 ): Promise<{ applied: boolean; saved?: PathState }> {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    const saved = (await ask(() => state.path(detail.path)))?.state;
-    if (await ask(() => overrideApplied(state, detail.to, saved, since))) return { applied: true, saved };
-    if (Date.now() >= deadline) return { applied: false, ...(saved ? { saved } : {}) };
-    await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
-  }
+  const { value } = await pollUntil(
+    async () => {
+      const saved = (await ask(() => state.path(detail.path)))?.state;
+      return { saved, applied: await ask(() => overrideApplied(state, detail.to, saved, since)) };
+    },
+    (reading) => reading.applied,
+    waitMs,
+    POLL_MS,
+  );
+  return { applied: value.applied, ...(value.saved ? { saved: value.saved } : {}) };
 }
 
 /** Why a wait ended without the override applied, from the path's last state. */
@@ -492,7 +421,7 @@ async function failover(pathName: string | undefined, options: FailoverOptions, 
   const bus = awsName(env.name, 'bus');
   const tableName = awsName(env.name, 'route-failover');
   const since = Date.now();
-  const eventId = await publish(aws, env, detail);
+  const eventId = await publishToBus(aws, REFLEX_ROUTE_OVERRIDE, detail);
   const published = { eventId, bus, detail };
   const what = `${detail.path} --to ${detail.to} (requested by ${detail.requestedBy}${detail.reason ? `: ${detail.reason}` : ''})`;
 
@@ -504,7 +433,7 @@ async function failover(pathName: string | undefined, options: FailoverOptions, 
   const say = (line: string) => process.stderr.write(`reflex routes: ${line}\n`);
   if (!options.json) say(`published ${eventId} to ${bus}: ${what}; waiting up to ${waitMs / SECOND} s for the route-failover to apply it`);
   const state = new DynamoFailoverState(tableName, true, dynamoOf(aws));
-  const onState = <T>(fn: () => Promise<T>) => onTable(aws, env, tableName, fn);
+  const onState = <T>(fn: () => Promise<T>) => onReflexTable(aws, 'route-failover', tableName, fn);
   const { applied, saved } = await awaitOverride(state, detail, since, waitMs, onState);
   const report = saved ? await onState(() => readPath(state, path, env.config, options.journal)) : undefined;
   if (options.json) out(JSON.stringify({ ...published, waited: true, applied, path: report ? pathJson(report) : null }, null, 2));
