@@ -3,6 +3,7 @@ import { afterAll, beforeAll } from '@jest/globals';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, type EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { localClientConfig } from './aws-env';
 import { type StartedMoto, startMoto } from './moto';
 import { type PostgresServer, startPostgres } from './postgres';
 
@@ -54,6 +55,31 @@ export function usePostgres(release?: () => unknown, timeoutMs = 60_000): () => 
     if (!server) throw new Error('usePostgres: the server starts in beforeAll; ask for it inside a test');
     return server;
   };
+}
+
+/** A loaded SDK module and its client against the local endpoint, and how to release the client. */
+export interface LocalLoader<Sdk, Client extends Destroyable> extends Destroyable {
+  /** What adapters take as their SDK loader (`LoadEc2`, `LoadDynamo`…): always this module and client. */
+  readonly loader: () => Promise<{ sdk: Sdk; client: Client }>;
+  readonly client: Client;
+}
+
+/**
+ * Loads an SDK module and creates its client against a local endpoint (moto server), for adapters that take a
+ * loader of their SDK; `destroy` releases the client.
+ *
+ * @example
+ * const ec2 = await localLoader(aws.endpoint, () => import('@aws-sdk/client-ec2'), (sdk, config) => new sdk.EC2Client(config));
+ * const network = new Ec2Network(false, ec2.loader);
+ */
+export async function localLoader<Sdk, Client extends Destroyable>(
+  endpoint: string,
+  load: () => Promise<Sdk>,
+  create: (sdk: Sdk, config: ReturnType<typeof localClientConfig>) => Client,
+): Promise<LocalLoader<Sdk, Client>> {
+  const sdk = await load();
+  const client = create(sdk, localClientConfig(endpoint));
+  return { loader: async () => ({ sdk, client }), client, destroy: () => client.destroy() };
 }
 
 

@@ -14,8 +14,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { fixture } from '@reflex/events/fixtures';
 import * as z from '@reflex/events/zod';
-import { localClientConfig } from '@reflex/local-aws';
-import { createStateTable, useMoto } from '@reflex/local-aws/testing';
+import { createStateTable, localLoader, useMoto } from '@reflex/local-aws/testing';
 import { ipBlocker } from '../core/ip-blocker';
 import { BlockerConfigSchema } from '../manifest';
 import { DynamoBlockState, type LoadDynamo } from './dynamodb';
@@ -27,15 +26,10 @@ let loadDynamo: LoadDynamo;
 let tableCount = 0;
 
 useMoto(async (aws) => {
-  const config = localClientConfig(aws.endpoint);
-  ec2 = new EC2Client(config);
-  const ec2Sdk = await import('@aws-sdk/client-ec2');
-  const ec2Client = new ec2Sdk.EC2Client(config);
-  loadEc2 = async () => ({ sdk: ec2Sdk, client: ec2Client });
-  const dynamoSdk = await import('@aws-sdk/client-dynamodb');
-  const dynamo = new dynamoSdk.DynamoDBClient(config);
-  loadDynamo = async () => ({ sdk: dynamoSdk, client: dynamo });
-  return { destroy: () => [ec2, ec2Client, dynamo].forEach((c) => c.destroy()) };
+  const ec2s = await localLoader(aws.endpoint, () => import('@aws-sdk/client-ec2'), (sdk, config) => new sdk.EC2Client(config));
+  const dynamos = await localLoader(aws.endpoint, () => import('@aws-sdk/client-dynamodb'), (sdk, config) => new sdk.DynamoDBClient(config));
+  [ec2, loadEc2, loadDynamo] = [ec2s.client, ec2s.loader, dynamos.loader];
+  return { destroy: () => [ec2s, dynamos].forEach((c) => c.destroy()) };
 });
 
 async function table(): Promise<string> {

@@ -22,8 +22,7 @@ import {
   EnableTransitGatewayRouteTablePropagationCommand,
 } from '@aws-sdk/client-ec2';
 import { lazySdk } from '@reflex/lambda-kit';
-import { localClientConfig } from '@reflex/local-aws';
-import { createStateTable, useMoto } from '@reflex/local-aws/testing';
+import { createStateTable, localLoader, useMoto } from '@reflex/local-aws/testing';
 import { newPath } from '../core/path-machine';
 import type { InstalledRoute, JournalEntry, RouteTableRef, RouteView } from '../ports';
 import { DynamoFailoverState, type LoadDynamo } from './dynamodb';
@@ -35,15 +34,10 @@ let loadDynamo: LoadDynamo;
 let tableCount = 0;
 
 useMoto(async (aws) => {
-  const config = localClientConfig(aws.endpoint);
-  ec2 = new EC2Client(config);
-  const ec2Sdk = await import('@aws-sdk/client-ec2');
-  const ec2Client = new ec2Sdk.EC2Client(config);
-  loadEc2 = async () => ({ sdk: ec2Sdk, client: ec2Client });
-  const dynamoSdk = await import('@aws-sdk/client-dynamodb');
-  const dynamo = new dynamoSdk.DynamoDBClient(config);
-  loadDynamo = async () => ({ sdk: dynamoSdk, client: dynamo });
-  return { destroy: () => [ec2, ec2Client, dynamo].forEach((c) => c.destroy()) };
+  const ec2s = await localLoader(aws.endpoint, () => import('@aws-sdk/client-ec2'), (sdk, config) => new sdk.EC2Client(config));
+  const dynamos = await localLoader(aws.endpoint, () => import('@aws-sdk/client-dynamodb'), (sdk, config) => new sdk.DynamoDBClient(config));
+  [ec2, loadEc2, loadDynamo] = [ec2s.client, ec2s.loader, dynamos.loader];
+  return { destroy: () => [ec2s, dynamos].forEach((c) => c.destroy()) };
 });
 
 async function stateTable(): Promise<string> {
