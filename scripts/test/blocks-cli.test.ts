@@ -5,10 +5,10 @@ import { describe, expect, it } from '@jest/globals';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateNetworkAclCommand, CreateNetworkAclEntryCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { type BlockRecord, DynamoBlockState, Ec2Network } from '@reflex/ip-blocker';
 import { type LocalAws, localClientConfig } from '@reflex/local-aws';
-import { createStateTable, ruleToQueue, useMoto } from '@reflex/local-aws/testing';
+import { createStateTable, nextMessage, ruleToQueue, useMoto } from '@reflex/local-aws/testing';
 import { type Run, reflexCli } from './reflex-cli';
 
 let aws: LocalAws;
@@ -85,14 +85,9 @@ const blocks = (...args: string[]) => reflexCli(['blocks', ...args, '--endpoint'
 
 /** The next block request the bus delivered to the queue (the event as EventBridge sent it), taken off it. */
 async function nextRequest(): Promise<{ id: string; source: string; 'detail-type': string; detail: Record<string, unknown> }> {
-  for (let tries = 0; tries < 5; tries++) {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 2 }));
-    const [message] = Messages;
-    if (!message) continue;
-    await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle! }));
-    return JSON.parse(message.Body!);
-  }
-  throw new Error('no block request arrived on the queue');
+  const body = await nextMessage(sqs, queueUrl, 10_000);
+  if (body === undefined) throw new Error('no block request arrived on the queue');
+  return JSON.parse(body);
 }
 
 /** Publishes with `args`, takes the request off the queue, records `outcome` for it as the reflex would. */

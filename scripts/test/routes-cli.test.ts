@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { type LocalAws, localClientConfig } from '@reflex/local-aws';
-import { createStateTable, ruleToQueue, useMoto } from '@reflex/local-aws/testing';
+import { createStateTable, nextMessage, ruleToQueue, useMoto } from '@reflex/local-aws/testing';
 import { DynamoFailoverState, type JournalEntry, type PathState } from '@reflex/route-failover';
 import { type Run, reflexCli } from './reflex-cli';
 
@@ -119,14 +119,9 @@ const routes = (...args: string[]) => reflexCli(['routes', ...args, '--endpoint'
 
 /** The next override the bus delivered to the queue (the event as EventBridge sent it), taken off it. */
 async function nextOverride(): Promise<{ id: string; source: string; 'detail-type': string; detail: Record<string, unknown> }> {
-  for (let tries = 0; tries < 5; tries++) {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 2 }));
-    const [message] = Messages;
-    if (!message) continue;
-    await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle! }));
-    return JSON.parse(message.Body!);
-  }
-  throw new Error('no route override arrived on the queue');
+  const body = await nextMessage(sqs, queueUrl, 10_000);
+  if (body === undefined) throw new Error('no route override arrived on the queue');
+  return JSON.parse(body);
 }
 
 /** The run ended with exactly one line on stderr, and it matches. */

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll } from '@jest/globals';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, type EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { localClientConfig } from './aws-env';
 import { type StartedMoto, startMoto } from './moto';
 import { type PostgresServer, startPostgres } from './postgres';
@@ -122,4 +122,26 @@ export async function ruleToQueue(events: EventBridgeClient, sqs: SQSClient, rul
   const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
   await events.send(new PutTargetsCommand({ Rule: rule.name, EventBusName: rule.bus, Targets: [{ Id: 'queue', Arn: queueArn }] }));
   return queueUrl;
+}
+
+/**
+ * Takes the next message off a queue: receives one (long polling) and deletes it; resolves to its body, or to
+ * undefined when none arrived within `timeoutMs`.
+ *
+ * @example
+ * const body = await nextMessage(sqs, queueUrl, 10_000);
+ * if (body === undefined) throw new Error('no block request arrived on the queue');
+ */
+export async function nextMessage(sqs: SQSClient, queueUrl: string, timeoutMs: number): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  do {
+    const waitSeconds = Math.max(0, Math.min(20, Math.ceil((deadline - Date.now()) / 1000)));
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: waitSeconds }));
+    const [message] = Messages;
+    if (message) {
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle! }));
+      return message.Body;
+    }
+  } while (Date.now() < deadline);
+  return undefined;
 }
