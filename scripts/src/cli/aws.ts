@@ -3,7 +3,7 @@
 // AWS of the credentials chain. Failures to reach it or to find credentials become one line.
 import { lazySdk } from '@reflex/lambda-kit';
 import { localClientConfig } from '@reflex/local-aws';
-import { awsName, describeError } from '@reflex/manifest';
+import { awsName, describeError, repoRoot } from '@reflex/manifest';
 import { runningLocalMode } from '../local/lock';
 import { UsageError } from './common';
 
@@ -213,3 +213,14 @@ export async function publishToBus(aws: AwsTarget, kind: { readonly source: stri
     events.destroy();
   }
 }
+
+/** The options of a command that reads an environment's reflexes in AWS: `--env`, `--endpoint`, `--json`. */
+export const ENV_AWS_OPTIONS = {
+  env: { type: 'string', default: 'local' },
+  endpoint: { type: 'string' },
+  json: { type: 'boolean', default: false },
+} as const;
+
+/** For `--endpoint` as given, how to resolve the AWS of an environment of this checkout (see {@link resolveAws}). */
+export const awsFor = (endpoint: string | undefined) => (env: { readonly name: string; readonly region: string }) =>
+  resolveAws({ endpoint, env: env.name, region: env.region, root: repoRoot() });

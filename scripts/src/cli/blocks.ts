@@ -14,7 +14,7 @@ import {
 import { lazySdk } from '@reflex/lambda-kit';
 import { awsName, describeIssues, loadManifests, repoRoot } from '@reflex/manifest';
 import { ENVIRONMENTS, resolveEnvironment } from '@reflex/stacks';
-import { type AwsTarget, dynamoOf, onReflexTable, publishToBus, resolveAws } from './aws';
+import { awsFor, type AwsTarget, dynamoOf, ENV_AWS_OPTIONS, onReflexTable, publishToBus } from './aws';
 import { type Command, EXIT, out, parseCommandArgs, parseDuration, parseWait, plural, pollUntil, table, UsageError, whoAsks } from './common';
 
 const HELP = `reflex blocks <list|add|remove> [options]
@@ -395,9 +395,7 @@ async function request(action: 'block' | 'unblock', source: string | undefined, 
 
 async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
-    env: { type: 'string', default: 'local' },
-    endpoint: { type: 'string' },
-    json: { type: 'boolean', default: false },
+    ...ENV_AWS_OPTIONS,
     reason: { type: 'string' },
     ttl: { type: 'string' },
     instance: { type: 'string' },
@@ -411,7 +409,7 @@ async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = positionals;
   const resolve: Resolve = {
     env: () => blockerEnv(values.env),
-    aws: (e) => resolveAws({ endpoint: values.endpoint, env: e.name, region: e.region, root: repoRoot() }),
+    aws: awsFor(values.endpoint),
   };
   if (rest.length > 1 || (sub === 'list' && rest.length > 0)) throw new UsageError(`unexpected argument "${rest.at(-1)}"`, true);
   switch (sub) {

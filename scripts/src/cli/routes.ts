@@ -15,7 +15,7 @@ import {
 } from '@reflex/route-failover';
 import { ENVIRONMENTS, resolveEnvironment } from '@reflex/stacks';
 import type { SavedDeployment } from '../local/deploy';
-import { type AwsTarget, dynamoOf, onReflexTable, publishToBus, resolveAws } from './aws';
+import { awsFor, type AwsTarget, dynamoOf, ENV_AWS_OPTIONS, onReflexTable, publishToBus } from './aws';
 import { type Command, EXIT, out, parseCommandArgs, parseWait, plural, pollUntil, table, UsageError, whoAsks } from './common';
 
 const HELP = `reflex routes <status|failover> [options]
@@ -447,9 +447,7 @@ async function failover(pathName: string | undefined, options: FailoverOptions, 
 
 async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
-    env: { type: 'string', default: 'local' },
-    endpoint: { type: 'string' },
-    json: { type: 'boolean', default: false },
+    ...ENV_AWS_OPTIONS,
     journal: { type: 'string', default: '5' },
     to: { type: 'string' },
     reason: { type: 'string' },
@@ -461,7 +459,7 @@ async function run(args: string[]): Promise<number> {
   const journal = parseJournal(values.journal);
   const resolve: Resolve = {
     env: () => routesEnv(values.env),
-    aws: (e) => resolveAws({ endpoint: values.endpoint, env: e.name, region: e.region, root: repoRoot() }),
+    aws: awsFor(values.endpoint),
   };
   if (rest.length > 1 || (sub === 'status' && rest.length > 0)) throw new UsageError(`unexpected argument "${rest.at(-1)}"`, true);
   switch (sub) {
