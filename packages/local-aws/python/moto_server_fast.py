@@ -20,7 +20,7 @@ if __name__ == "__main__":
     from reflex_moto.exit_with_parent import exit_with_parent
 
     exit_with_parent()
-    apply_patches()
+    apply_patches(defer=True)
     from moto.server import main
 
     main(sys.argv[1:])

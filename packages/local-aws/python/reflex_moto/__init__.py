@@ -8,6 +8,7 @@ is not the one the patches were written for, one more line says so.
 
 import importlib
 import importlib.metadata
+import importlib.util
 import sys
 import types
 
@@ -101,8 +102,55 @@ def apply_patch(name):
         return f"{type(error).__name__}: {error}"
 
 
-def apply_patches(names=PATCHES, say=_say):
-    """Applies the patches in order, each if it can; says which it skipped, and why. Returns {skipped: why}."""
+def deferred_until(name):
+    """The module whose first import applies patch `name` (its DEFER_UNTIL), or None: it applies at once."""
+    return getattr(load(name), "DEFER_UNTIL", None)
+
+
+class _AfterImport:
+    """A meta path finder that runs `then()` right after `module` is first executed, inside that import: a
+    thread that imports it meanwhile waits on the module's lock, so no request ever sees it unpatched."""
+
+    def __init__(self, module, then):
+        self.module, self.then = module, then
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != self.module:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        exec_module, then = spec.loader.exec_module, self.then
+
+        def exec_then_patch(module):
+            exec_module(module)
+            # The import system binds the module to its parent package only once this returns: do it now, so
+            # that the patches' checks reach it as `moto.ec2` like any attribute.
+            parent, _, child = module.__name__.rpartition(".")
+            if parent in sys.modules:
+                setattr(sys.modules[parent], child, module)
+            then()
+
+        spec.loader.exec_module = exec_then_patch
+        return spec
+
+
+def apply_patches(names=PATCHES, say=_say, defer=False):
+    """Applies the patches in order, each if it can; says which it skipped, and why. Returns {skipped: why}.
+
+    With `defer`, a patch with DEFER_UNTIL (a module moto loads only when a request needs it, e.g. moto.ec2,
+    whose import costs ~2 s of CPU) applies when that module is first imported, not now: a moto server that
+    serves SQS alone never pays for EC2's patches. Their lines are said then."""
+    if defer:
+        later = {}
+        for name in names:
+            module = deferred_until(name)
+            if module and module not in sys.modules:
+                later.setdefault(module, []).append(name)
+        for module, group in later.items():
+            sys.meta_path.insert(0, _AfterImport(module, lambda group=group: apply_patches(group, say)))
+        names = [n for n in names if not any(n in g for g in later.values())]
     skipped, versions = {}, {}
     for name in names:
         why = apply_patch(name)

@@ -21,6 +21,8 @@ Written for moto 5.2.1.
 """
 
 WRITTEN_FOR = "moto 5.2.1"
+# Applied when moto first loads EC2 (the launcher defers it: the import costs ~2 s of CPU).
+DEFER_UNTIL = "moto.ec2"
 REQUIRES = (
     "moto.ec2.responses.route_tables.RouteTables.create_route",
     "moto.ec2.responses.route_tables.RouteTables.delete_route",

@@ -36,6 +36,8 @@ Written for moto 5.2.1.
 """
 
 WRITTEN_FOR = "moto 5.2.1"
+# Applied when moto first loads EC2 (the launcher defers it: the import costs ~2 s of CPU).
+DEFER_UNTIL = "moto.ec2"
 REQUIRES = (
     "moto.ec2.models.transit_gateway_route_tables.TransitGatewayRouteTable",
     "moto.ec2.models.transit_gateway_route_tables.TransitGatewayRouteTableBackend.search_transit_gateway_routes",

@@ -20,6 +20,8 @@ Written for moto 5.2.1.
 """
 
 WRITTEN_FOR = "moto 5.2.1"
+# Applied when moto first loads EC2 (the launcher defers it: the import costs ~2 s of CPU).
+DEFER_UNTIL = "moto.ec2"
 REQUIRES = (
     "moto.ec2.models.vpn_connections.VPNConnection.__init__",
     "moto.ec2.models.vpn_connections.VPNConnection.get_tags",
