@@ -205,7 +205,7 @@ describe('routeFailover: redelivery, out of order, concurrency', () => {
     // What this invocation read is one save behind the table.
     const behind = Object.assign(Object.create(w.state) as MemoryFailoverState, { path: async () => ({ ...saved, version: saved.version - 1 }) });
 
-    await expect(w.at(10, tick(), { state: behind })).rejects.toThrow(PathBusyError);
+    await expect(w.at(10, alarm('dc1-primary-connection', 'ALARM', 10), { state: behind })).rejects.toThrow(PathBusyError);
   });
 });
 
@@ -259,5 +259,18 @@ describe('routeFailover: dry-run', () => {
     // Live again: the failover happens, as the path never left the primary.
     await w.at(180, tick());
     expect(w.routes.effective(TGW, PREFIX)).toBe('static tgw-attach-0aaa1111');
+  });
+});
+
+describe('routeFailover: writes', () => {
+  it('does not save a path whose state a timer tick left unchanged', async () => {
+    const w = world();
+    await upAndRunning(w);
+    const before = (await w.state.path('dc1'))!.version;
+
+    await w.at(10, tick());
+    await w.at(70, tick());
+
+    expect((await w.state.path('dc1'))!.version).toBe(before);
   });
 });

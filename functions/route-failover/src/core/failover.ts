@@ -144,6 +144,9 @@ async function evaluate(path: PathConfig, observe: Observe, now: Date, deps: Fai
   }
 
   const next = deps.dryRun && dryRunKey ? { ...state, lastAlert: dryRunKey } : applied(state, decision, now);
+  // The timer evaluates every path every minute: a state that did not change is not written again (one write
+  // per path per minute, and a version bump that would make a concurrent alarm's save lose for nothing).
+  if (saved && JSON.stringify(next) === JSON.stringify(saved.state)) return;
   if (!(await deps.state.savePath(next, saved?.version ?? 0))) {
     throw new PathBusyError(`${path.name}: its state was saved by another invocation meanwhile; retrying`);
   }
