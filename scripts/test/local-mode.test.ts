@@ -181,7 +181,11 @@ describe('local mode', () => {
     expect(result.before).toBe(`propagated via ${routeNetwork.primaryAttachmentId}`);
     expect(result.afterFailover).toBe(`static via ${routeNetwork.backupAttachmentId}`);
     expect(result.afterFailback).toBe(`propagated via ${routeNetwork.primaryAttachmentId}`);
-    const journal = logs.filter((l) => l.includes('"reflex":"route-failover"') && /dc1: (failover|failback) /.test(l));
+    // The reflex logs a change once every table of the path is verified: a moment after the route itself shows.
+    const journalLines = () => logs.filter((l) => l.includes('"reflex":"route-failover"') && /dc1: (failover|failback) /.test(l));
+    const deadline = Date.now() + 10_000;
+    while (journalLines().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const journal = journalLines();
     expect(journal.map((l) => JSON.parse(l).message.split(':').slice(0, 2).join(':'))).toEqual([
       'dc1: failover primary → vpn-a',
       'dc1: failback vpn-a → primary',
