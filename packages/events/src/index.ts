@@ -7,6 +7,7 @@ export * from './guardduty';
 export * from './block-request';
 export * from './aws-health';
 export * from './route-override';
+export * from './http-request';
 export * from './reflex-action';
 export * from './tags';
 export * from './ipam-message';

@@ -38,6 +38,10 @@ export const ReflexActionDetailSchema = z.object({
   /** The event that caused the action. */
   cause: z.object({ eventId: z.string(), source: z.string(), detailType: z.string() }),
   error: z.optional(z.string()),
+  /** Who asked, when a request caused the action (an HTTP API call): the caller's IAM principal and the request's idempotency key. */
+  caller: z.optional(z.object({ principal: z.string().check(z.minLength(1)), idempotencyKey: z.optional(z.string()) })),
+  /** What the action changed, when it set one value: its key, and the value before and after (absent: there was none, or is none). */
+  change: z.optional(z.object({ key: z.string().check(z.minLength(1)), from: z.optional(z.string()), to: z.optional(z.string()) })),
 });
 export type ReflexActionDetail = z.infer<typeof ReflexActionDetailSchema>;
 

@@ -6,6 +6,7 @@ export { ReflexError, MalformedEventError, ConfigError, EmitError, describeError
 export { causedByOwnRole, roleNameOf } from './loop-guard';
 export { readRuntimeSettings, RuntimeEnvSchema, type RuntimeSettings } from './runtime-env';
 export { tagRecord, tagList, chunks, type AwsTag } from './aws-tags';
+export { httpHandler, HttpError, problemResult, principalMatches, type HttpCaller, type HttpRequest, type HttpResult, type HttpHandlerOptions, type Problem, type RouteHandler } from './http-handler';
 export { queueHandler, type QueueHandlerOptions, type BatchHandler, type RecordFailure } from './queue-handler';
 export { QueueSender, SendError, defaultSqs, type LoadSqs } from './adapters/sqs';
 export { withLease, LeaseBusyError, type LeasePort, type LeaseOptions } from './lease';

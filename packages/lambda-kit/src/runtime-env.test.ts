@@ -96,7 +96,17 @@ describe('readRuntimeSettings', () => {
       ownRolePrefix: 'reflex-test-',
       actionsSink: 'eventbridge',
       sendQueues: {},
+      apiPrincipals: [],
     });
+  });
+
+  it('reads the principals allowed to call an http reflex, and names a bad one', () => {
+    const principals = ['arn:aws:iam::123456789012:role/onprem-automation'];
+
+    expect(readRuntimeSettings(manifest, { ...env, REFLEX_API_PRINCIPALS: JSON.stringify(principals) }).apiPrincipals).toEqual(principals);
+    expect(() => readRuntimeSettings(manifest, { ...env, REFLEX_API_PRINCIPALS: '["alice"]' })).toThrow(
+      /REFLEX_API_PRINCIPALS: 0: an IAM principal ARN/,
+    );
   });
 
   it('reads REFLEX_ACTIONS_SINK "log" as log-only actions', () => {

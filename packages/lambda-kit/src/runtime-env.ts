@@ -15,7 +15,11 @@ export const RuntimeEnvSchema = z.object({
   REFLEX_SEND_QUEUES: z._default(z.string(), '{}'),
   /** The name of the reflex's DynamoDB table, when its manifest declares `state`. */
   REFLEX_STATE_TABLE: z.optional(z.string().check(z.minLength(1))),
+  /** For a reflex with http triggers: the IAM principals (ARNs) allowed to call it, as JSON; `[]` leaves it to IAM. */
+  REFLEX_API_PRINCIPALS: z._default(z.string(), '[]'),
 });
+
+const PrincipalsSchema = z.array(z.string().check(z.regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:.+$/, 'an IAM principal ARN')));
 
 const SendQueuesSchema = z.record(z.string(), z.string().check(z.minLength(1)));
 
@@ -31,6 +35,8 @@ export interface RuntimeSettings<C> {
   readonly sendQueues: Readonly<Record<string, string>>;
   /** The name of the reflex's DynamoDB table (`REFLEX_STATE_TABLE`); set when the manifest declares `state`. */
   readonly stateTable?: string;
+  /** The IAM principals allowed to call a reflex with http triggers (`REFLEX_API_PRINCIPALS`); empty: any caller IAM lets through. */
+  readonly apiPrincipals: readonly string[];
 }
 
 /**
@@ -62,6 +68,7 @@ export function readRuntimeSettings<C extends z.core.$ZodType>(
     ownRolePrefix: env.data.REFLEX_OWN_ROLE_PREFIX ?? ownRolePrefix(env.data.REFLEX_ENV),
     actionsSink: env.data.REFLEX_ACTIONS_SINK,
     sendQueues,
+    apiPrincipals: parseJson(manifest, 'REFLEX_API_PRINCIPALS', env.data.REFLEX_API_PRINCIPALS, PrincipalsSchema),
     ...(stateTable ? { stateTable } : {}),
   };
 }

@@ -3,10 +3,12 @@ import * as z from '@reflex/events/zod';
 import {
   defineReflex,
   eventPatterns,
+  httpRouteKey,
   InvalidManifestError,
   type Permission,
   permissionsOf,
   type ReflexManifestInput,
+  servesHttp,
   type Trigger,
   triggersOf,
 } from './manifest';
@@ -48,6 +50,39 @@ describe('defineReflex', () => {
     const message = invalidManifestMessage(() => defineReflex(input({ triggers })));
 
     expect(message).toContain('triggers: a queue trigger is the only trigger');
+  });
+
+  it('takes http triggers with {parameter} segments, keyed as API Gateway keys routes', () => {
+    const triggers = [
+      { kind: 'http' as const, method: 'GET' as const, path: '/route-tables/{id}/routes' },
+      { kind: 'http' as const, method: 'PUT' as const, path: '/route-tables/{id}/routes/{cidr}' },
+    ];
+
+    const manifest = defineReflex(input({ triggers }));
+
+    expect(manifest.triggers.map((t) => (t.kind === 'http' ? httpRouteKey(t) : t.kind))).toEqual([
+      'GET /route-tables/{id}/routes',
+      'PUT /route-tables/{id}/routes/{cidr}',
+    ]);
+    expect(servesHttp(manifest)).toBe(true);
+    expect(servesHttp(defineReflex(input()))).toBe(false);
+  });
+
+  it('rejects http triggers next to other triggers, naming the field', () => {
+    const triggers = [...input().triggers, { kind: 'http' as const, method: 'GET' as const, path: '/routes' }];
+
+    expect(invalidManifestMessage(() => defineReflex(input({ triggers })))).toContain('triggers: http triggers are the only triggers');
+  });
+
+  it('rejects two http triggers of one route and a path API Gateway cannot route', () => {
+    const twice = [
+      { kind: 'http' as const, method: 'GET' as const, path: '/routes' },
+      { kind: 'http' as const, method: 'GET' as const, path: '/routes' },
+    ];
+    const badPath = [{ kind: 'http' as const, method: 'GET' as const, path: '/routes/{cidr+}' }];
+
+    expect(invalidManifestMessage(() => defineReflex(input({ triggers: twice })))).toContain('triggers.1.path: another http trigger is GET /routes already');
+    expect(invalidManifestMessage(() => defineReflex(input({ triggers: badPath })))).toContain('triggers.0.path: a path is /-separated segments');
   });
 
   it('defaults to 4 days of retention and no queues to send to', () => {

@@ -21,11 +21,29 @@ export interface ScheduleTrigger {
   readonly description?: string;
 }
 
-/** A synchronous HTTPS route (API Gateway HTTP API → Lambda). Declared now; the stacks build it with the route sync API. */
+/**
+ * A synchronous HTTPS route: the environment's API Gateway HTTP API (IAM-authorized) invokes the function with
+ * the request (payload format 2.0) and answers with its response; no queue in between. A reflex with http
+ * triggers has only http triggers. Path parameters are `{name}` segments.
+ *
+ * @example
+ * { kind: 'http', method: 'PUT', path: '/route-tables/{id}/routes/{cidr}' }
+ */
 export interface HttpTrigger {
   readonly kind: 'http';
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   readonly path: string;
+  readonly description?: string;
+}
+
+/** The route key API Gateway gives an http trigger's requests: `PUT /route-tables/{id}/routes`. */
+export function httpRouteKey(trigger: Pick<HttpTrigger, 'method' | 'path'>): string {
+  return `${trigger.method} ${trigger.path}`;
+}
+
+/** Whether a reflex answers HTTP requests (its triggers are http triggers) rather than consuming a queue. */
+export function servesHttp(of: { readonly triggers: readonly Trigger[] }): boolean {
+  return of.triggers.some((t) => t.kind === 'http');
 }
 
 /**
@@ -197,7 +215,15 @@ const TriggerSchema = z.discriminatedUnion('kind', [
     description: description(),
   }),
   AlarmTriggerSchema,
-  z.object({ kind: z.literal('http'), method: z.enum(['GET', 'POST', 'PUT', 'DELETE']), path: z.string().check(z.startsWith('/')) }),
+  z.object({
+    kind: z.literal('http'),
+    method: z.enum(['GET', 'POST', 'PUT', 'DELETE']),
+    path: z.string().check(
+      z.maxLength(256),
+      z.regex(/^(\/([A-Za-z0-9._~-]+|\{[A-Za-z][A-Za-z0-9]*\}))+$/, 'a path is /-separated segments: letters, digits, "._~-", or a {parameter}'),
+    ),
+    description: description(),
+  }),
   z.object({ kind: z.literal('queue'), description: description() }),
 ]);
 
@@ -207,6 +233,19 @@ const TriggersSchema = z.array(TriggerSchema).check(
     (triggers) => triggers.length === 1 || !triggers.some((t) => t.kind === 'queue'),
     'a queue trigger is the only trigger: its messages are not EventBridge events',
   ),
+  z.refine(
+    (triggers) => triggers.every((t) => t.kind === 'http') || !triggers.some((t) => t.kind === 'http'),
+    'http triggers are the only triggers: the function answers requests, it does not consume a queue',
+  ),
+  z.superRefine((triggers, ctx) => {
+    const seen = new Set<string>();
+    triggers.forEach((trigger, i) => {
+      if (trigger.kind !== 'http') return;
+      const key = httpRouteKey(trigger);
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [i, 'path'], input: trigger.path, message: `another http trigger is ${key} already` });
+      seen.add(key);
+    });
+  }),
   // Each alarm is reflex-<env>-<reflex>-<name>: two triggers of one name would be one alarm.
   z.superRefine((triggers, ctx) => {
     const seen = new Set<string>();
