@@ -42,6 +42,11 @@ export interface HttpResult {
   readonly status: number;
   readonly body: unknown;
   readonly actions?: readonly ActionReport[];
+  /**
+   * Not kept for replays: a retry with the same Idempotency-Key runs again (a busy resource, a failure
+   * halfway). Results with a 5xx status are never kept either.
+   */
+  readonly retryable?: boolean;
 }
 
 export type RouteHandler = (request: HttpRequest) => Promise<HttpResult>;
@@ -63,14 +68,27 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly problems: readonly Problem[] = [],
+    readonly options: { readonly retryable?: boolean } = {},
   ) {
     super(message);
   }
 }
 
+/** Carries a result out of the idempotent call, so that Powertools does not keep it. */
+class UnkeptResult extends Error {
+  override readonly name = 'UnkeptResult';
+  constructor(readonly result: HttpResult) {
+    super(`status ${result.status}: not kept for replays`);
+  }
+}
+
 /** The result of a refused request: `{ error, message, problems }` with its status. */
 export function problemResult(error: HttpError): HttpResult {
-  return { status: error.status, body: { error: error.code, message: error.message, ...(error.problems.length ? { problems: error.problems } : {}) } };
+  return {
+    status: error.status,
+    body: { error: error.code, message: error.message, ...(error.problems.length ? { problems: error.problems } : {}) },
+    ...(error.options.retryable ? { retryable: true } : {}),
+  };
 }
 
 /** Options of {@link httpHandler}. */
@@ -166,6 +184,7 @@ export function httpHandler<C extends z.core.$ZodType>(options: HttpHandlerOptio
     }));
     for (const action of actions) logger.info('action', { action });
     if (actions.length > 0) await emitter.emit(actions);
+    if (result.retryable || result.status >= 500) throw new UnkeptResult({ status: result.status, body: result.body });
     // Stored for replays as it is answered: without the actions, which a replay does not take again.
     return { status: result.status, body: result.body };
   };
@@ -208,7 +227,7 @@ export function httpHandler<C extends z.core.$ZodType>(options: HttpHandlerOptio
         ...(key !== undefined ? { idempotencyKey: key } : {}),
         receivedAt: new Date(raw.requestContext.timeEpoch),
       };
-      if (!write) return respond(await run(request));
+      if (!write) return respond(await run(request).catch((e: unknown) => (e instanceof UnkeptResult ? e.result : Promise.reject(e))));
       idempotency.registerLambdaContext(context);
       const call: IdempotentCall = {
         principal: iam.userArn,
@@ -218,6 +237,9 @@ export function httpHandler<C extends z.core.$ZodType>(options: HttpHandlerOptio
       };
       return respond(await runOnce(call));
     } catch (error) {
+      if (error instanceof UnkeptResult) return respond(error.result, error.result.status === 409 ? { 'retry-after': '1' } : {});
+      const cause = (error as Error | undefined)?.cause;
+      if (cause instanceof UnkeptResult) return respond(cause.result, cause.result.status === 409 ? { 'retry-after': '1' } : {});
       const name = (error as Error | undefined)?.name;
       if (name === 'IdempotencyAlreadyInProgressError') {
         return respond({ status: 409, body: { error: 'request-in-progress', message: 'a request with this Idempotency-Key is still being processed; retry later' } }, { 'retry-after': '1' });

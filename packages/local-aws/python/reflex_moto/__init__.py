@@ -33,6 +33,7 @@ PATCHES = (
     "events_jsonpath_cache",
     "ec2_tgw_propagation",
     "ec2_vpn_telemetry",
+    "ec2_tgw_replace_route",
 )
 
 # The prefix of every line this writes: bench/sqs.ts shows the lines that carry it.
