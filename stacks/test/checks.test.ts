@@ -34,6 +34,8 @@ const blockerTable = (json: StackJson) => findResource(json, 'aws_dynamodb_table
 const guardRolePolicy = (json: StackJson) =>
   findResource(json, 'aws_iam_role_policy', { role: ref(findResource(json, 'aws_iam_role', { name: GUARD }).address, 'id') });
 const syncWorkerPolicy = (json: StackJson) => findResource(json, 'aws_iam_policy', { name: SYNC_WORKER });
+const apiRoute = (json: StackJson) => findResource(json, 'aws_apigatewayv2_route', { route_key: 'PUT /route-tables/{id}/routes' });
+const apiStage = (json: StackJson) => findResource(json, 'aws_apigatewayv2_stage', { name: '$default' });
 const statement = <S extends { sid?: string }>(statements: S[], sid: string) => statements.find((s) => s.sid === sid)!;
 
 interface BrokenDefault {
@@ -236,6 +238,24 @@ const BROKEN_DEFAULTS: BrokenDefault[] = [
         resources: [`arn:aws:dynamodb:eu-central-1:111111111111:table/${BLOCKER}`],
       }),
     address: (json) => syncWorkerPolicy(json).address,
+  },
+  {
+    check: 'apigw-iam-authorization',
+    breaks: 'a route API route open to anyone (authorization_type NONE)',
+    mutate: (json) => (apiRoute(json).block.authorization_type = 'NONE'),
+    address: (json) => apiRoute(json).address,
+  },
+  {
+    check: 'apigw-throttling',
+    breaks: 'the API stage without default throttling',
+    mutate: (json) => delete apiStage(json).block.default_route_settings,
+    address: (json) => apiStage(json).address,
+  },
+  {
+    check: 'apigw-access-logs',
+    breaks: 'the API stage without access logs',
+    mutate: (json) => delete apiStage(json).block.access_log_settings,
+    address: (json) => apiStage(json).address,
   },
 ];
 

@@ -31,7 +31,7 @@ function errorOf(act: () => unknown): Error {
 }
 
 describe('resolveEnvironment', () => {
-  it.each(ENVIRONMENTS.map((e) => e.name))('resolves the %s environment with the guard, the scheduler, the tagger and the IPAM enabled (and the IP blocker in local)', (name) => {
+  it.each(ENVIRONMENTS.map((e) => e.name))('resolves the %s environment with the guard, the scheduler, the tagger, the IPAM and the route API enabled (and the IP blocker and route failover in local)', (name) => {
     const { env, reflexes } = resolveEnvironment(environment(name), manifests);
     expect(env.name).toBe(name);
     expect(reflexes.map((r) => r.manifest.name)).toEqual([
@@ -41,8 +41,30 @@ describe('resolveEnvironment', () => {
       'ipam-enricher',
       'ipam-sync',
       'ipam-reconciler',
-      ...(name === 'local' ? ['ip-blocker', 'route-failover'] : []),
+      ...(name === 'local' ? ['ip-blocker', 'route-failover', 'route-api'] : ['route-api']),
     ]);
+  });
+
+  it('rejects a reflex with http triggers left to a worker, naming the field', () => {
+    const input = environment('dev');
+    input.reflexes = { ...input.reflexes, 'route-api': { ...input.reflexes!['route-api'], consumer: 'worker' } };
+    expect(errorOf(() => resolveEnvironment(input, manifests)).message).toBe(
+      'environment "dev": reflexes.route-api.consumer: a reflex with http triggers answers requests; it has no queue for a worker',
+    );
+  });
+
+  it('rejects a route throttle for a route no enabled reflex has, naming it and the routes there are', () => {
+    const input = environment('dev');
+    input.api = { routeThrottles: { 'POST /routes': { rateLimit: 1, burstLimit: 1 } } };
+    expect(errorOf(() => resolveEnvironment(input, manifests)).message).toMatch(
+      /^environment "dev": api\.routeThrottles\.POST \/routes: no enabled reflex has this route \(routes: GET \/route-tables\/\{id\}\/routes, /,
+    );
+  });
+
+  it('rejects an allowed principal that is no IAM user, role or account ARN, naming the field', () => {
+    const input = environment('dev');
+    input.api = { allowedPrincipals: ['onprem-automation'] };
+    expect(errorOf(() => resolveEnvironment(input, manifests)).message).toContain('api.allowedPrincipals.0: an IAM user, role or account root ARN');
   });
 
   it.each(ENVIRONMENTS.map((e) => e.name))('leaves the %s IPAM sync and reconciliation to the on-prem worker', (name) => {

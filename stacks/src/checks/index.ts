@@ -1,3 +1,6 @@
+import { apigwAccessLogs } from './apigw-access-logs';
+import { apigwIamAuthorization } from './apigw-iam-authorization';
+import { apigwThrottling } from './apigw-throttling';
 import { dynamodbEncrypted } from './dynamodb-encrypted';
 import { dynamodbOwnTableOnly } from './dynamodb-own-table-only';
 import { dynamodbPointInTimeRecovery } from './dynamodb-point-in-time-recovery';
@@ -30,6 +33,9 @@ export const CHECKS: readonly Check[] = [
   dynamodbEncrypted,
   dynamodbPointInTimeRecovery,
   dynamodbOwnTableOnly,
+  apigwIamAuthorization,
+  apigwThrottling,
+  apigwAccessLogs,
 ];
 
 /** Runs the checks over stacks. */

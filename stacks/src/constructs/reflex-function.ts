@@ -8,7 +8,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import type { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
-import { alarmName, awsName, ownRolePrefix, permissionsOf, triggerPattern } from '@reflex/manifest';
+import { alarmName, awsName, ownRolePrefix, permissionsOf, servesHttp, triggerPattern } from '@reflex/manifest';
 import { AssetType, Fn, TerraformAsset } from 'cdktf';
 import { bundleZip } from './zip';
 import { Construct } from 'constructs';
@@ -68,8 +68,9 @@ export interface SendTarget {
  * Every resource is exposed for tests and extensions.
  */
 export class ReflexFunction extends Construct {
-  public readonly queue: SqsQueue;
-  public readonly deadLetterQueue: SqsQueue;
+  /** The reflex's queue and its dead-letter queue; none for a reflex with http triggers (API Gateway invokes it). */
+  public readonly queue?: SqsQueue;
+  public readonly deadLetterQueue?: SqsQueue;
   public readonly rules: CloudwatchEventRule[] = [];
   /** The CloudWatch metric alarms of its alarm triggers (`reflex-<env>-<reflex>-<name>`), in trigger order. */
   public readonly alarms: CloudwatchMetricAlarm[] = [];
@@ -92,22 +93,23 @@ export class ReflexFunction extends Construct {
     const arnCtx: ArnContext = { partition: env.partition, region: env.region, account: env.account };
 
     const timings = queueTimings(manifest, reflex.timeoutSeconds);
-    const queues = new SecureQueue(this, 'queues', {
-      env,
-      name,
-      visibilityTimeoutSeconds: timings.visibilityTimeoutSeconds,
-      maxReceiveCount: manifest.maxReceiveCount,
-      retentionSeconds: manifest.retentionSeconds,
-    });
-    this.queue = queues.queue;
-    this.deadLetterQueue = queues.deadLetterQueue;
+    const http = servesHttp(reflex);
+    const queues = http
+      ? undefined
+      : new SecureQueue(this, 'queues', {
+          env,
+          name,
+          visibilityTimeoutSeconds: timings.visibilityTimeoutSeconds,
+          maxReceiveCount: manifest.maxReceiveCount,
+          retentionSeconds: manifest.retentionSeconds,
+        });
+    this.queue = queues?.queue;
+    this.deadLetterQueue = queues?.deadLetterQueue;
 
     const ruleArns: string[] = [];
     reflex.triggers.forEach((trigger, i) => {
-      if (trigger.kind === 'http') {
-        throw new Error(`reflex "${manifest.name}": http triggers are not built yet (the route sync API brings them)`);
-      }
-      if (trigger.kind === 'queue') return;
+      // http triggers are routes of the environment's HttpApi; queue triggers have no rule.
+      if (trigger.kind === 'http' || trigger.kind === 'queue' || !queues) return;
       if (trigger.kind === 'alarm') {
         // By the alarm's name, not the trigger's index: an alarm that is replaced starts over in INSUFFICIENT_DATA.
         this.alarms.push(
@@ -144,21 +146,25 @@ export class ReflexFunction extends Construct {
         rule: rule.name,
         eventBusName: rule.eventBusName,
         targetId: 'queue',
-        arn: this.queue.arn,
+        arn: queues.queue.arn,
       });
       this.rules.push(rule);
       // By ARN, not by reference: the queue's policy (and so the queue) need not wait for the rule.
       ruleArns.push(ruleArn(env, `${name}-${i}`, onReflexBus ? awsName(env.name, 'bus') : undefined));
     });
 
-    queues.allowRules(ruleArns);
+    queues?.allowRules(ruleArns);
 
-    const consume = {
-      sid: 'ConsumeItsQueue',
-      effect: 'Allow',
-      actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
-      resources: [this.queue.arn],
-    };
+    const consume = queues
+      ? [
+          {
+            sid: 'ConsumeItsQueue',
+            effect: 'Allow',
+            actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+            resources: [queues.queue.arn],
+          },
+        ]
+      : [];
     const sendTo = props.sendTo ?? [];
     const send = sendTo.length
       ? [{ sid: 'SendToQueues', effect: 'Allow', actions: ['sqs:SendMessage'], resources: sendTo.map((t) => t.queue.arn) }]
@@ -167,7 +173,7 @@ export class ReflexFunction extends Construct {
     const useState = this.stateTable
       ? [{ sid: 'UseItsStateTable', effect: 'Allow', actions: [...STATE_TABLE_ACTIONS], resources: [this.stateTable.table.arn] }]
       : [];
-    const statements = [...manifestStatements(permissionsOf(manifest, reflex.config), arnCtx), consume, ...send, ...useState];
+    const statements = [...manifestStatements(permissionsOf(manifest, reflex.config), arnCtx), ...consume, ...send, ...useState];
 
     this.environment = {
       REFLEX_ENV: env.name,
@@ -181,6 +187,7 @@ export class ReflexFunction extends Construct {
       NODE_OPTIONS: '--enable-source-maps',
       ...(sendTo.length ? { REFLEX_SEND_QUEUES: Fn.jsonencode(Object.fromEntries(sendTo.map((t) => [t.name, t.queue.url]))) } : {}),
       ...(this.stateTable ? { REFLEX_STATE_TABLE: this.stateTable.table.name } : {}),
+      ...(http ? { REFLEX_API_PRINCIPALS: JSON.stringify(env.api.allowedPrincipals) } : {}),
     };
 
     if (reflex.consumer === 'worker') {
@@ -236,8 +243,9 @@ export class ReflexFunction extends Construct {
         // The log group (with its retention) exists before the function can write to it.
         dependsOn: [this.logGroup, rolePolicy],
       });
+      if (!queues) return;
       this.eventSourceMapping = new LambdaEventSourceMapping(this, 'source', {
-        eventSourceArn: this.queue.arn,
+        eventSourceArn: queues.queue.arn,
         functionName: this.function.arn,
         batchSize: manifest.batchSize,
         maximumBatchingWindowInSeconds: timings.batchingWindowSeconds,

@@ -18,5 +18,14 @@ export const dev: EnvConfigInput = {
     // The IPAM database sits next to the network team's IPAM: a worker there long-polls the queue.
     'ipam-sync': { enabled: true, consumer: 'worker' },
     'ipam-reconciler': { enabled: true, consumer: 'worker' },
+    // On-prem automation sets the static routes to its data centres through the route API.
+    'route-api': {
+      enabled: true,
+      config: { routeTables: ['tgw-rtb-0d0e0f0000000d001'], attachments: ['tgw-attach-0d0e0f0000000d0a1', 'tgw-attach-0d0e0f0000000d0a2'] },
+    },
+  },
+  api: {
+    allowedPrincipals: ['arn:aws:iam::111111111111:role/onprem-network-automation'],
+    throttle: { rateLimit: 10, burstLimit: 20 },
   },
 };

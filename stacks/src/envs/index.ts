@@ -1,4 +1,4 @@
-import { checkPatterns, describeIssues, InvalidManifestError, type ReflexManifest, type Trigger, triggersOf } from '@reflex/manifest';
+import { checkPatterns, describeIssues, httpRouteKey, InvalidManifestError, type ReflexManifest, servesHttp, type Trigger, triggersOf } from '@reflex/manifest';
 import * as z from '@reflex/events/zod';
 import { dev } from './dev';
 import { local } from './local';
@@ -72,6 +72,7 @@ export function resolveEnvironment(
     });
   }
   checkQueueWiring(env.name, reflexes);
+  checkHttp(env, reflexes);
   return { env, reflexes };
 }
 
@@ -82,6 +83,23 @@ function resolvedTriggers(envName: string, manifest: ReflexManifest, config: unk
   } catch (error) {
     if (!(error instanceof InvalidManifestError) || !manifest.triggersFor) throw error;
     throw new InvalidEnvConfigError(`environment "${envName}": ${error.message}`, { cause: error });
+  }
+}
+
+/** Reflexes with http triggers run as functions, and route throttles name their routes (none is built without them). */
+function checkHttp(env: EnvConfig, reflexes: readonly ResolvedReflex[]): void {
+  const routes = new Set<string>();
+  for (const reflex of reflexes) {
+    if (!servesHttp(reflex)) continue;
+    if (reflex.consumer === 'worker') {
+      throw new InvalidEnvConfigError(`environment "${env.name}": reflexes.${reflex.manifest.name}.consumer: a reflex with http triggers answers requests; it has no queue for a worker`);
+    }
+    for (const t of reflex.triggers) if (t.kind === 'http') routes.add(httpRouteKey(t));
+  }
+  for (const key of Object.keys(env.api.routeThrottles)) {
+    if (routes.size > 0 && !routes.has(key)) {
+      throw new InvalidEnvConfigError(`environment "${env.name}": api.routeThrottles.${key}: no enabled reflex has this route (routes: ${[...routes].join(', ')})`);
+    }
   }
 }
 

@@ -35,5 +35,9 @@ export const local: EnvConfigInput = {
     'ip-blocker': { enabled: true, config: { allowList: ['203.0.113.0/28'], ttlMinutes: 10 } },
     // Short timers for the demo; `pnpm start` adds the path of the transit gateway it creates in moto first.
     'route-failover': { enabled: true, config: { downDwellSeconds: 5, upDwellSeconds: 20, holdDownSeconds: 10 } },
+    // `pnpm start` allows the route table and the VPN attachment of the demo's transit gateway.
+    'route-api': { enabled: true },
   },
+  // The local runner's HTTP server signs callers in with the local AWS credentials as this principal.
+  api: { allowedPrincipals: ['arn:aws:iam::123456789012:user/local-operator'] },
 };

@@ -19,5 +19,16 @@ export const prod: EnvConfigInput = {
     // The IPAM database sits next to the network team's IPAM: a worker there long-polls the queue.
     'ipam-sync': { enabled: true, consumer: 'worker' },
     'ipam-reconciler': { enabled: true, consumer: 'worker' },
+    // On-prem automation sets the static routes to its data centres through the route API.
+    'route-api': {
+      enabled: true,
+      config: { routeTables: ['tgw-rtb-0f0f0f0f00000c001'], attachments: ['tgw-attach-0f0f0f0f0000c0a01', 'tgw-attach-0f0f0f0f0000c0a02'] },
+    },
+  },
+  api: {
+    allowedPrincipals: ['arn:aws:iam::333333333333:role/onprem-network-automation'],
+    throttle: { rateLimit: 10, burstLimit: 20 },
+    // A desired-state PUT rewrites a whole table: a few per second is plenty.
+    routeThrottles: { 'PUT /route-tables/{id}/routes': { rateLimit: 2, burstLimit: 5 } },
   },
 };

@@ -14,6 +14,32 @@ const RegionSchema = z.string().superRefine((code, ctx) => {
   ctx.addIssue({ code: 'custom', message: `"${code}" is not an AWS Region${closest ? ` — did you mean ${closest}?` : ' (e.g. eu-central-1)'}` });
 });
 
+/** An IAM principal: a user, a role (its sessions match), or an account's root (anyone of that account). */
+const PrincipalSchema = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(root|user\/.+|role\/.+)$/, 'an IAM user, role or account root ARN (arn:aws:iam::<account>:role/<name>)');
+
+/** Requests per second and burst that API Gateway lets through before it answers 429. */
+const ThrottleSchema = z.object({
+  rateLimit: z.number().positive().max(10000),
+  burstLimit: z.number().int().min(1).max(5000),
+});
+
+/**
+ * The environment's HTTP API (API Gateway), built when an enabled reflex has http triggers: who may call it
+ * and how fast.
+ */
+export const ApiSettingsSchema = z.object({
+  /**
+   * The IAM principals allowed to call the API; the functions refuse any other caller (403), whatever IAM let
+   * through. Empty: any caller whose IAM policy allows `execute-api:Invoke` (the stack's invoke policy).
+   */
+  allowedPrincipals: z.array(PrincipalSchema).default([]),
+  /** Every route's throttling. */
+  throttle: ThrottleSchema.default({ rateLimit: 10, burstLimit: 20 }),
+  /** Per-route throttling, by route key (`PUT /route-tables/{id}/routes`), over `throttle`. */
+  routeThrottles: z.record(z.string(), ThrottleSchema).default({}),
+});
+export type ApiSettings = z.output<typeof ApiSettingsSchema>;
+
 /** Per-reflex settings of one environment; the reflex's own config is validated by its manifest's schema. */
 export const ReflexSettingsSchema = z.object({
   enabled: z.boolean().default(true),
@@ -63,6 +89,7 @@ export const EnvConfigSchema = z.object({
   /** Tags on every resource (the provider's default tags); Reflex adds `reflex:env` and `managed-by`. */
   tags: z.record(z.string(), z.string()).default({}),
   reflexes: z.record(z.string(), ReflexSettingsSchema).default({}),
+  api: ApiSettingsSchema.default({ allowedPrincipals: [], throttle: { rateLimit: 10, burstLimit: 20 }, routeThrottles: {} }),
 }).superRefine((env, ctx) => {
   // Both Regions must be of the environment's partition: cn-north-1 only with aws-cn.
   const regions: [string[], string | undefined][] = [[['region'], env.region], [['state', 'region'], env.state.region]];

@@ -18,5 +18,14 @@ export const staging: EnvConfigInput = {
     // The IPAM database sits next to the network team's IPAM: a worker there long-polls the queue.
     'ipam-sync': { enabled: true, consumer: 'worker' },
     'ipam-reconciler': { enabled: true, consumer: 'worker' },
+    // On-prem automation sets the static routes to its data centres through the route API.
+    'route-api': {
+      enabled: true,
+      config: { routeTables: ['tgw-rtb-05a5a5a50000000b1'], attachments: ['tgw-attach-05a5a5a5000000ba1', 'tgw-attach-05a5a5a5000000ba2'] },
+    },
+  },
+  api: {
+    allowedPrincipals: ['arn:aws:iam::222222222222:role/onprem-network-automation'],
+    throttle: { rateLimit: 10, burstLimit: 20 },
   },
 };
