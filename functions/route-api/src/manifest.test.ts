@@ -29,7 +29,7 @@ describe('route-api manifest', () => {
   it('may only read while no route table is allowed', () => {
     const statements = permissionsOf(manifest, RouteApiConfigSchema.parse({}));
 
-    expect(statements.map((s) => s.sid)).toEqual(['ReadRouteTables']);
+    expect(statements.map((s) => s.sid)).toEqual(['DescribeNetwork']);
   });
 
   it('names the field of a bad id', () => {

@@ -27,23 +27,20 @@ export const ROUTE_KEYS = {
   deleteOne: `DELETE ${ROUTE}`,
 } as const;
 
-/** Reads of route tables and their attachments, which have no resource-level permissions. */
-const READS = [
-  'ec2:SearchTransitGatewayRoutes',
-  'ec2:GetTransitGatewayRouteTableAssociations',
-  'ec2:GetTransitGatewayRouteTablePropagations',
-  'ec2:DescribeTransitGatewayVpcAttachments',
-  'ec2:DescribeVpcs',
-];
+/** Reads of a route table's routes and attachments: scoped to the allowed tables. */
+const TABLE_READS = ['ec2:SearchTransitGatewayRoutes', 'ec2:GetTransitGatewayRouteTableAssociations', 'ec2:GetTransitGatewayRouteTablePropagations'];
+/** Describe calls, which have no resource-level permissions. */
+const DESCRIBES = ['ec2:DescribeTransitGatewayRouteTables', 'ec2:DescribeTransitGatewayVpcAttachments', 'ec2:DescribeVpcs'];
 
 /** Writes only in the allowed route tables, towards the allowed attachments. */
 export function routeApiPermissions(config: RouteApiConfig): Permission[] {
   const tables = config.routeTables.map((t) => `arn:\${partition}:ec2:\${region}:\${account}:transit-gateway-route-table/${t}`);
   const attachments = config.attachments.map((a) => `arn:\${partition}:ec2:\${region}:\${account}:transit-gateway-attachment/${a}`);
   return [
-    { sid: 'ReadRouteTables', actions: READS, resources: ['*'] },
+    { sid: 'DescribeNetwork', actions: DESCRIBES, resources: ['*'] },
     ...(tables.length
       ? [
+          { sid: 'ReadRouteTables', actions: TABLE_READS, resources: tables },
           { sid: 'DeleteRoutes', actions: ['ec2:DeleteTransitGatewayRoute'], resources: tables },
           ...(attachments.length
             ? [{ sid: 'SetRoutes', actions: ['ec2:CreateTransitGatewayRoute', 'ec2:ReplaceTransitGatewayRoute'], resources: [...tables, ...attachments] }]
