@@ -13,16 +13,17 @@ import type { LocalRunner } from './local/runner';
 
 /** The heavy part of the local mode (cdktf, the AWS SDK, esbuild): loaded while moto starts. */
 const loadLocalMode = async () => {
-  const [deploy, demo, blockerDemo, routeDemo, ipam, runner, stacks] = await Promise.all([
+  const [deploy, demo, blockerDemo, routeDemo, routeApiDemo, ipam, runner, stacks] = await Promise.all([
     import('./local/deploy'),
     import('./local/demo'),
     import('./local/blocker-demo'),
     import('./local/route-demo'),
+    import('./local/route-api-demo'),
     import('./local/ipam'),
     import('./local/runner'),
     import('@reflex/stacks'),
   ]);
-  return { ...deploy, ...demo, ...blockerDemo, ...routeDemo, ...ipam, ...runner, localEnv: stacks.ENVIRONMENTS.find((e) => e.name === 'local')! };
+  return { ...deploy, ...demo, ...blockerDemo, ...routeDemo, ...routeApiDemo, ...ipam, ...runner, localEnv: stacks.ENVIRONMENTS.find((e) => e.name === 'local')! };
 };
 let m: Awaited<ReturnType<typeof loadLocalMode>>;
 
@@ -40,7 +41,9 @@ const HELP = `pnpm start [--exit] [--no-demo] [--fresh] [--resume] [--endpoint U
   Terraform, runs every reflex's bundle with the local runner and the IPAM worker (into the embedded
   PostgreSQL in .reflex/ipam), and plays the demos: the instance guard restarts a protected instance; the
   IPAM records two instances in overlapping VPCs; the IP blocker denies a GuardDuty finding's attacker in
-  the NACLs of the attacked instance, refuses an allow-listed source, and sweeps the block at its expiry. One local mode runs per checkout (.reflex/local.lock);
+  the NACLs of the attacked instance, refuses an allow-listed source, and sweeps the block at its expiry; the
+  route failover moves a prefix to the VPN and back; the route API (served on a loopback port, SigV4) takes
+  two prefixes, a replay, an overlapping prefix and a dry-run deletion. One local mode runs per checkout (.reflex/local.lock);
   \`pnpm stop\` stops it from another terminal, as Ctrl-C does here.
 
   --exit          stop after the demo instead of running until stopped
@@ -206,7 +209,7 @@ try {
       endpoint: endpointNow,
       log,
       bundled,
-      reflexConfigs: routeNetwork?.then((n) => ({ 'route-failover': { paths: [n.path] } })),
+      reflexConfigs: routeNetwork?.then((n) => ({ 'route-failover': { paths: [n.path] }, 'route-api': n.routeApi })),
       signal: aborted.signal,
       whileApplying: () =>
         Promise.all([
@@ -222,6 +225,10 @@ try {
 
   runner = new m.LocalRunner(deployment, { root, log });
   await runner.start();
+  if (runner.apiUrl) {
+    m.saveDeployment(root, deployment, undefined, runner.apiUrl);
+    log(`the route API answers at ${runner.apiUrl} (SigV4 with the local credentials); try \`pnpm reflex routes get <route-table-id>\``);
+  }
   ipam = await m.startLocalIpam(deployment, { root, log, location });
   lock.update({ state: 'running' });
   log(`local mode is running (pid ${process.pid}) [${elapsed()}]`);
@@ -273,18 +280,29 @@ async function demos(deployment: LocalDeployment): Promise<boolean> {
       : 'ip-blocker demo FAILED: expected the attacker denied in both NACLs, the allow-listed source refused and the block swept',
   );
   let routeOk = true;
+  let apiOk = true;
   if (routeNetwork) {
-    const routed = await m.runRouteDemo(deployment, runner!, await routeNetwork, { log });
+    const network = await routeNetwork;
+    // The route API's calls run while the route failover waits out its dwell times.
+    const apiDemo = m.runRouteApiDemo(runner!.apiUrl, deployment, network, { log });
+    const routed = await m.runRouteDemo(deployment, runner!, network, { log });
     routeOk = routed.afterFailover === routed.expected.backup && routed.afterFailback === routed.expected.primary;
     log(
       routeOk
         ? `route demo passed: ${m.DEMO_PREFIX} moved to the VPN after the down dwell and back after the up dwell, each verified; try \`pnpm reflex routes status\` [${elapsed()}]`
         : `route demo FAILED: expected ${routed.expected.backup} after the failover (got ${routed.afterFailover}) and ${routed.expected.primary} after the failback (got ${routed.afterFailback})`,
     );
+    const api = await apiDemo;
+    apiOk = m.routeApiDemoPassed(api);
+    log(
+      apiOk
+        ? `route API demo passed: 2 prefixes pushed, the replay answered from the idempotency record, the overlapping prefix refused, the dry-run deletion changed nothing; try \`pnpm reflex routes get ${network.apiRouteTableId}\` [${elapsed()}]`
+        : `route API demo FAILED: ${JSON.stringify(api)}`,
+    );
   } else {
     log('route demo skipped: it needs the transit gateway a fresh apply creates (not with --resume)');
   }
-  if (!ipam) return guardOk && blockerOk && routeOk;
+  if (!ipam) return guardOk && blockerOk && routeOk && apiOk;
   const recorded = await m.runIpamDemo(deployment, ipam, { log });
   const ipamOk = recorded.instances.every((i) => i.privateIp) && recorded.overlaps.length > 0;
   const ip = recorded.instances.find((i) => i.privateIp)?.privateIp;
@@ -293,5 +311,5 @@ async function demos(deployment: LocalDeployment): Promise<boolean> {
       ? `ipam demo passed: try \`pnpm reflex ipam show ${ip}\`, \`pnpm reflex ipam subnets\`, \`pnpm reflex ipam overlaps\` [${elapsed()}]`
       : 'ipam demo FAILED: expected both instances with their addresses in the IPAM, and their VPCs overlapping',
   );
-  return guardOk && blockerOk && routeOk && ipamOk;
+  return guardOk && blockerOk && routeOk && apiOk && ipamOk;
 }

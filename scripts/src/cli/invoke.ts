@@ -5,7 +5,6 @@ import type { ReflexActionDetail } from '@reflex/events';
 import { localAwsEnv } from '@reflex/local-aws';
 import { awsName, describeError, loadManifests, type ReflexManifest, repoRoot } from '@reflex/manifest';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { DeployedReflex } from '../local/deploy';
 import { lambdaContext, toRecord } from '../local/runner';
 import { resolveAws, unreachableCode } from './aws';
 import { type Command, EXIT, findReflex, out, parseCommandArgs, plural, readEvent, UsageError } from './common';
@@ -221,13 +220,6 @@ export const invokeCommand: Command = {
 
     const queueName = awsName(target.env, manifest.name);
     const queueArn = `arn:${target.partition}:sqs:${target.region}:${target.account}:${queueName}`;
-    const deployed: DeployedReflex = {
-      manifest,
-      queueUrl: `https://sqs.${target.region}.amazonaws.com/${target.account}/${queueName}`,
-      dlqUrl: `https://sqs.${target.region}.amazonaws.com/${target.account}/${awsName(target.env, manifest.name, 'dlq')}`,
-      environment,
-      consumer: 'function',
-    };
     // The event as given: number literals beyond double precision stay exact, as EventBridge delivers them.
     const body = input.text;
     const now = String(Date.now());
@@ -239,7 +231,7 @@ export const invokeCommand: Command = {
       Attributes: { ApproximateReceiveCount: '1', SentTimestamp: now, SenderId: 'reflex-invoke', ApproximateFirstReceiveTimestamp: now },
     };
     const sqsEvent: SQSEvent = { Records: [toRecord(message, queueArn, target.region)] };
-    const context = lambdaContext(deployed, target.region, manifest.timeoutSeconds * 1000);
+    const context = lambdaContext(queueName, manifest.memoryMb, target.region, target.account, manifest.timeoutSeconds * 1000);
 
     let failed = false;
     let reason: string | undefined;

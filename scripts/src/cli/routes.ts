@@ -17,8 +17,9 @@ import { ENVIRONMENTS, resolveEnvironment } from '@reflex/stacks';
 import type { SavedDeployment } from '../local/deploy';
 import { awsFor, type AwsTarget, dynamoOf, ENV_AWS_OPTIONS, onReflexTable, publishToBus } from './aws';
 import { type Command, EXIT, out, parseCommandArgs, parseWait, plural, pollUntil, table, UsageError, whoAsks } from './common';
+import { ROUTE_API_HELP, routeApiCommand } from './route-api';
 
-const HELP = `reflex routes <status|failover> [options]
+const HELP = `reflex routes <status|failover|get|put|delete> [options]
 
   The route failover's paths: where each one's prefixes go (the primary or a backup), what Reflex believes of
   its links, the override, freeze, hold-down and cap, what its timers would decide now, and its journal; and
@@ -40,6 +41,10 @@ const HELP = `reflex routes <status|failover> [options]
       --by NAME                 who asks (default $USER)
       --wait 30s                how long to wait for the reflex to apply it (ms, s or m; default 30s)
       --no-wait                 publish the override and print its event id without waiting
+
+
+  The route API (signed HTTPS; see the README's route API reference):
+${ROUTE_API_HELP}
 
   --env NAME      whose names and route-failover config to use (default local). For local, the config the last
                   \`pnpm start\` deployed, with the paths it added (.reflex/local/deployment.json, or the file
@@ -454,8 +459,16 @@ async function run(args: string[]): Promise<number> {
     by: { type: 'string' },
     wait: { type: 'string' },
     'no-wait': { type: 'boolean', default: false },
+    url: { type: 'string' },
+    region: { type: 'string' },
+    key: { type: 'string' },
+    file: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
   });
   const [sub, ...rest] = positionals;
+  if (sub === 'get' || sub === 'put' || sub === 'delete') return routeApiCommand(sub, rest, values);
+  const apiOnly = (['url', 'region', 'key', 'file'] as const).find((k) => values[k] !== undefined) ?? (values['dry-run'] ? 'dry-run' : undefined);
+  if (apiOnly) throw new UsageError(`--${apiOnly} is for routes get, put and delete`);
   const journal = parseJournal(values.journal);
   const resolve: Resolve = {
     env: () => routesEnv(values.env),
@@ -472,13 +485,13 @@ async function run(args: string[]): Promise<number> {
     case 'failover':
       return failover(rest[0], { ...values, journal }, resolve);
     default:
-      throw new UsageError(sub ? `unknown routes command "${sub}"` : 'expected status or failover', true);
+      throw new UsageError(sub ? `unknown routes command "${sub}"` : 'expected status, failover, get, put or delete', true);
   }
 }
 
 export const routesCommand: Command = {
   name: 'routes',
-  summary: 'the route failover\'s paths, their timers and journal; override a path (backup, primary, auto)',
+  summary: 'the route failover\'s paths, timers, journal and overrides; the route API\'s routes (get, put, delete)',
   help: HELP,
   run,
 };

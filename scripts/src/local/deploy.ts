@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { loadManifests, type ReflexManifest } from '@reflex/manifest';
+import { loadManifests, type ReflexManifest, servesHttp } from '@reflex/manifest';
 import { checkSynthesized, ENVIRONMENTS, type EnvConfigInput, formatViolations, resolveEnvironment, STACK_NAME, synthAll } from '@reflex/stacks';
 import { terraform, terraformEnv } from '@reflex/stacks/terraform';
 import { bundleFunction } from '../lib/bundle';
@@ -18,14 +18,23 @@ export interface DeployedReflex {
   readonly consumer: 'function' | 'worker';
 }
 
+/** A reflex with http triggers as deployed locally: the local runner serves its routes. */
+export interface DeployedHttpReflex {
+  readonly manifest: ReflexManifest;
+  readonly environment: Record<string, string>;
+}
+
 /** The `local` environment as applied into a local AWS API. */
 export interface LocalDeployment {
   readonly endpoint: string;
   readonly region: string;
+  readonly account: string;
   readonly busName: string;
   /** The audit queue that receives every Reflex Action event. */
   readonly actionsQueueUrl: string;
   readonly reflexes: readonly DeployedReflex[];
+  /** The reflexes with http triggers, whose routes the local runner serves. */
+  readonly httpReflexes: readonly DeployedHttpReflex[];
   /** The Terraform working directory of the local stack. */
   readonly stackDir: string;
 }
@@ -210,9 +219,13 @@ export async function deployLocal(options: {
   return {
     endpoint,
     region: env.region,
+    account: env.account,
     busName: outputs.reflex_bus_name.value,
     actionsQueueUrl: outputs.actions_queue_url.value,
     stackDir,
+    httpReflexes: manifests
+      .filter((m) => servesHttp(m) && outputs.function_environments.value[m.name])
+      .map((manifest) => ({ manifest, environment: outputs.function_environments.value[manifest.name]! })),
     reflexes: manifests
       .filter((m) => outputs.queues.value[m.name])
       .map((manifest) => ({
@@ -229,25 +242,32 @@ export async function deployLocal(options: {
 export interface SavedDeployment {
   readonly endpoint: string;
   readonly region: string;
+  readonly account: string;
   readonly busName: string;
   readonly actionsQueueUrl: string;
   readonly stackDir: string;
   readonly appliedAt: string;
   readonly reflexes: readonly (Omit<DeployedReflex, 'manifest'> & { readonly name: string })[];
+  readonly httpReflexes?: readonly { readonly name: string; readonly environment: Record<string, string> }[];
+  /** Where the local runner of the recorded run serves the http triggers (`reflex routes get` calls it). */
+  readonly apiUrl?: string;
 }
 
 const deploymentFile = (root: string) => join(root, '.reflex', 'local', 'deployment.json');
 
 /** Records an applied local environment (`.reflex/local/deployment.json`). */
-export function saveDeployment(root: string, deployment: LocalDeployment, file = deploymentFile(root)): void {
+export function saveDeployment(root: string, deployment: LocalDeployment, file = deploymentFile(root), apiUrl?: string): void {
   const saved: SavedDeployment = {
     endpoint: deployment.endpoint,
     region: deployment.region,
+    account: deployment.account,
     busName: deployment.busName,
     actionsQueueUrl: deployment.actionsQueueUrl,
     stackDir: deployment.stackDir,
     appliedAt: new Date().toISOString(),
     reflexes: deployment.reflexes.map(({ manifest, ...rest }) => ({ name: manifest.name, ...rest })),
+    httpReflexes: deployment.httpReflexes.map(({ manifest, environment }) => ({ name: manifest.name, environment })),
+    ...(apiUrl ? { apiUrl } : {}),
   };
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(saved, null, 2)}\n`);
@@ -282,12 +302,17 @@ export async function reattach(root: string, saved: SavedDeployment, endpoint: s
   return {
     endpoint,
     region: saved.region,
+    account: saved.account ?? '123456789012',
     busName: saved.busName,
     actionsQueueUrl: saved.actionsQueueUrl,
     stackDir: saved.stackDir,
     reflexes: saved.reflexes.flatMap(({ name, ...rest }) => {
       const manifest = manifests.get(name);
       return manifest ? [{ manifest, ...rest }] : [];
+    }),
+    httpReflexes: (saved.httpReflexes ?? []).flatMap(({ name, environment }) => {
+      const manifest = manifests.get(name);
+      return manifest ? [{ manifest, environment }] : [];
     }),
   };
 }

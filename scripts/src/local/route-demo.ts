@@ -4,6 +4,7 @@ import {
   CreateCustomerGatewayCommand,
   CreateSubnetCommand,
   CreateTransitGatewayCommand,
+  CreateTransitGatewayRouteCommand,
   CreateTransitGatewayRouteTableCommand,
   CreateTransitGatewayVpcAttachmentCommand,
   CreateVpcCommand,
@@ -23,19 +24,28 @@ import type { LocalDeployment } from './deploy';
 /** The demo's protected prefix: the on-prem network behind the Direct Connect stand-in. */
 export const DEMO_PREFIX = '10.200.0.0/16';
 
-/** What the route demo builds before the apply: its path, for the route failover's config. */
+/** A static route of the route API's table that someone else made: the API lists it and never touches it. */
+export const FOREIGN_ROUTE = { cidr: '172.16.0.0/12' } as const;
+
+/** What the route demo builds before the apply: its path, for the route failover's config, and the route API's table. */
 export interface RouteDemoNetwork {
   readonly routeTableId: string;
   readonly primaryAttachmentId: string;
   readonly backupAttachmentId: string;
   readonly path: Record<string, unknown>;
+  /** A second route table of the transit gateway, for the route API: the VPC propagates into it. */
+  readonly apiRouteTableId: string;
+  /** The route API's config: that table, and both attachments as targets. */
+  readonly routeApi: { readonly routeTables: readonly string[]; readonly attachments: readonly string[] };
 }
 
 /**
  * Builds, in the local AWS, a transit gateway with a route table; a VPC 10.200.0.0/16 attached and propagating
  * into it — the stand-in for the Direct Connect gateway, whose routes to on-prem arrive propagated (moto has no
- * Direct Connect) — and a Site-to-Site VPN on the transit gateway as the backup. Returns the path for the
- * route failover's config: it must exist before the apply, which creates the path's alarms.
+ * Direct Connect) — and a Site-to-Site VPN on the transit gateway as the backup; and a second route table for
+ * the route API, which the VPC propagates into and which holds a static route someone else made
+ * ({@link FOREIGN_ROUTE}). Returns the path for the route failover's config and the route API's allow-lists:
+ * they must exist before the apply, which creates the path's alarms and scopes the API's role to them.
  */
 export async function prepareRouteDemo(endpoint: string, region: string): Promise<RouteDemoNetwork> {
   const ec2 = new EC2Client(localClientConfig(endpoint, region));
@@ -52,7 +62,12 @@ export async function prepareRouteDemo(endpoint: string, region: string): Promis
     const attachments = await ec2.send(new DescribeTransitGatewayAttachmentsCommand({ Filters: [{ Name: 'resource-id', Values: [vpn] }] }));
     const backupAttachmentId = attachments.TransitGatewayAttachments?.find((a) => a.ResourceId === vpn)?.TransitGatewayAttachmentId;
     if (!backupAttachmentId) throw new Error(`the local AWS made no transit gateway attachment for ${vpn}`);
+    const apiRouteTableId = (await ec2.send(new CreateTransitGatewayRouteTableCommand({ TransitGatewayId: tgw }))).TransitGatewayRouteTable!.TransitGatewayRouteTableId!;
+    await ec2.send(new EnableTransitGatewayRouteTablePropagationCommand({ TransitGatewayRouteTableId: apiRouteTableId, TransitGatewayAttachmentId: primaryAttachmentId }));
+    await ec2.send(new CreateTransitGatewayRouteCommand({ TransitGatewayRouteTableId: apiRouteTableId, DestinationCidrBlock: FOREIGN_ROUTE.cidr, TransitGatewayAttachmentId: backupAttachmentId }));
     return {
+      apiRouteTableId,
+      routeApi: { routeTables: [apiRouteTableId], attachments: [backupAttachmentId, primaryAttachmentId] },
       routeTableId,
       primaryAttachmentId,
       backupAttachmentId,

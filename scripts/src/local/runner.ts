@@ -12,7 +12,10 @@ import {
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { bundlePath } from '../lib/bundle';
 import { localAwsEnv, localClientConfig } from '@reflex/local-aws';
-import type { DeployedReflex, LocalDeployment } from './deploy';
+import type { HttpApiResponse } from '@reflex/events';
+import type { HttpTrigger } from '@reflex/manifest';
+import type { DeployedHttpReflex, DeployedReflex, LocalDeployment } from './deploy';
+import { LOCAL_OPERATOR, LocalHttpApi } from './http-api';
 
 type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
@@ -34,6 +37,8 @@ export interface LocalRunnerOptions {
    * @default undefined (the queue's visibility timeout decides, as with Lambda)
    */
   readonly failureVisibilitySeconds?: number;
+  /** The port of the local HTTP API that serves the http triggers. @default a free one (REFLEX_API_PORT if set) */
+  readonly apiPort?: number;
 }
 
 const RECEIVE_MAX = 10;
@@ -50,6 +55,9 @@ export class LocalRunner {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly sqs: SQSClient;
   private readonly log: (line: string) => void;
+  private api?: LocalHttpApi;
+  /** Where the http triggers are served (`http://127.0.0.1:<port>`), once started; empty without http reflexes. */
+  apiUrl = '';
 
   constructor(
     private readonly deployment: LocalDeployment,
@@ -78,6 +86,34 @@ export class LocalRunner {
       this.playSchedules(reflex);
       this.log(`runner: ${reflex.manifest.name} ← ${reflex.queueUrl}`);
     }
+    await this.serveHttp();
+  }
+
+  /**
+   * Serves the routes of every reflex with http triggers on a loopback port, as the environment's HTTP API
+   * would: SigV4 with the local credentials, signed in as `arn:aws:iam::<account>:user/local-operator`.
+   */
+  private async serveHttp(): Promise<void> {
+    const reflexes = this.deployment.httpReflexes ?? [];
+    if (reflexes.length === 0) return;
+    const routes = [];
+    for (const reflex of reflexes) {
+      const invoke = (await this.load(reflex)) as unknown as (event: unknown, context: Context) => Promise<HttpApiResponse>;
+      const timeoutMs = reflex.manifest.timeoutSeconds * 1000;
+      const name = `reflex-local-${reflex.manifest.name}`;
+      for (const trigger of reflex.manifest.triggers.filter((t): t is HttpTrigger => t.kind === 'http')) {
+        routes.push({ reflex: reflex.manifest.name, trigger, invoke, context: () => lambdaContext(name, reflex.manifest.memoryMb, this.deployment.region, this.deployment.account, timeoutMs) });
+      }
+    }
+    const { AWS_ACCESS_KEY_ID: accessKeyId = 'test', AWS_SECRET_ACCESS_KEY: secretAccessKey = 'test' } = localAwsEnv(this.deployment.endpoint, this.deployment.region);
+    this.api = new LocalHttpApi(routes, {
+      region: this.deployment.region,
+      port: this.options.apiPort ?? (Number(process.env.REFLEX_API_PORT) || 0),
+      identities: [{ accessKeyId, secretAccessKey, accountId: this.deployment.account, userArn: `arn:aws:iam::${this.deployment.account}:user/${LOCAL_OPERATOR}` }],
+      log: this.log,
+    });
+    this.apiUrl = await this.api.start();
+    this.log(`runner: ${reflexes.map((r) => r.manifest.name).join(', ')} ← ${this.apiUrl} (${routes.length} routes, SigV4 with the local credentials)`);
   }
 
   /**
@@ -123,12 +159,13 @@ export class LocalRunner {
   async stop(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     this.abort.abort();
+    await this.api?.stop();
     await Promise.allSettled(this.loops);
     this.sqs.destroy();
   }
 
   /** Imports a bundle with its function's environment, as a cold start would. */
-  private async load(reflex: DeployedReflex): Promise<SqsHandler> {
+  private async load(reflex: DeployedReflex | DeployedHttpReflex): Promise<SqsHandler> {
     // The bundle reads its settings at import; each gets its own module instance (the query string).
     // NODE_OPTIONS is for Lambda's node (source-mapped stacks); here it would reach every process started later.
     const { NODE_OPTIONS: _nodeOptions, ...environment } = reflex.environment;
@@ -171,7 +208,7 @@ export class LocalRunner {
     const stats = this.stats.get(manifest.name)!;
     const event: SQSEvent = { Records: messages.map((m) => toRecord(m, queueArn, this.deployment.region)) };
     const timeoutMs = manifest.timeoutSeconds * 1000;
-    const context = lambdaContext(reflex, this.deployment.region, timeoutMs);
+    const context = lambdaContext(reflex.queueUrl.split('/').pop()!, manifest.memoryMb, this.deployment.region, reflex.queueUrl.split('/').at(-2) ?? '123456789012', timeoutMs);
     stats.invocations++;
     let failedIds: Set<string>;
     try {
@@ -247,17 +284,15 @@ export function toRecord(m: Message, queueArn: string, region: string): SQSRecor
   };
 }
 
-/** A Lambda-like context for one invocation of a reflex. */
-export function lambdaContext(reflex: DeployedReflex, region: string, timeoutMs: number): Context {
-  const name = reflex.queueUrl.split('/').pop()!;
+/** A Lambda-like context for one invocation of the function `name`. */
+export function lambdaContext(name: string, memoryMb: number, region: string, account: string, timeoutMs: number): Context {
   const deadline = Date.now() + timeoutMs;
-  const account = reflex.queueUrl.split('/').at(-2) ?? '123456789012';
   return {
     callbackWaitsForEmptyEventLoop: true,
     functionName: name,
     functionVersion: '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:${region}:${account}:function:${name}`,
-    memoryLimitInMB: String(reflex.manifest.memoryMb),
+    memoryLimitInMB: String(memoryMb),
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${name}`,
     logStreamName: `local/${new Date().toISOString().slice(0, 10)}/${randomUUID()}`,
