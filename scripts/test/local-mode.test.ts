@@ -23,7 +23,9 @@ import { instanceStates, launchInstances, type LocalAws, localClientConfig, star
 import { repoRoot } from '@reflex/manifest';
 import { DEMO_ATTACKER, runBlockerDemo } from '../src/local/blocker-demo';
 import { runDemo } from '../src/local/demo';
-import { DEMO_PREFIX, prepareRouteDemo, type RouteDemoNetwork, runRouteDemo } from '../src/local/route-demo';
+import { DEMO_PREFIX, FOREIGN_ROUTE, prepareRouteDemo, type RouteDemoNetwork, runRouteDemo } from '../src/local/route-demo';
+import { localRouteApi, routeApiDemoPassed, runRouteApiDemo } from '../src/local/route-api-demo';
+import { routeApiContract } from './contract/route-api';
 import { type DeployedReflex, deployLocal, type LocalDeployment, reattach, saveDeployment, savedDeployment } from '../src/local/deploy';
 import { type LocalIpam, runIpamDemo, startLocalIpam } from '../src/local/ipam';
 import { LocalRunner } from '../src/local/runner';
@@ -59,7 +61,7 @@ beforeAll(async () => {
     root,
     endpoint: aws.endpoint,
     outdir: join(ipamDir, '..', 'cdktf.out'),
-    reflexConfigs: { 'route-failover': { paths: [routeNetwork.path] } },
+    reflexConfigs: { 'route-failover': { paths: [routeNetwork.path] }, 'route-api': routeNetwork.routeApi },
   });
   guard = deployment.reflexes.find((r) => r.manifest.name === 'instance-guard')!;
   // Failed messages come back after 0 s instead of the queue's 180 s, so that retries happen within the test.
@@ -192,6 +194,34 @@ describe('local mode', () => {
     ]);
     expect(journal[0]).toContain(`${DEMO_PREFIX}: installed, verified static via ${routeNetwork.backupAttachmentId}`);
   }, 90_000);
+
+  it('takes two prefixes over signed HTTP, answers their replay from the idempotency record, refuses an overlapping prefix, changes nothing on a dry-run deletion (the route API demo)', async () => {
+    const result = await runRouteApiDemo(runner.apiUrl, deployment, routeNetwork);
+
+    expect(result).toMatchObject({ pushed: { status: 200, added: 2 }, replay: { status: 200, replayed: true, sameAnswer: true, unchanged: true } });
+    expect(result.conflict).toEqual({ status: 400, problem: expect.stringContaining(`overlaps ${DEMO_PREFIX}`) });
+    expect(routeApiDemoPassed(result)).toBe(true);
+  });
+
+  it('emits a Reflex Action per route the API changed, naming the caller and the Idempotency-Key', () => {
+    const actions = logs
+      .filter((l) => l.includes('"reflex":"route-api"') && l.includes('"message":"action"'))
+      .map((l) => JSON.parse(l).action as { action: string; caller: { principal: string; idempotencyKey: string }; change: { key: string } });
+
+    expect(actions.map((a) => `${a.action} ${a.change.key}`)).toEqual(
+      expect.arrayContaining(['ec2:CreateTransitGatewayRoute 192.168.10.0/24', 'ec2:CreateTransitGatewayRoute 192.168.20.0/24']),
+    );
+    expect(actions[0]?.caller).toEqual({ principal: 'arn:aws:iam::123456789012:user/local-operator', idempotencyKey: expect.any(String) });
+  });
+
+  describe('route API contract (the local runner)', () =>
+    routeApiContract(() => ({
+      api: localRouteApi(runner.apiUrl, deployment),
+      tableId: routeNetwork.apiRouteTableId,
+      attachments: [routeNetwork.backupAttachmentId, routeNetwork.primaryAttachmentId],
+      attachedVpcCidr: DEMO_PREFIX,
+      foreignCidr: FOREIGN_ROUTE.cidr,
+    })));
 
   it('dead-letters a malformed event after maxReceiveCount receives and still handles the valid one of its batch', async () => {
     const config = localClientConfig(aws.endpoint);
