@@ -1,7 +1,8 @@
 // Shared by the stack tests: bundles on demand, one synth into a temp dir, and lookups into the
 // Terraform JSON by resource type and attributes (never by the hashed logical ids cdktf generates).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as z from '@reflex/events/zod';
@@ -141,14 +142,64 @@ function stubRoot(dir: string): string {
 }
 
 /**
+ * What a synth of `environments` and `manifests` depends on, as a hash: their data and code (functions as their
+ * source), and the bundles their zips are made of (each file's size and modification time).
+ */
+function synthKey(environments: readonly EnvConfigInput[], manifests: readonly unknown[]): string {
+  const seen = new WeakSet<object>();
+  const inputs = JSON.stringify({ environments, manifests }, (_key, value: unknown) => {
+    if (typeof value === 'function') return `function ${value.toString()}`;
+    if (typeof value === 'bigint') return `${value}n`;
+    if (value && typeof value === 'object') {
+      if (seen.has(value)) return '[seen]';
+      seen.add(value);
+    }
+    return value;
+  });
+  const bundles = reflexNames()
+    .sort()
+    .flatMap((name) =>
+      ['index.mjs', 'index.mjs.map'].map((file) => {
+        const path = join(root, 'dist', 'functions', name, file);
+        const stat = existsSync(path) ? statSync(path) : undefined;
+        return `${name}/${file}:${stat ? `${stat.size}:${stat.mtimeMs}` : 'none'}`;
+      }),
+    );
+  return createHash('sha256').update(inputs).update(bundles.join('\n')).digest('hex').slice(0, 32);
+}
+
+/**
  * Builds bundles if needed and synthesizes every environment, each with {@link STATEFUL} and {@link FAILOVER}
- * enabled as well, into a fresh temp dir; returns that dir.
+ * enabled as well, into a fresh temp dir; returns that dir, which is the caller's to change and remove.
+ *
+ * Within one jest run (jest.config.js names a shared dir in REFLEX_STACKS_SYNTH_DIR), the test files share
+ * the synth: the first caller synthesizes into the shared dir, under the hash of the inputs, and every caller
+ * gets a copy of it (byte for byte what a synth of the same inputs writes). Without it, each call synthesizes.
  */
 export async function synthesizeEnvironments(): Promise<string> {
   ensureBundles();
   const outdir = mkdtempSync(join(tmpdir(), 'reflex-'));
   const manifests = [...(await loadManifests(root)), ...TEST_REFLEXES];
-  await synthAll({ root: stubRoot(outdir), outdir, manifests, environments: ENVIRONMENTS.map((e) => withFailover(withStateful(e))) });
+  const environments = ENVIRONMENTS.map((e) => withFailover(withStateful(e)));
+  const shared = process.env.REFLEX_STACKS_SYNTH_DIR;
+  if (!shared) {
+    await synthAll({ root: stubRoot(outdir), outdir, manifests, environments });
+    return outdir;
+  }
+  const synthesized = join(shared, synthKey(environments, manifests));
+  if (!existsSync(synthesized)) {
+    mkdirSync(shared, { recursive: true });
+    // Synthesized beside it, then renamed into place: a complete synth or none, should two workers race.
+    const fresh = mkdtempSync(`${synthesized}.`);
+    await synthAll({ root: stubRoot(fresh), outdir: fresh, manifests, environments });
+    try {
+      renameSync(fresh, synthesized);
+    } catch (error) {
+      rmSync(fresh, { recursive: true, force: true });
+      if (!existsSync(synthesized)) throw error;
+    }
+  }
+  cpSync(synthesized, outdir, { recursive: true, verbatimSymlinks: true });
   return outdir;
 }
 
