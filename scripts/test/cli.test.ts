@@ -180,7 +180,7 @@ describe('reflex invoke', () => {
     const run = await reflex('invoke', 'no-such-reflex', write('any.json', fixture('ec2/instance-state-change.json')));
 
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('unknown reflex "no-such-reflex" (known: instance-guard, instance-scheduler, ip-blocker, ipam-enricher, ipam-reconciler, ipam-sync, resource-tagger, route-failover)');
+    expect(run.stderr).toContain('unknown reflex "no-such-reflex" (known: instance-guard, instance-scheduler, ip-blocker, ipam-enricher, ipam-reconciler, ipam-sync, resource-tagger, route-api, route-failover)');
   });
 });
 

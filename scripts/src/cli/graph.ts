@@ -8,6 +8,7 @@ import {
   loadManifests,
   type ReflexManifest,
   repoRoot,
+  servesHttp,
 } from '@reflex/manifest';
 import { type Command, EXIT, out, parseCommandArgs, UsageError } from './common';
 
@@ -15,9 +16,9 @@ const HELP = `reflex graph [--env NAME]
 
   Prints a mermaid flowchart of the event paths the manifests declare: default bus → forwarding rules →
   reflex bus → one rule per event trigger → queue (with its dead-letter queue) → function; schedule
-  rules from the default bus; CloudWatch alarms → default bus → a rule per alarm trigger; messages a
-  reflex sends to another's queue; Reflex Action events → audit queue and SNS topic. The same manifests
-  give the same text.
+  rules from the default bus; CloudWatch alarms → default bus → a rule per alarm trigger; signed callers →
+  the HTTP API → a route per http trigger → function; messages a reflex sends to another's queue; Reflex
+  Action events → audit queue and SNS topic. The same manifests give the same text.
 
   --env NAME   only the reflexes that environment enables, with the triggers of its config, under
                their AWS names (reflex-<env>-…)`;
@@ -109,6 +110,12 @@ export function renderGraph(manifests: readonly ReflexManifest[], options: Graph
     add(`defaultBus --> ${node} --> reflexBus`);
   }
 
+  if (manifests.some(servesHttp)) {
+    add(`callers((${label('signed callers', 'on-prem automation')}))`);
+    add(`httpApi[/${label(`HTTP API${env ? ` ${awsName(env, 'api')}` : ''}`, 'IAM (SigV4), throttled, access logs')}/]`);
+    add('callers --> httpApi');
+  }
+
   for (const manifest of manifests) {
     const queue = id('queue', manifest.name);
     const dlq = id('dlq', manifest.name);
@@ -134,9 +141,16 @@ export function renderGraph(manifests: readonly ReflexManifest[], options: Graph
       } else if (trigger.kind === 'queue') {
         add(`%% trigger #${index}: messages sent straight to the queue${trigger.description ? ` (${trigger.description})` : ''}`);
       } else {
-        add(`%% trigger #${index}: http ${trigger.method} ${trigger.path} (declared; the stacks do not build routes yet)`);
+        add(`${rule}{{${label(`route ${trigger.method} ${trigger.path}`)}}}`);
+        add(`httpApi --> ${rule} --> ${fn}`);
       }
     });
+    if (servesHttp(manifest)) {
+      // API Gateway invokes the function synchronously: no queue in between.
+      add(`${fn}[${label(`function ${name(manifest.name)}`, `${manifest.memoryMb} MB, ${manifest.timeoutSeconds} s`)}]`);
+      add(`${fn} -->|${label('Reflex Action')}| reflexBus`);
+      continue;
+    }
     add(`${queue}[[${label(`queue ${name(manifest.name)}`, 'SSE, TLS-only')}]]`);
     add(`${dlq}[[${label(`dead-letter queue ${name(manifest.name, 'dlq')}`)}]]`);
     const worker = options.workers?.has(manifest.name) ?? false;
