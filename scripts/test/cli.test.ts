@@ -182,6 +182,13 @@ describe('reflex invoke', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('unknown reflex "no-such-reflex" (known: instance-guard, instance-scheduler, ip-blocker, ipam-enricher, ipam-reconciler, ipam-sync, resource-tagger, route-api, route-failover)');
   });
+
+  it('exits 2 for a reflex that answers HTTP requests, naming the command that calls it', async () => {
+    const run = await reflex('invoke', 'route-api', write('any.json', fixture('ec2/instance-state-change.json')));
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('route-api answers signed HTTP requests, not events: call it with `reflex routes get|put|delete`');
+  });
 });
 
 describe('reflex invoke against moto', () => {

@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { Message } from '@aws-sdk/client-sqs';
 import type { ReflexActionDetail } from '@reflex/events';
 import { localAwsEnv } from '@reflex/local-aws';
-import { awsName, describeError, loadManifests, type ReflexManifest, repoRoot } from '@reflex/manifest';
+import { awsName, describeError, loadManifests, type ReflexManifest, repoRoot, servesHttp } from '@reflex/manifest';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { lambdaContext, toRecord } from '../local/runner';
 import { resolveAws, unreachableCode } from './aws';
@@ -180,6 +180,9 @@ export const invokeCommand: Command = {
     const root = repoRoot();
     const manifests = await loadManifests(root);
     const manifest = findReflex(manifests, name);
+    if (servesHttp(manifest)) {
+      throw new UsageError(`${manifest.name} answers signed HTTP requests, not events: call it with \`reflex routes get|put|delete\` (or any SigV4 client)`);
+    }
     const input = readEvent(eventPath);
     const target = await resolveTarget(values.env, manifest, manifests, input.event);
     const aws = await resolveAws({ endpoint: values.endpoint, env: target.env, region: target.region, root });
