@@ -60,13 +60,19 @@ export class Ec2RouteTables implements RouteTablePort {
   async attachedCidrs(tableId: string): Promise<AttachedCidr[]> {
     const { sdk, client } = await this.ec2();
     const vpcs = new Map<string, string>(); // attachment → VPC
+    const add = (links: readonly { ResourceType?: string; ResourceId?: string; TransitGatewayAttachmentId?: string }[] | undefined) => {
+      for (const l of links ?? []) if (l.ResourceType === 'vpc' && l.ResourceId && l.TransitGatewayAttachmentId) vpcs.set(l.TransitGatewayAttachmentId, l.ResourceId);
+    };
     try {
-      for await (const page of sdk.paginateGetTransitGatewayRouteTableAssociations({ client }, { TransitGatewayRouteTableId: tableId })) {
-        for (const a of page.Associations ?? []) if (a.ResourceType === 'vpc' && a.ResourceId && a.TransitGatewayAttachmentId) vpcs.set(a.TransitGatewayAttachmentId, a.ResourceId);
-      }
-      for await (const page of sdk.paginateGetTransitGatewayRouteTablePropagations({ client }, { TransitGatewayRouteTableId: tableId })) {
-        for (const p of page.TransitGatewayRouteTablePropagations ?? []) if (p.ResourceType === 'vpc' && p.ResourceId && p.TransitGatewayAttachmentId) vpcs.set(p.TransitGatewayAttachmentId, p.ResourceId);
-      }
+      // Associations and propagations are read at once.
+      await Promise.all([
+        (async () => {
+          for await (const page of sdk.paginateGetTransitGatewayRouteTableAssociations({ client }, { TransitGatewayRouteTableId: tableId })) add(page.Associations);
+        })(),
+        (async () => {
+          for await (const page of sdk.paginateGetTransitGatewayRouteTablePropagations({ client }, { TransitGatewayRouteTableId: tableId })) add(page.TransitGatewayRouteTablePropagations);
+        })(),
+      ]);
     } catch (error) {
       throw new ReflexError(`reading the attachments of ${tableId} failed`, { cause: error });
     }

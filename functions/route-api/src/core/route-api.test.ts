@@ -95,6 +95,11 @@ describe('PUT /route-tables/{id}/routes (desired state)', () => {
     ]);
     expect(result.body.plan.unchanged).toEqual([{ cidr: '192.168.10.0/24', attachmentId: VPN }]);
     expect(statics(tables)).toEqual([`172.16.0.0/12 ${DX}`, `192.168.10.0/24 ${VPN}`, `192.168.20.0/24 ${DX}`, `192.168.40.0/24 ${VPN}`]);
+    expect(result.body.routes.map((r: { cidr: string; attachmentId: string; status: string }) => `${r.cidr} ${r.attachmentId} ${r.status}`)).toEqual([
+      `192.168.10.0/24 ${VPN} active`,
+      `192.168.20.0/24 ${DX} active`,
+      `192.168.40.0/24 ${VPN} active`,
+    ]);
   });
 
   it('never touches routes it did not create: an empty desired set keeps the foreign static route', async () => {

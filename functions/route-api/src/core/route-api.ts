@@ -85,8 +85,9 @@ async function write(
   const lease = { holder: deps.holder, now: deps.now, waitMs: deps.leaseWaitMs ?? 5000, busy: TableBusyError };
   try {
     return await withLease(deps.managed, `table#${tableId}`, lease, async () => {
-      const view = await readTable(tableId, deps);
-      checkOverlaps(routes, await deps.tables.attachedCidrs(tableId), (i) => (request.routeKey.endsWith('{cidr}') ? 'path' : `body.routes.${i}`));
+      // The table and the VPCs attached to it are read at once: no read depends on another.
+      const [view, attached] = await Promise.all([readTable(tableId, deps), routes.length ? deps.tables.attachedCidrs(tableId) : []]);
+      checkOverlaps(routes, attached, (i) => (request.routeKey.endsWith('{cidr}') ? 'path' : `body.routes.${i}`));
       const { plan, conflicts } = planFor(view);
       if (conflicts.length) {
         throw new HttpError(
@@ -99,7 +100,7 @@ async function write(
       if (dryRun || changes(plan) === 0) {
         return { status: 200, body: { routeTableId: tableId, dryRun, plan, routes: managedViews(view) } };
       }
-      return apply(request, deps, tableId, plan);
+      return apply(request, deps, tableId, plan, view);
     });
   } catch (error) {
     if (error instanceof TableBusyError) {
@@ -113,7 +114,7 @@ class TableBusyError extends Error {
   override readonly name = 'TableBusyError';
 }
 
-async function apply(request: HttpRequest, deps: RouteApiDeps, tableId: string, plan: Plan): Promise<HttpResult> {
+async function apply(request: HttpRequest, deps: RouteApiDeps, tableId: string, plan: Plan, before: TableView): Promise<HttpResult> {
   const actions: ActionReport[] = [];
   const applied: { op: string; cidr: string; from?: string; to?: string; outcome: string }[] = [];
   const target = [{ id: tableId }];
@@ -175,7 +176,15 @@ async function apply(request: HttpRequest, deps: RouteApiDeps, tableId: string, 
     applied.push({ op: step.op, cidr: step.cidr, ...(step.from ? { from: step.from } : {}), ...(step.to ? { to: step.to } : {}), outcome });
     actions.push({ action: CALL[step.op], targets: target, reason, outcome: outcome === 'dry-run' ? 'dry-run' : 'succeeded', severity: 'info', change });
   }
-  const after = await readTable(tableId, deps);
+  // What the table holds now, from what was read under the lease and what was written since (no second read).
+  const written = new Map<string, ManagedRoute | undefined>();
+  for (const step of applied) {
+    if (step.outcome !== 'done') continue;
+    written.set(step.cidr, step.op === 'remove' ? undefined : record({ cidr: step.cidr, attachmentId: step.to! }));
+  }
+  const kept = before.managed.filter((m) => !written.has(m.record.cidr));
+  const added = [...written.values()].filter((r): r is ManagedRoute => !!r).map((record) => ({ record, current: record.attachmentId }));
+  const after: TableView = { managed: [...kept, ...added].sort((a, b) => a.record.cidr.localeCompare(b.record.cidr)), others: before.others };
   return { status: 200, body: { routeTableId: tableId, dryRun: deps.dryRun, plan, applied, routes: managedViews(after) }, actions };
 }
 
