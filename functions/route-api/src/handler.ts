@@ -4,6 +4,7 @@ import { DynamoManagedRoutes } from './adapters/dynamodb';
 import { Ec2RouteTables } from './adapters/ec2';
 import { deleteRoute, listRoutes, putRoute, putRoutes, type RouteApiDeps } from './core';
 import { manifest, ROUTE_KEYS } from './manifest';
+import type { IpamPort } from './ports';
 
 export const handler = httpHandler({
   manifest,
@@ -17,6 +18,7 @@ export const handler = httpHandler({
       dryRun,
       holder: randomUUID(),
       now: () => new Date(),
+      ...(config.ipam?.databaseUrl ? { ipam: lazyIpam(config.ipam.databaseUrl) } : {}),
     };
     return {
       [ROUTE_KEYS.list]: (request) => listRoutes(request, deps),
@@ -26,3 +28,14 @@ export const handler = httpHandler({
     };
   },
 });
+
+/** The IPAM adapter, loaded (with the PostgreSQL client) on first use: a function without an IPAM never loads it. */
+function lazyIpam(databaseUrl: string): IpamPort {
+  let ipam: Promise<IpamPort> | undefined;
+  return {
+    overlapping: async (cidrs) => {
+      ipam ??= import('./adapters/ipam').then(({ PostgresIpam }) => new PostgresIpam(databaseUrl));
+      return (await ipam).overlapping(cidrs);
+    },
+  };
+}

@@ -1,4 +1,5 @@
 import * as z from '@reflex/events/zod';
+import { StoreConfigSchema } from '@reflex/ipam/config';
 import { defineReflex, type Permission } from '@reflex/manifest';
 
 const id = (prefix: string, what: string) => z.string().check(z.regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), `a ${what} id (${prefix}-…)`));
@@ -13,6 +14,11 @@ export const RouteApiConfigSchema = z.object({
   maxRoutesPerRequest: z._default(z.int().check(z.gte(1), z.lte(1000)), 100),
   /** How long a write's response is kept for replays of its Idempotency-Key. */
   idempotencyHours: z._default(z.int().check(z.gte(1), z.lte(24 * 7)), 24),
+  /**
+   * The IPAM's PostgreSQL server (`{ databaseUrl }`): when set, routes overlapping any live VPC block of its
+   * golden records — every account and Region it knows — are refused too. @default not checked
+   */
+  ipam: z.optional(StoreConfigSchema),
 });
 export type RouteApiConfig = z.output<typeof RouteApiConfigSchema>;
 

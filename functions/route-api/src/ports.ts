@@ -48,3 +48,17 @@ export interface ManagedRoutesPort {
   lease(key: string, holder: string, until: Date, now: Date): Promise<boolean>;
   release(key: string, holder: string): Promise<void>;
 }
+
+/** A VPC block of the IPAM's records that a route's CIDR overlaps. */
+export interface IpamOverlap {
+  readonly cidr: string;
+  readonly vpcId: string;
+  readonly block: string;
+  readonly account: string;
+  readonly region: string;
+}
+
+/** Port: the IPAM's golden records, asked which VPC blocks overlap some CIDRs. */
+export interface IpamPort {
+  overlapping(cidrs: readonly string[]): Promise<IpamOverlap[]>;
+}

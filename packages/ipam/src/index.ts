@@ -9,6 +9,8 @@ export {
   show,
   subnetUsage,
   overlaps,
+  vpcBlocksOverlapping,
+  type BlockOverlap,
   type ShowResult,
   type DeviceRecord,
   type AddressRecord,

@@ -283,3 +283,29 @@ export async function overlaps(db: Db): Promise<Overlap[]> {
   );
   return rows.map((r) => ({ a: toNetwork(r, 'a_'), b: toNetwork(r, 'b_') }));
 }
+
+/** A live VPC block of the IPAM that overlaps a CIDR asked about. */
+export interface BlockOverlap {
+  /** The CIDR asked about. */
+  readonly cidr: string;
+  readonly block: NetworkRecord;
+}
+
+/**
+ * The live VPC blocks (any account, any Region) that overlap — contain or lie in — each of `cidrs`: where a
+ * route towards on-prem for that CIDR would take a VPC's own addresses. Blocks marked deleted are left out.
+ *
+ * @example
+ * for (const { cidr, block } of await vpcBlocksOverlapping(db, ['10.20.0.0/16'])) console.log(`${cidr} ∩ ${block.vpcId} ${block.cidr}`);
+ */
+export async function vpcBlocksOverlapping(db: Db, cidrs: readonly string[]): Promise<BlockOverlap[]> {
+  if (cidrs.length === 0) return [];
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT q.cidr::text AS query, n.kind, n.resource_id, n.vpc_id, n.cidr::text AS cidr, NULL::text AS parent_cidr, n.account, n.region, n.deleted_at
+     FROM unnest($1::cidr[]) AS q(cidr) JOIN networks n ON n.cidr && q.cidr
+     WHERE n.kind = 'vpc' AND n.deleted_at IS NULL
+     ORDER BY q.cidr, n.cidr, n.account, n.vpc_id`,
+    [cidrs],
+  );
+  return rows.map((r) => ({ cidr: r.query as string, block: toNetwork(r) }));
+}

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { type Db, IpamError, applyMessage, migrate, openPglite, overlaps, show, subnetUsage } from './index';
+import { type Db, IpamError, applyMessage, migrate, openPglite, overlaps, show, subnetUsage, vpcBlocksOverlapping } from './index';
 import { backends, useStore } from './test-store';
 import { later, otherVpc, running, terminated } from './test-messages';
 
@@ -127,6 +127,30 @@ describe.each(backends())('IPAM store on $name', (backend) => {
       const [usage] = await subnetUsage(db);
 
       expect(usage?.used).toBe(0);
+    });
+  });
+
+  describe('vpcBlocksOverlapping', () => {
+    it('finds the live VPC blocks that contain or lie in each CIDR, and none for a disjoint one', async () => {
+      await applyMessage(db, running);
+      await applyMessage(db, otherVpc());
+
+      const found = await vpcBlocksOverlapping(db, ['10.0.0.0/8', '10.0.200.0/24', '192.168.0.0/16']);
+
+      expect(found.map(({ cidr, block }) => [cidr, block.vpcId, block.cidr])).toEqual([
+        ['10.0.0.0/8', 'vpc-0aaaaaaaaaaaaaaa1', '10.0.0.0/16'],
+        ['10.0.0.0/8', 'vpc-0bbbbbbbbbbbbbbb2', '10.0.128.0/17'],
+        ['10.0.200.0/24', 'vpc-0aaaaaaaaaaaaaaa1', '10.0.0.0/16'],
+        ['10.0.200.0/24', 'vpc-0bbbbbbbbbbbbbbb2', '10.0.128.0/17'],
+      ]);
+    });
+
+    it('leaves out VPC blocks marked deleted, and answers nothing for no CIDRs', async () => {
+      await applyMessage(db, running);
+      await db.query(`UPDATE networks SET deleted_at = now() WHERE resource_id = 'vpc-0aaaaaaaaaaaaaaa1'`);
+
+      expect(await vpcBlocksOverlapping(db, ['10.0.0.0/16'])).toEqual([]);
+      expect(await vpcBlocksOverlapping(db, [])).toEqual([]);
     });
   });
 

@@ -136,6 +136,22 @@ describe('PUT /route-tables/{id}/routes (desired state)', () => {
     expect(tables.writes).toEqual([]);
   });
 
+  it("refuses a prefix overlapping a VPC block of the IPAM's records, when an IPAM is configured", async () => {
+    const { tables, deps } = setup();
+    const ipam = {
+      overlapping: async (cidrs: readonly string[]) =>
+        cidrs.filter((c) => c === '192.168.50.0/24').map((cidr) => ({ cidr, vpcId: 'vpc-0eeeeeeeeeeeeeee9', block: '192.168.0.0/16', account: '444444444444', region: 'eu-west-1' })),
+    };
+
+    const result = await answer(putRoutes(desired([['192.168.10.0/24', VPN], ['192.168.50.0/24', VPN]]), { ...deps, ipam }));
+
+    expect(result.status).toBe(400);
+    expect(result.body.problems).toEqual([
+      { path: 'body.routes.1.cidr', message: '192.168.50.0/24 overlaps 192.168.0.0/16 of vpc-0eeeeeeeeeeeeeee9 (account 444444444444, eu-west-1) in the IPAM' },
+    ]);
+    expect(tables.writes).toEqual([]);
+  });
+
   it('answers the plan of a dry run and changes nothing', async () => {
     const { tables, managed, deps } = setup();
     await putRoutes(desired([['192.168.10.0/24', VPN]]), deps);

@@ -1,8 +1,8 @@
 import { type ActionReport, HttpError, type HttpRequest, type HttpResult, withLease } from '@reflex/lambda-kit';
 import type { RouteApiConfig } from '../manifest';
-import type { ManagedRoute, ManagedRoutesPort, RouteTablePort, RouteWrite } from '../ports';
+import type { IpamPort, ManagedRoute, ManagedRoutesPort, RouteTablePort, RouteWrite } from '../ports';
 import { changes, type Plan, planRemoval, planRoutes, type TableView, viewOf } from './plan';
-import { checkOverlaps, checkRoutes, checkTable, DesiredRoutesSchema, dryRunOf, OneRouteSchema, parseBody, type RouteSpec } from './validate';
+import { checkIpamOverlaps, checkOverlaps, checkRoutes, checkTable, DesiredRoutesSchema, dryRunOf, OneRouteSchema, parseBody, type RouteSpec } from './validate';
 
 /** What the route API's handlers need. */
 export interface RouteApiDeps {
@@ -14,6 +14,8 @@ export interface RouteApiDeps {
   /** A unique id for this function instance's leases. */
   readonly holder: string;
   readonly now: () => Date;
+  /** The IPAM's records, when the config names its store: routes overlapping its VPC blocks are refused. */
+  readonly ipam?: IpamPort;
   /** How long a write waits for another write to the same table. @default 5000 */
   readonly leaseWaitMs?: number;
 }
@@ -85,9 +87,16 @@ async function write(
   const lease = { holder: deps.holder, now: deps.now, waitMs: deps.leaseWaitMs ?? 5000, busy: TableBusyError };
   try {
     return await withLease(deps.managed, `table#${tableId}`, lease, async () => {
-      // The table and the VPCs attached to it are read at once: no read depends on another.
-      const [view, attached] = await Promise.all([readTable(tableId, deps), routes.length ? deps.tables.attachedCidrs(tableId) : []]);
-      checkOverlaps(routes, attached, (i) => (request.routeKey.endsWith('{cidr}') ? 'path' : `body.routes.${i}`));
+      // The table, the VPCs attached to it and the IPAM are read at once: no read depends on another.
+      const cidrs = routes.map((r) => r.cidr);
+      const [view, attached, inIpam] = await Promise.all([
+        readTable(tableId, deps),
+        routes.length ? deps.tables.attachedCidrs(tableId) : [],
+        routes.length && deps.ipam ? deps.ipam.overlapping(cidrs) : [],
+      ]);
+      const at = (i: number) => (request.routeKey.endsWith('{cidr}') ? 'path' : `body.routes.${i}`);
+      checkOverlaps(routes, attached, at);
+      checkIpamOverlaps(routes, inIpam, at);
       const { plan, conflicts } = planFor(view);
       if (conflicts.length) {
         throw new HttpError(

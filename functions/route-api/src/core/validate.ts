@@ -2,7 +2,7 @@ import { normalizeCidr, parseCidr } from '@reflex/ip';
 import { HttpError, type Problem } from '@reflex/lambda-kit';
 import * as z from '@reflex/events/zod';
 import type { RouteApiConfig } from '../manifest';
-import type { AttachedCidr } from '../ports';
+import type { AttachedCidr, IpamOverlap } from '../ports';
 
 /** The body of `PUT /route-tables/{id}/routes`: every static route Reflex is to manage in the table. */
 export const DesiredRoutesSchema = z.strictObject({
@@ -96,4 +96,19 @@ export function checkOverlaps(routes: readonly RouteSpec[], attached: readonly A
     }
   });
   if (problems.length) throw new HttpError(400, 'invalid-request', 'routes overlap VPCs attached to the route table', problems);
+}
+
+/**
+ * Routes must not overlap a live VPC block the IPAM knows, in any account or Region.
+ *
+ * @throws HttpError 400 naming each route and the block it overlaps.
+ */
+export function checkIpamOverlaps(routes: readonly RouteSpec[], found: readonly IpamOverlap[], at: (i: number) => string): void {
+  const problems: Problem[] = [];
+  routes.forEach((route, i) => {
+    for (const o of found.filter((f) => f.cidr === route.cidr)) {
+      problems.push({ path: `${at(i)}.cidr`, message: `${route.cidr} overlaps ${o.block} of ${o.vpcId} (account ${o.account}, ${o.region}) in the IPAM` });
+    }
+  });
+  if (problems.length) throw new HttpError(400, 'invalid-request', "routes overlap VPC blocks in the IPAM's records", problems);
 }
