@@ -214,6 +214,23 @@ describe('local mode', () => {
     expect(actions[0]?.caller).toEqual({ principal: 'arn:aws:iam::123456789012:user/local-operator', idempotencyKey: expect.any(String) });
   });
 
+  it('sets, lists and deletes routes with `reflex routes put|get|delete`, signed, and exits 2 for a refused request', async () => {
+    const table = routeNetwork.apiRouteTableId;
+    const cli = (...args: string[]) => reflexCli(['routes', ...args, '--url', runner.apiUrl]);
+
+    const put = await cli('put', table, '198.18.200.0/24', routeNetwork.backupAttachmentId);
+    const listed = await cli('get', table);
+    const overlapping = await cli('put', table, '10.200.7.0/24', routeNetwork.backupAttachmentId);
+    const deleted = await cli('delete', table, '198.18.200.0/24', '--json');
+
+    expect(put).toMatchObject({ code: 0, stdout: expect.stringContaining(`+ 198.18.200.0/24 → ${routeNetwork.backupAttachmentId}`) });
+    expect(listed.stdout).toMatch(/198\.18\.200\.0\/24\s+tgw-attach-\S+\s+active\s+arn:aws:iam::123456789012:user\/local-operator/);
+    expect(listed.stdout).toMatch(/172\.16\.0\.0\/12\s+static/);
+    expect(overlapping).toMatchObject({ code: 2, stderr: expect.stringContaining(`path.cidr: 10.200.7.0/24 overlaps ${DEMO_PREFIX}`) });
+    expect(deleted.code).toBe(0);
+    expect(JSON.parse(deleted.stdout).body.plan.remove).toEqual([{ cidr: '198.18.200.0/24', attachmentId: routeNetwork.backupAttachmentId }]);
+  });
+
   describe('route API contract (the local runner)', () =>
     routeApiContract(() => ({
       api: localRouteApi(runner.apiUrl, deployment),
