@@ -6,8 +6,9 @@
 //   (2) the AWS call's own latency — ReplaceTransitGatewayRoute straight against moto, p50/p99 — and the
 //       API's p99 without it (target: < 100 ms locally);
 //   (3) concurrent clients, each on a route table of its own: requests/s.
+// The server (the local runner, serving the http triggers only) and the client run in processes of their own.
 // A missed target sets exit code 1.
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,9 +22,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { localClientConfig, startMoto } from '@reflex/local-aws';
 import { repoRoot } from '@reflex/manifest';
-import { deployLocal } from '../local/deploy';
+import { deployLocal, saveDeployment } from '../local/deploy';
 import { prepareRouteDemo } from '../local/route-demo';
-import { LocalRunner } from '../local/runner';
 
 const root = repoRoot();
 const SEQUENTIAL = 200;
@@ -37,7 +37,7 @@ const ms = (x: number) => `${x.toFixed(1)} ms`;
 
 const aws = await startMoto();
 const ec2 = new EC2Client(localClientConfig(aws.endpoint));
-let runner: LocalRunner | undefined;
+let server: ChildProcess | undefined;
 try {
   const network = await prepareRouteDemo(aws.endpoint, 'us-east-1');
   // One more route table per concurrent client, beside the demo's: each client writes to its own.
@@ -52,12 +52,23 @@ try {
     outdir: join(scratch, 'cdktf.out'),
     reflexConfigs: { 'route-failover': { paths: [network.path] }, 'route-api': { ...network.routeApi, routeTables: tables } },
   });
-  runner = new LocalRunner(deployment, { root, waitSeconds: 1 });
-  await runner.start();
+  // The server in a process of its own (route-api-server.ts), the client in another (route-api-load.ts).
+  const file = join(scratch, 'deployment.json');
+  saveDeployment(root, deployment, file);
+  server = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/src/bench/route-api-server.ts'), file], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const apiUrl = await new Promise<string>((resolve, reject) => {
+    let seen = '';
+    server!.stdout!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      const ready = /^ready (\S+)$/m.exec(seen);
+      if (ready) resolve(ready[1]!);
+    });
+    server!.once('exit', (code) => reject(new Error(`the route API server exited (${code}) before it was ready`)));
+  });
   const [a, b] = network.routeApi.attachments as [string, string];
   // Asynchronously: the server answers on this process's event loop meanwhile.
   const client = async (tablesOf: readonly string[], perClient: number) => {
-    const load = JSON.stringify({ url: runner!.apiUrl, region: deployment.region, tables: tablesOf, attachments: [a, b], perClient });
+    const load = JSON.stringify({ url: apiUrl, region: deployment.region, tables: tablesOf, attachments: [a, b], perClient });
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(root, 'scripts/src/bench/route-api-load.ts'), load], { cwd: root, maxBuffer: 16 << 20 });
     return JSON.parse(stdout) as { latencies: number[]; seconds: number };
   };
@@ -88,7 +99,7 @@ try {
   console.log(`${CLIENTS} concurrent clients × ${PER_CLIENT} one-route PUTs, a route table each: ${(concurrent.latencies.length / concurrent.seconds).toFixed(0)} requests/s, p50 ${ms(quantile(concurrent.latencies, 0.5))}, p99 ${ms(quantile(concurrent.latencies, 0.99))} (one local runner process serves them all)`);
   process.exitCode = without < TARGET_P99_MS ? 0 : 1;
 } finally {
-  await runner?.stop();
+  server?.kill('SIGTERM');
   ec2.destroy();
   await aws.stop();
   rmSync(scratch, { recursive: true, force: true });
