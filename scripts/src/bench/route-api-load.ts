@@ -1,7 +1,8 @@
 // The client side of `pnpm bench:route-api`, in a process of its own as a real client would be (sharing the
 // server's event loop would time the client's signing as the server's latency): one-route PUTs, each
 // repointing the route with a new Idempotency-Key, sequentially or from concurrent clients on a route table
-// each. Prints the latencies (ms) and the wall time as JSON on stdout.
+// each. Prints when each request was sent and answered (wall clock, ms: the bench compares them with the
+// times of the server's AWS calls) and the run's seconds, as JSON on stdout.
 import { RouteApiClient } from '../lib/route-api-client';
 
 interface Load {
@@ -14,16 +15,17 @@ interface Load {
 
 const load = JSON.parse(process.argv[2] ?? '{}') as Load;
 const api = new RouteApiClient(load.url, load.region, { accessKeyId: 'test', secretAccessKey: 'test' });
-const latencies: number[] = [];
+const requests: { start: number; end: number }[] = [];
+const now = () => performance.timeOrigin + performance.now();
 const started = performance.now();
 await Promise.all(
   load.tables.map(async (table, c) => {
     for (let i = 0; i < load.perClient; i++) {
-      const t = performance.now();
+      const start = now();
       const answer = await api.putRoute(table, { cidr: `198.18.${c}.0/24`, attachmentId: load.attachments[i % 2]! });
       if (answer.status !== 200) throw new Error(`PUT answered ${answer.status}: ${JSON.stringify(answer.body)}`);
-      latencies.push(performance.now() - t);
+      requests.push({ start, end: now() });
     }
   }),
 );
-process.stdout.write(JSON.stringify({ latencies, seconds: (performance.now() - started) / 1000 }));
+process.stdout.write(JSON.stringify({ requests, seconds: (performance.now() - started) / 1000 }));
