@@ -39,7 +39,9 @@ const tempDirs: string[] = [];
 beforeAll(async () => {
   outdir = await synthesizeEnvironments();
   tempDirs.push(outdir);
-  env = terraformEnv(root);
+  // Terraform and its provider are Go programs that allocate much at start (the provider's schema): with
+  // GOGC=200, half as many collections, ~15% less CPU per command, some 100 MB more memory each.
+  env = { ...terraformEnv(root), GOGC: process.env.GOGC ?? '200' };
 }, TERRAFORM_TIMEOUT);
 
 afterAll(() => {
