@@ -159,7 +159,8 @@ const describe = (error: unknown) =>
 try {
   const endpoint = flags.endpoint ?? process.env.REFLEX_AWS_ENDPOINT;
   // moto starts while the rest of the local mode loads (a second or two of modules).
-  const motoStarting = flags.resume || endpoint ? undefined : startMoto();
+  // Its own moto server, never a test run's zygote's: it must be this process's child and end with it.
+  const motoStarting = flags.resume || endpoint ? undefined : startMoto({ zygote: false });
   void motoStarting?.then((started) => (aws ??= started), () => {});
   m = await loadLocalMode();
   const location = m.localStoreLocation(root);

@@ -1,12 +1,15 @@
 import http from 'node:http';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { delimiter, dirname } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
+  ListQueuesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
@@ -20,6 +23,7 @@ import {
   scriptInterpreter,
   type StartedMoto,
   startMoto,
+  startMotoZygote,
   waitForEndpoint,
 } from './moto';
 import { useMoto } from './testing';
@@ -163,6 +167,37 @@ describe('startMoto', () => {
       await aws?.stop();
     }
   }, 30_000);
+});
+
+describe('the moto zygote (a test run\'s moto factory)', () => {
+  it('forks servers with moto imported: each answers with its own state, and stops', async () => {
+    const before = process.env.REFLEX_MOTO_ZYGOTE;
+    const zygote = await startMotoZygote(mkdtempSync(join(tmpdir(), 'reflex-zygote-')));
+    expect(zygote).toBeDefined();
+    process.env.REFLEX_MOTO_ZYGOTE = zygote!.socket;
+    const servers: StartedMoto[] = [];
+    try {
+      servers.push(await startMoto(), await startMoto());
+      const [a, b] = servers as [StartedMoto, StartedMoto];
+      const sqs = (aws: StartedMoto) => new SQSClient(localClientConfig(aws.endpoint));
+      await sqs(a).send(new CreateQueueCommand({ QueueName: 'only-in-a' }));
+
+      const inA = (await sqs(a).send(new ListQueuesCommand({}))).QueueUrls ?? [];
+      const inB = (await sqs(b).send(new ListQueuesCommand({}))).QueueUrls ?? [];
+      await a.stop();
+
+      expect(a.pid).not.toBe(b.pid);
+      expect(inA.map((u) => u.split('/').pop())).toEqual(['only-in-a']);
+      expect(inB).toEqual([]);
+      await expect(fetch(a.endpoint)).rejects.toThrow();
+      expect((await fetch(`${b.endpoint}/moto-api/`)).ok).toBe(true);
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+      process.kill(zygote!.pid, 'SIGTERM');
+      if (before === undefined) delete process.env.REFLEX_MOTO_ZYGOTE;
+      else process.env.REFLEX_MOTO_ZYGOTE = before;
+    }
+  }, 60_000);
 });
 
 describe('moto_server_fast.py and its patches (reflex_moto)', () => {

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { basename, delimiter, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -59,6 +59,8 @@ export async function waitForEndpoint(endpoint: string, timeoutMs = 20_000, chil
 
 /** `python/moto_server_fast.py` (its patches in `python/reflex_moto/`): the package runs from source, so it sits next to `src/`. */
 export const MOTO_FAST_LAUNCHER = fileURLToPath(new URL('../python/moto_server_fast.py', import.meta.url));
+/** The test run's moto factory: see {@link startMotoZygote}. */
+const MOTO_ZYGOTE = fileURLToPath(new URL('../python/moto_zygote.py', import.meta.url));
 
 /** An executable `name` on PATH, like `which`. */
 function onPath(name: string): string | undefined {
@@ -154,7 +156,15 @@ function motoCommand(): { command: string; args: string[]; launcher: MotoLaunche
  *
  * @throws MotoNotFoundError with install instructions when `moto_server` is not on PATH.
  */
-export async function startMoto(options: { log?: (line: string) => void } = {}): Promise<StartedMoto> {
+export async function startMoto(options: { log?: (line: string) => void; zygote?: boolean } = {}): Promise<StartedMoto> {
+  const zygote = process.env.REFLEX_MOTO_ZYGOTE;
+  if (zygote && options.zygote !== false && process.env.REFLEX_MOTO_PLAIN !== '1') {
+    const forked = await forkMoto(zygote).catch((error: Error) => {
+      options.log?.(`moto zygote at ${zygote} did not answer (${error.message}); starting moto server`);
+      return undefined;
+    });
+    if (forked) return forked;
+  }
   const { command, args, launcher } = motoCommand();
   const port = await freePort();
   // The patched launcher exits when its stdin closes: this process holds the pipe, so moto goes with it, even
@@ -181,6 +191,86 @@ export async function startMoto(options: { log?: (line: string) => void } = {}):
     throw error;
   }
   return { endpoint, stop, launcher, pid: child.pid };
+}
+
+/**
+ * A moto server forked by the test run's zygote (`python/moto_zygote.py`, REFLEX_MOTO_ZYGOTE names its socket):
+ * moto, its services and the patches are imported already, so it answers at once and its first EC2 call costs
+ * no import. It exits when this process's connection to the zygote closes — when this process ends, however
+ * it ends — or on stop().
+ */
+async function forkMoto(socketPath: string): Promise<StartedMoto> {
+  const port = await freePort();
+  const connection = createConnection(socketPath);
+  const pid = await new Promise<number>((resolve, reject) => {
+    let seen = '';
+    connection.once('error', reject);
+    connection.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.endsWith('\n')) resolve(Number(seen.trim()));
+    });
+    connection.once('close', () => reject(new Error('the zygote closed the connection')));
+    connection.write(`${port}\n`);
+  });
+  // The connection must not keep this process alive; it ends with it.
+  connection.unref();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    connection.destroy();
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      return;
+    }
+    for (let i = 0; i < 150; i++) {
+      try {
+        process.kill(pid, 0);
+      } catch {
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  try {
+    await waitForEndpoint(endpoint, 20_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { endpoint, stop, launcher: 'patched', pid };
+}
+
+/**
+ * Starts the moto zygote (`python/moto_zygote.py`) on a socket in `dir` for a test run; it exits with this
+ * process. Resolves with the socket path to put in REFLEX_MOTO_ZYGOTE, or undefined when it cannot run (no
+ * Python with moto): tests then start moto servers as usual.
+ */
+export async function startMotoZygote(dir: string): Promise<{ readonly socket: string; readonly pid: number } | undefined> {
+  const python = existsSync(MOTO_ZYGOTE) ? findMotoPython() : undefined;
+  if (!python) return undefined;
+  const socket = join(dir, `moto-zygote-${process.pid}.sock`);
+  const child = spawn(python, [MOTO_ZYGOTE, socket], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, REFLEX_MOTO_EXIT_WITH_PARENT: '1' } });
+  child.unref();
+  (child.stdout as unknown as { unref?: () => void }).unref?.();
+  (child.stdin as unknown as { unref?: () => void }).unref?.();
+  const ready = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), 30_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) {
+        clearTimeout(timer);
+        resolve(true);
+      }
+    });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+  });
+  if (!ready) {
+    child.kill('SIGKILL');
+    return undefined;
+  }
+  return { socket, pid: child.pid! };
 }
 
 /** An AWS API someone else runs (LocalStack, a shared moto): nothing to stop. */
