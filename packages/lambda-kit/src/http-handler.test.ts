@@ -1,13 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { fixture } from '@reflex/events/fixtures';
-import { localClientConfig } from '@reflex/local-aws';
-import { createStateTable, useMoto } from '@reflex/local-aws/testing';
+import { createStateTable, localLoader, useMoto } from '@reflex/local-aws/testing';
 import { defineReflex } from '@reflex/manifest';
 import type { Context } from 'aws-lambda';
 import * as z from '@reflex/events/zod';
+import { dynamoIdempotencyStore } from './adapters/dynamodb-idempotency';
 import { MemoryEmitter } from './emitter';
 import { HttpError, httpHandler, type HttpRequest, principalMatches } from './http-handler';
 
@@ -26,11 +24,12 @@ const manifest = defineReflex({
 const USER = 'arn:aws:iam::111122223333:user/example-user';
 const env = { REFLEX_ENV: 'test', REFLEX_BUS_NAME: 'bus', REFLEX_DRY_RUN: 'false', REFLEX_STATE_TABLE: 'reflex-test-route-api' };
 
-let dynamo: DynamoDBClient;
+let loadDynamo: Parameters<typeof dynamoIdempotencyStore>[1];
 useMoto(async (aws) => {
-  dynamo = new DynamoDBClient(localClientConfig(aws.endpoint));
-  await createStateTable(dynamo, env.REFLEX_STATE_TABLE);
-  return dynamo;
+  const dynamos = await localLoader(aws.endpoint, () => import('@aws-sdk/client-dynamodb'), (sdk, config) => new sdk.DynamoDBClient(config));
+  loadDynamo = dynamos.loader;
+  await createStateTable(dynamos.client, env.REFLEX_STATE_TABLE);
+  return dynamos;
 });
 
 const context = { getRemainingTimeInMillis: () => 10_000, awsRequestId: 'local', functionName: 'reflex-test-route-api' } as Context;
@@ -66,14 +65,8 @@ function api(extraEnv: Record<string, string> = {}) {
     emitter,
     env: { ...env, ...extraEnv },
     logger: new Logger({ logLevel: 'SILENT' }),
-    idempotencyStore: new DynamoDBPersistenceLayer({
-      tableName: env.REFLEX_STATE_TABLE,
-      keyAttr: 'pk',
-      sortKeyAttr: 'sk',
-      staticPkValue: `idempotency-${Math.random()}`,
-      expiryAttr: 'ttl',
-      awsSdkV3Client: dynamo,
-    }),
+    // The default store, on moto's DynamoDB; records of the handlers of different tests kept apart by their keys.
+    idempotencyStore: dynamoIdempotencyStore(env.REFLEX_STATE_TABLE, loadDynamo),
     init: () => ({
       'GET /things/{id}': async (r) => ({ status: 200, body: { id: r.pathParameters.id, value: stored.get(r.pathParameters.id!) ?? null } }),
       'PUT /things/{id}': async (r) => {

@@ -1,8 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import middy from '@middy/core';
 import { HttpApiRequestSchema, type HttpApiResponse, type ReflexActionDetail } from '@reflex/events';
 import { describeIssues, type ReflexManifest } from '@reflex/manifest';
@@ -98,7 +96,7 @@ export interface HttpHandlerOptions<C extends z.core.$ZodType> {
   readonly init: (runtime: ReflexRuntime<z.output<C>>) => Readonly<Record<string, RouteHandler>>;
   /** How long a write's response is kept for replays of its key. @default 86400 */
   readonly idempotencyExpirySeconds?: (config: z.output<C>) => number;
-  /** Where idempotency records are kept. @default the reflex's state table (keys `pk`/`sk`, TTL `ttl`) */
+  /** Where idempotency records are kept. @default the reflex's state table (`dynamoIdempotencyStore`) */
   readonly idempotencyStore?: BasePersistenceLayer;
   /** Where Reflex Action events go. @default the reflex bus */
   readonly emitter?: ActionEmitter;
@@ -146,25 +144,10 @@ export function httpHandler<C extends z.core.$ZodType>(options: HttpHandlerOptio
   const log: DecisionLog = { info: (message, extra = {}) => logger.info(message, extra) };
   const routes = options.init({ ...settings, logger, log });
 
-  const persistenceStore =
-    options.idempotencyStore ??
-    new DynamoDBPersistenceLayer({
-      tableName: settings.stateTable ?? '',
-      keyAttr: 'pk',
-      sortKeyAttr: 'sk',
-      staticPkValue: 'idempotency',
-      expiryAttr: 'ttl',
-    });
   if (!options.idempotencyStore && !settings.stateTable) {
     throw new Error(`reflex "${manifest.name}": its writes need a state table for idempotency: declare state in the manifest`);
   }
-  const idempotency = new IdempotencyConfig({
-    eventKeyJmesPath: '[principal, key]',
-    payloadValidationJmesPath: 'fingerprint',
-    expiresAfterSeconds: options.idempotencyExpirySeconds?.(settings.config) ?? 86_400,
-    // A replay answers what the first request answered, marked as such.
-    responseHook: (response) => ({ ...(response as object), replayed: true }),
-  });
+  const expiresAfterSeconds = options.idempotencyExpirySeconds?.(settings.config) ?? 86_400;
 
   const run = async (request: HttpRequest): Promise<HttpResult & { replayed?: boolean }> => {
     let result: HttpResult;
@@ -188,10 +171,31 @@ export function httpHandler<C extends z.core.$ZodType>(options: HttpHandlerOptio
     // Stored for replays as it is answered: without the actions, which a replay does not take again.
     return { status: result.status, body: result.body };
   };
-  const runOnce = makeIdempotent(async (call: IdempotentCall) => run({ ...call.request, receivedAt: new Date(call.request.receivedAt) }), {
-    persistenceStore,
-    config: idempotency,
-  });
+  // Powertools' idempotency and the DynamoDB client load on the first write, not at the cold start (a GET never needs them).
+  let idempotent: Promise<{ runOnce: (call: IdempotentCall) => Promise<HttpResult & { replayed?: boolean }>; register: (context: Context) => void }> | undefined;
+  const loadIdempotency = () =>
+    (idempotent ??= (async () => {
+      const [{ IdempotencyConfig, makeIdempotent }, { dynamoIdempotencyStore }] = await Promise.all([
+        import('@aws-lambda-powertools/idempotency'),
+        import('./adapters/dynamodb-idempotency'),
+      ]);
+      const persistenceStore = options.idempotencyStore ?? dynamoIdempotencyStore(settings.stateTable!);
+      const config = new IdempotencyConfig({
+        eventKeyJmesPath: '[principal, key]',
+        payloadValidationJmesPath: 'fingerprint',
+        expiresAfterSeconds,
+        // A replay answers what the first request answered, marked as such.
+        responseHook: (response) => ({ ...(response as object), replayed: true }),
+      });
+      const runOnce = makeIdempotent(async (call: IdempotentCall) => run({ ...call.request, receivedAt: new Date(call.request.receivedAt) }), {
+        persistenceStore,
+        config,
+      });
+      return { runOnce, register: (context: Context) => config.registerLambdaContext(context) };
+    })().catch((error: unknown) => {
+      idempotent = undefined;
+      throw error;
+    }));
 
   const answer = async (event: unknown, context: Context): Promise<HttpApiResponse> => {
     const parsed = HttpApiRequestSchema.safeParse(event);
@@ -228,7 +232,8 @@ export function httpHandler<C extends z.core.$ZodType>(options: HttpHandlerOptio
         receivedAt: new Date(raw.requestContext.timeEpoch),
       };
       if (!write) return respond(await run(request).catch((e: unknown) => (e instanceof UnkeptResult ? e.result : Promise.reject(e))));
-      idempotency.registerLambdaContext(context);
+      const { runOnce, register } = await loadIdempotency();
+      register(context);
       const call: IdempotentCall = {
         principal: iam.userArn,
         key: key!,
