@@ -3,10 +3,10 @@
 import { afterAll, beforeAll, beforeEach } from '@jest/globals';
 import pg from 'pg';
 import type { Db } from './db';
-import { openPglite } from './adapters/pglite';
 import { openPostgres } from './adapters/postgres';
 import { migrate } from './migrate';
 import { type PostgresServer, startPostgres } from '@reflex/local-aws';
+import { openNewPglite } from './test-cluster';
 import { waitFor } from './worker/test-helpers';
 
 /** A database to run the same tests on. */
@@ -19,7 +19,7 @@ export interface Backend {
 export function backends(): Backend[] {
   let server: PostgresServer | undefined;
   return [
-    { name: 'PGlite (in memory)', open: () => openPglite(), teardown: async () => {} },
+    { name: 'PGlite (in memory)', open: () => openNewPglite(), teardown: async () => {} },
     {
       name: 'PostgreSQL 15 server',
       async open() {

@@ -3,6 +3,7 @@ import { applyMessages } from '../apply';
 import type { Db } from '../db';
 import { migrate } from '../migrate';
 import { instanceMessage } from '../test-messages';
+import { openNewPglite } from '../test-cluster';
 import { maintainTables, openPglite } from './pglite';
 
 // Each PGlite open loads the WASM PostgreSQL: seconds on a busy 2-core machine.
@@ -35,7 +36,7 @@ async function fill(db: Db, count: number): Promise<void> {
 describe('openPglite', () => {
   it("opens with PGlite's shared buffers, or with the size it is given (a short open zeroes fewer)", async () => {
     const plain = await openPglite();
-    const small = await openPglite(undefined, { sharedBuffers: '16MB' });
+    const small = await openNewPglite({ sharedBuffers: '16MB' });
     try {
       expect(await plain.query('SHOW shared_buffers')).toEqual([{ shared_buffers: '128MB' }]);
       expect(await small.query('SHOW shared_buffers')).toEqual([{ shared_buffers: '16MB' }]);
@@ -50,7 +51,7 @@ describe('PGlite maintenance (no autovacuum in single-user PostgreSQL)', () => {
   afterEach(async () => db?.close());
 
   it('analyzes tables as they grow, so that a batch finds its instances by index, not by scanning the store', async () => {
-    db = await openPglite(undefined, { maintenanceIntervalMs: 0 });
+    db = await openNewPglite({ maintenanceIntervalMs: 0 });
     await migrate(db);
     await fill(db, 3000);
 
@@ -63,7 +64,7 @@ describe('PGlite maintenance (no autovacuum in single-user PostgreSQL)', () => {
   });
 
   it('without it, the same store scans every live address for a batch', async () => {
-    db = await openPglite(undefined, { maintenanceIntervalMs: Number.MAX_SAFE_INTEGER });
+    db = await openNewPglite({ maintenanceIntervalMs: Number.MAX_SAFE_INTEGER });
     await migrate(db);
     await fill(db, 3000);
 
@@ -72,7 +73,7 @@ describe('PGlite maintenance (no autovacuum in single-user PostgreSQL)', () => {
   });
 
   it('vacuums a table with more dead rows than 1,000 + 20% of its rows, and only analyzes one that grew', async () => {
-    db = await openPglite(undefined, { maintenanceIntervalMs: Number.MAX_SAFE_INTEGER });
+    db = await openNewPglite({ maintenanceIntervalMs: Number.MAX_SAFE_INTEGER });
     await migrate(db);
     await db.exec(`INSERT INTO devices (instance_id, account, region, state, first_seen, last_seen, version)
                    SELECT 'i-' || g, '123456789012', 'us-east-1', 'running', now(), now(), 1 FROM generate_series(1, 3000) g`);

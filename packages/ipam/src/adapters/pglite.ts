@@ -10,6 +10,8 @@ export interface PgliteOptions {
   readonly maintenanceIntervalMs?: number;
   /** PostgreSQL's shared_buffers (see OpenStoreOptions.sharedBuffers). @default PGlite's (128MB) */
   readonly sharedBuffers?: string;
+  /** Without a `dataDir`: the data directory to start from, as `dumpDataDir` wrote it, instead of a new one. */
+  readonly loadDataDir?: Blob;
 }
 
 /**
@@ -25,6 +27,7 @@ export async function openPglite(dataDir?: string, options: PgliteOptions = {}):
   // Loaded on use: a Lambda bundle that talks to a server never carries the embedded database.
   const { PGlite } = await import('@electric-sql/pglite');
   const pg = await PGlite.create(dataDir, {
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
     ...(options.sharedBuffers ? { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${options.sharedBuffers}`] } : {}),
   });
   // PostgreSQL fills each new 16 MB WAL segment with zeros first; on PGlite's in-memory file system every

@@ -1,15 +1,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Db } from '../db';
+import { newDataDir } from '../test-cluster';
 import { openStore, SHORT_OPEN_SHARED_BUFFERS, type StoreLocation, storeOnFirstUse } from './store';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'reflex-ipam-first-use-'));
+const root = mkdtempSync(join(tmpdir(), 'reflex-ipam-first-use-'));
+const dataDir = join(root, 'store');
+// A copy of a new cluster, as a first open would make it (initdb costs seconds).
+beforeAll(() => newDataDir(dataDir));
 const opened: Db[] = [];
 afterAll(async () => {
   for (const db of opened) await db.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true });
 });
 
 /** openStore on an embedded store, counting its calls; the first `failures` fail as an unreachable server does. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import { IpamError } from '../db';
+import { newDataDir } from '../test-cluster';
 import { describeLocation, idleClosingStore, openStore, storeLocation } from './store';
 
 // Each PGlite open loads the WASM PostgreSQL and runs migrations: seconds, not milliseconds, on a busy 2-core machine.
@@ -13,6 +14,8 @@ const root = mkdtempSync(join(tmpdir(), 'reflex-ipam-store-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const freshDir = () => join(root, `data-${++n}`);
+/** A data directory that a first open has made (a copy of a new cluster: initdb costs seconds). */
+const madeDir = () => newDataDir(freshDir());
 
 describe('storeLocation', () => {
   it('prefers DATABASE_URL, then IPAM_DATA_DIR, then the fallback directory', () => {
@@ -42,7 +45,7 @@ describe('openStore on a PGlite data directory', () => {
   });
 
   it('refuses a second open in the same process', async () => {
-    const dataDir = freshDir();
+    const dataDir = await madeDir();
     const db = await openStore({ dataDir });
 
     await expect(openStore({ dataDir })).rejects.toThrow(/already open in this process/);
@@ -64,7 +67,7 @@ describe('openStore on a PGlite data directory', () => {
   });
 
   it('takes over the lock of a process that died', async () => {
-    const dataDir = freshDir();
+    const dataDir = await madeDir();
     const gone = spawn('true');
     await new Promise((r) => gone.once('exit', r));
     writeFileSync(`${dataDir}.lock`, JSON.stringify({ pid: gone.pid }));
@@ -77,7 +80,7 @@ describe('openStore on a PGlite data directory', () => {
 
 describe('idleClosingStore', () => {
   it('releases the data directory when idle, so another opener gets it, and reopens on the next use', async () => {
-    const dataDir = freshDir();
+    const dataDir = await madeDir();
     const shared = idleClosingStore(() => openStore({ dataDir }), { idleMs: 50 });
     await shared.query('SELECT 1');
     expect(existsSync(`${dataDir}.lock`)).toBe(true);

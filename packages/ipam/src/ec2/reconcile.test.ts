@@ -4,7 +4,7 @@ import { type IpamInstanceMessage, IpamInstanceMessageSchema, type IpamSubnet, t
 import { launchInstances, type LocalAws, localClientConfig } from '@reflex/local-aws';
 import { applyMessage } from '../apply';
 import type { Db } from '../db';
-import { openPglite } from '../adapters/pglite';
+import { openNewPglite } from '../test-cluster';
 import { migrate } from '../migrate';
 import { overlaps, show, subnetUsage } from '../queries';
 import { running } from '../test-messages';
@@ -273,7 +273,7 @@ describe('reconcile with a moto snapshot', () => {
   useMoto(async (started) => {
     aws = started;
     ec2 = new EC2Client(localClientConfig(aws.endpoint));
-    db = await openPglite();
+    db = await openNewPglite();
     await migrate(db);
     return ec2;
   });

@@ -8,6 +8,7 @@ import { fixture } from '@reflex/events/fixtures';
 import { launchInstances, localClientConfig } from '@reflex/local-aws';
 import { useMoto } from '@reflex/local-aws/testing';
 import { openStore } from '../adapters/store';
+import { newDataDir } from '../test-cluster';
 import { show } from '../queries';
 import { instanceMessage } from '../test-messages';
 import { type RunningWorker, runWorker, startWorker } from './run';
@@ -26,14 +27,14 @@ useMoto((aws) => {
 const dir = mkdtempSync(join(tmpdir(), 'reflex-ipam-worker-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let stores = 0;
-/** A new embedded store for one test. */
-const newStore = () => ({ dataDir: join(dir, `store-${++stores}`) });
+/** A new embedded store for one test: a copy of a new cluster, as its first open would make it (initdb costs seconds). */
+const newStore = async () => ({ dataDir: await newDataDir(join(dir, `store-${++stores}`)) });
 
 describe('runWorker', () => {
   it('applies the queue to an embedded store until stopped, then closes the store and reports the counts', async () => {
     const { url } = await createQueues(sqs);
     await sendAll(sqs, url, [instanceMessage(1), instanceMessage(2)]);
-    const store = newStore();
+    const store = await newStore();
     const abort = new AbortController();
     let worker: RunningWorker | undefined;
 
@@ -58,7 +59,7 @@ describe('runWorker', () => {
     let started!: () => void;
     const running = new Promise<void>((resolve) => (started = resolve));
 
-    const done = runWorker({ store: newStore(), sqs, queueUrl: url, waitSeconds: 1, signals: ['SIGUSR2'], onStart: () => started() });
+    const done = runWorker({ store: await newStore(), sqs, queueUrl: url, waitSeconds: 1, signals: ['SIGUSR2'], onStart: () => started() });
     await running;
     process.emit('SIGUSR2', 'SIGUSR2');
 
@@ -76,7 +77,7 @@ describe('startWorker', () => {
     const lines: string[] = [];
 
     const worker = await startWorker({
-      store: newStore(),
+      store: await newStore(),
       sqs,
       queueUrl: url,
       reconcile: { queueUrl: scheduled.url, ec2 },
@@ -93,7 +94,7 @@ describe('startWorker', () => {
   });
 
   it('closes the store when the worker options are invalid', async () => {
-    const store = newStore();
+    const store = await newStore();
 
     await expect(startWorker({ store, sqs, queueUrl: 'unused', concurrency: 0 })).rejects.toThrow('concurrency must be a whole number');
 
@@ -103,7 +104,7 @@ describe('startWorker', () => {
 
   it('ends with the error of a receive loop that breaks on its own, and closes the store', async () => {
     const { url } = await createQueues(sqs);
-    const store = newStore();
+    const store = await newStore();
     // The queue goes away under the worker, and its log sink fails on the warning that follows.
     const log = (line: string) => {
       if (/receive failed/.test(line)) throw new Error('log sink down');
