@@ -45,6 +45,28 @@ export interface ReflexHandlerOptions<C extends z.core.$ZodType, S extends z.cor
 }
 
 /**
+ * What every kind of reflex handler sets up once per cold start: the validated settings, the logger, where
+ * Reflex Actions go, and the runtime its `init` gets.
+ */
+export function startRuntime<C extends z.core.$ZodType>(options: {
+  readonly manifest: ReflexManifest<C>;
+  readonly emitter?: ActionEmitter;
+  readonly env?: Record<string, string | undefined>;
+  readonly logger?: Logger;
+}) {
+  const { manifest } = options;
+  const settings = readRuntimeSettings(manifest, options.env ?? process.env);
+  const logger =
+    options.logger ?? new Logger({ serviceName: `reflex-${manifest.name}`, persistentKeys: { reflex: manifest.name, env: settings.env } });
+  // With the "log" sink, actions are only logged (each as an `action` log line), never published.
+  const emitter: ActionEmitter =
+    options.emitter ?? (settings.actionsSink === 'log' ? { emit: async () => {} } : new EventBridgeEmitter(settings.busName));
+  const log: DecisionLog = { info: (message, extra = {}) => logger.info(message, extra) };
+  const runtime: ReflexRuntime<z.output<C>> = { ...settings, logger, log };
+  return { settings, logger, emitter, runtime };
+}
+
+/**
  * The Lambda handler of a reflex fed by an SQS queue of EventBridge events: parses each record
  * (a malformed one fails alone), skips events Reflex itself caused, runs the reflex, emits a
  * Reflex Action event per action, logs JSON with the event id, and answers with a partial batch
@@ -60,14 +82,8 @@ export interface ReflexHandlerOptions<C extends z.core.$ZodType, S extends z.cor
  */
 export function reflexHandler<C extends z.core.$ZodType, S extends z.core.$ZodType>(options: ReflexHandlerOptions<C, S>) {
   const { manifest, schema } = options;
-  const settings = readRuntimeSettings(manifest, options.env ?? process.env);
-  const logger =
-    options.logger ?? new Logger({ serviceName: `reflex-${manifest.name}`, persistentKeys: { reflex: manifest.name, env: settings.env } });
-  // With the "log" sink, actions are only logged (each as an `action` log line), never published.
-  const emitter =
-    options.emitter ?? (settings.actionsSink === 'log' ? { emit: async () => {} } : new EventBridgeEmitter(settings.busName));
-  const log: DecisionLog = { info: (message, extra = {}) => logger.info(message, extra) };
-  const handle = options.init({ ...settings, logger, log });
+  const { settings, logger, emitter, runtime } = startRuntime(options);
+  const handle = options.init(runtime);
 
   const processRecord = async (record: SQSRecord): Promise<void> => {
     logger.appendKeys({ messageId: record.messageId, receiveCount: Number(record.attributes.ApproximateReceiveCount) });

@@ -1,4 +1,4 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import middy from '@middy/core';
@@ -6,11 +6,9 @@ import { HttpApiRequestSchema, type HttpApiResponse, type ReflexActionDetail } f
 import { describeIssues, type ReflexManifest } from '@reflex/manifest';
 import type { Context } from 'aws-lambda';
 import * as z from '@reflex/events/zod';
-import { EventBridgeEmitter } from './adapters/eventbridge';
 import type { ActionEmitter } from './emitter';
 import { describeError } from './errors';
-import type { ActionReport, DecisionLog, ReflexRuntime } from './handler';
-import { readRuntimeSettings } from './runtime-env';
+import { type ActionReport, type ReflexRuntime, startRuntime } from './handler';
 
 /** The caller API Gateway authenticated with SigV4. */
 export interface HttpCaller {
@@ -136,13 +134,8 @@ interface IdempotentCall {
  */
 export function httpHandler<C extends z.core.$ZodType>(options: HttpHandlerOptions<C>) {
   const { manifest } = options;
-  const settings = readRuntimeSettings(manifest, options.env ?? process.env);
-  const logger =
-    options.logger ?? new Logger({ serviceName: `reflex-${manifest.name}`, persistentKeys: { reflex: manifest.name, env: settings.env } });
-  const emitter =
-    options.emitter ?? (settings.actionsSink === 'log' ? { emit: async () => {} } : new EventBridgeEmitter(settings.busName));
-  const log: DecisionLog = { info: (message, extra = {}) => logger.info(message, extra) };
-  const routes = options.init({ ...settings, logger, log });
+  const { settings, logger, emitter, runtime } = startRuntime(options);
+  const routes = options.init(runtime);
 
   if (!options.idempotencyStore && !settings.stateTable) {
     throw new Error(`reflex "${manifest.name}": its writes need a state table for idempotency: declare state in the manifest`);
