@@ -68,6 +68,16 @@ export const manifest = defineReflex({
       },
     ];
   },
+  loopGuard: {
+    skipOwnCalls: true,
+    ignores: [
+      {
+        reflex: 'instance-scheduler',
+        actions: ['ec2:StopInstances'],
+        reason: `the scheduler tags ${REFLEX_TAGS.stopIntent} before it stops an instance, and the guard does not restart an instance whose stop a reflex intended (core.ts, intendedStop)`,
+      },
+    ],
+  },
   memoryMb: 256,
   timeoutSeconds: 30,
   batchSize: 10,

@@ -11,3 +11,4 @@ export * from './http-request';
 export * from './reflex-action';
 export * from './tags';
 export * from './ipam-message';
+export * from './action-events';

@@ -287,10 +287,10 @@ describe('reflexHandler', () => {
 });
 
 describe('reflexHandler loop guard', () => {
-  const apiCallReflex = () => {
+  const apiCallReflex = (of: typeof manifest = manifest) => {
     const seen: AwsApiCall[] = [];
     const handler = reflexHandler({
-      manifest,
+      manifest: of,
       schema: AwsApiCallSchema,
       emitter: new MemoryEmitter(),
       env,
@@ -310,6 +310,15 @@ describe('reflexHandler loop guard', () => {
 
     expect(response.batchItemFailures).toEqual([]);
     expect(seen).toEqual([]);
+  });
+
+  it("handles an own role's API call when the manifest turns the loop guard off", async () => {
+    const auditor = { ...manifest, loopGuard: { skipOwnCalls: false, reason: 'audits what Reflex does', ignores: [] } };
+    const { handler, seen } = apiCallReflex(auditor);
+
+    await handler(batch(record('own', JSON.stringify(callByRole('reflex-test-scheduler')))), context);
+
+    expect(seen.map((event) => event.id)).toEqual(['call-by-reflex-test-scheduler']);
   });
 
   it('handles an API call made by another role', async () => {

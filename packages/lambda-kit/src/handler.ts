@@ -94,7 +94,7 @@ export function reflexHandler<C extends z.core.$ZodType, S extends z.core.$ZodTy
       }
       const event = parsed.data as z.output<S> & { id: string; source: string; 'detail-type': string };
       logger.appendKeys({ eventId: event.id, source: event.source, detailType: event['detail-type'] });
-      if (causedByOwnRole(event as { detail?: unknown }, settings.ownRolePrefix)) {
+      if (manifest.loopGuard?.skipOwnCalls !== false && causedByOwnRole(event as { detail?: unknown }, settings.ownRolePrefix)) {
         logger.info('skipped: caused by a Reflex role (loop guard)');
         return;
       }

@@ -3,3 +3,4 @@ export * from './alarm';
 export * from './describe';
 export * from './naming';
 export * from './discover';
+export * from './loops';

@@ -36,6 +36,20 @@ const invalidManifestMessage = (fn: () => unknown): string => {
 };
 
 describe('defineReflex', () => {
+  it("keeps the kit's loop guard on by default, and takes cuts its code makes with their reasons", () => {
+    expect(defineReflex(input()).loopGuard).toEqual({ skipOwnCalls: true, ignores: [] });
+    const cut = { reflex: 'instance-scheduler', actions: ['ec2:StopInstances'], reason: 'a stop with reflex:stop-intent is intended' };
+    expect(defineReflex(input({ loopGuard: { skipOwnCalls: true, ignores: [cut] } })).loopGuard.ignores).toEqual([cut]);
+  });
+
+  it('wants a reason to turn the loop guard off, and a reason for every cut', () => {
+    expect(invalidManifestMessage(() => defineReflex(input({ loopGuard: { skipOwnCalls: false, ignores: [] } })))).toBe(
+      'reflex "instance-guard": loopGuard.reason: say why the loop guard is off',
+    );
+    const noReason = { skipOwnCalls: true, ignores: [{ reflex: 'instance-scheduler', reason: '' }] };
+    expect(invalidManifestMessage(() => defineReflex(input({ loopGuard: noReason })))).toMatch(/^reflex "instance-guard": loopGuard\.ignores\.0\.reason: /);
+  });
+
   it('takes a queue trigger for messages producers send straight to the queue', () => {
     const manifest = defineReflex(input({ triggers: [{ kind: 'queue', description: 'IPAM messages' }], retentionSeconds: 86400 }));
 

@@ -99,6 +99,39 @@ export interface StateDeclaration {
 }
 
 /**
+ * A cut in a loop that the reflex's own code makes: events caused by another reflex's actions that it
+ * recognises and leaves alone. The loop analysis counts the edges it names as cut, and prints the reason.
+ *
+ * @example
+ * { reflex: 'instance-scheduler', actions: ['ec2:StopInstances'], reason: 'the scheduler records its intent to stop in reflex:stop-intent first; a stop it intended is not restarted' }
+ */
+export interface LoopCut {
+  /** The reflex whose actions cause the events. */
+  readonly reflex: string;
+  /** Its actions whose events are left alone. @default every action of that reflex */
+  readonly actions?: readonly string[];
+  /** Why the events change nothing: what the code checks. */
+  readonly reason: string;
+}
+
+/**
+ * How a reflex stays out of loops (ARCHITECTURE.md, "Safety rails"): what the loop analysis at synth counts
+ * as cut edges, and what the lambda kit's handler does.
+ */
+export interface LoopGuard {
+  /**
+   * The kit skips events whose CloudTrail caller is one of the environment's Reflex roles. A reflex that must
+   * see Reflex's own calls turns this off, with a `reason`; its edges from CloudTrail events are then not cut.
+   * @default true
+   */
+  readonly skipOwnCalls: boolean;
+  /** Why `skipOwnCalls` is off. Required then. */
+  readonly reason?: string;
+  /** Edges the reflex's own code cuts. @default [] */
+  readonly ignores: readonly LoopCut[];
+}
+
+/**
  * Everything the stacks and the local runner need to know about a reflex. Imports no AWS SDK.
  *
  * @example
@@ -140,6 +173,8 @@ export interface ReflexManifest<C extends z.core.$ZodType = z.core.$ZodType> {
   readonly sendsTo: readonly string[];
   /** The state the reflex keeps: the stacks build a DynamoDB table for it. @default no state */
   readonly state?: StateDeclaration;
+  /** How it stays out of loops. @default `{ skipOwnCalls: true, ignores: [] }` */
+  readonly loopGuard: LoopGuard;
 }
 
 export type ReflexManifestInput<C extends z.core.$ZodType> = Omit<
@@ -148,7 +183,7 @@ export type ReflexManifestInput<C extends z.core.$ZodType> = Omit<
 > &
   Partial<Pick<ReflexManifest<C>, DefaultedField>>;
 
-type DefaultedField = 'memoryMb' | 'timeoutSeconds' | 'batchSize' | 'maxConcurrency' | 'maxReceiveCount' | 'retentionSeconds' | 'sendsTo';
+type DefaultedField = 'memoryMb' | 'timeoutSeconds' | 'batchSize' | 'maxConcurrency' | 'maxReceiveCount' | 'retentionSeconds' | 'sendsTo' | 'loopGuard';
 
 /** A manifest that breaks the rules; the message names the reflex and the field. */
 export class InvalidManifestError extends Error {
@@ -165,12 +200,15 @@ const ConditionSchema = z.object({
   values: z.array(z.string()).check(z.minLength(1)),
 });
 
+/** An IAM action as manifests write it: `ec2:StartInstances`, `ec2:Describe*`. */
+const ACTION = /^[a-z0-9-]+:[A-Za-z0-9*]+$/;
+
 const PermissionSchema = z.object({
   sid: z.string().check(z.regex(/^[A-Za-z0-9]+$/, 'IAM statement ids are alphanumeric')),
   actions: z
     .array(
       z.string().check(
-        z.regex(/^[a-z0-9-]+:[A-Za-z0-9*]+$/, 'an action is "<service>:<Action>"'),
+        z.regex(ACTION, 'an action is "<service>:<Action>"'),
         z.refine((a) => !a.endsWith(':*'), 'wildcard actions ("<service>:*") are not allowed'),
       ),
     )
@@ -259,6 +297,23 @@ const TriggersSchema = z.array(TriggerSchema).check(
   }),
 );
 
+const LoopGuardSchema = z
+  .object({
+    skipOwnCalls: z._default(z.boolean(), true),
+    reason: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
+    ignores: z._default(
+      z.array(
+        z.object({
+          reflex: z.string().check(z.regex(NAME_PATTERN, 'a reflex name')),
+          actions: z.optional(z.array(z.string().check(z.regex(ACTION, 'an action is "<service>:<Action>"'))).check(z.minLength(1))),
+          reason: z.string().check(z.minLength(1), z.maxLength(512)),
+        }),
+      ),
+      [],
+    ),
+  })
+  .check(z.refine((g) => g.skipOwnCalls || g.reason !== undefined, { message: 'say why the loop guard is off', path: ['reason'] }));
+
 const ManifestShapeSchema = z.object({
   name: z.string().check(z.maxLength(40, 'at most 40 characters: AWS names are reflex-<env>-<name>'), z.regex(NAME_PATTERN, 'lower-case letters, digits and dashes')),
   // Lambda takes at most 256 characters of description.
@@ -273,6 +328,7 @@ const ManifestShapeSchema = z.object({
   retentionSeconds: count(60, 14 * 24 * 3600, 4 * 24 * 3600),
   sendsTo: z._default(z.array(z.string().check(z.regex(NAME_PATTERN, 'a reflex name'))), []),
   state: z.optional(StateSchema),
+  loopGuard: z._default(LoopGuardSchema, { skipOwnCalls: true, ignores: [] }),
 });
 
 /**

@@ -1,4 +1,18 @@
-import { checkPatterns, describeIssues, httpRouteKey, InvalidManifestError, type ReflexManifest, servesHttp, type Trigger, triggersOf } from '@reflex/manifest';
+import {
+  analyzeLoops,
+  checkPatterns,
+  describeIssues,
+  describeLoop,
+  httpRouteKey,
+  InvalidManifestError,
+  LOOP_ADVICE,
+  type LoopAnalysis,
+  permissionsOf,
+  type ReflexManifest,
+  servesHttp,
+  type Trigger,
+  triggersOf,
+} from '@reflex/manifest';
 import * as z from '@reflex/events/zod';
 import { dev } from './dev';
 import { local } from './local';
@@ -73,7 +87,35 @@ export function resolveEnvironment(
   }
   checkQueueWiring(env.name, reflexes);
   checkHttp(env, reflexes);
+  checkLoops(env.name, reflexes);
   return { env, reflexes };
+}
+
+/**
+ * The loop analysis of an environment's reflexes, with their config's triggers and permissions: which
+ * reflex's actions may trigger which, and the guards that cut each edge (`reflex check loops` prints it).
+ */
+export function environmentLoops(envName: string, reflexes: readonly ResolvedReflex[]): LoopAnalysis {
+  return analyzeLoops(
+    reflexes.map((r) => ({
+      name: r.manifest.name,
+      triggers: r.triggers,
+      permissions: permissionsOf(r.manifest, r.config),
+      sendsTo: r.manifest.sendsTo,
+      loopGuard: r.manifest.loopGuard,
+      caller: r.consumer === 'worker' ? 'worker' : 'role',
+    })),
+    envName,
+  );
+}
+
+/** A loop between reflexes with an edge no guard cuts fails synth, naming the chain. */
+function checkLoops(envName: string, reflexes: readonly ResolvedReflex[]): void {
+  const failing = environmentLoops(envName, reflexes).loops.filter((l) => l.uncut.length > 0);
+  if (failing.length === 0) return;
+  throw new InvalidEnvConfigError(
+    `environment "${envName}": ${failing.length === 1 ? 'a reflex loop' : `${failing.length} reflex loops`}: ${failing.map(describeLoop).join('\n')}\n${LOOP_ADVICE}`,
+  );
 }
 
 /** The reflex's triggers for its config; a bad one names the environment whose config made it. */
