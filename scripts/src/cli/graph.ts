@@ -2,17 +2,22 @@ import {
   type AlarmTrigger,
   alarmName,
   alarmPattern,
+  analyzeLoops,
   awsName,
   type EventPattern,
   eventPatterns,
+  type LoopAnalysis,
   loadManifests,
+  permissionsOf,
   type ReflexManifest,
   repoRoot,
   servesHttp,
+  triggerPattern,
 } from '@reflex/manifest';
+import * as z from '@reflex/events/zod';
 import { type Command, EXIT, out, parseCommandArgs, UsageError } from './common';
 
-const HELP = `reflex graph [--env NAME]
+const HELP = `reflex graph [--env NAME] [--loops]
 
   Prints a mermaid flowchart of the event paths the manifests declare: default bus → forwarding rules →
   reflex bus → one rule per event trigger → queue (with its dead-letter queue) → function; schedule
@@ -21,7 +26,11 @@ const HELP = `reflex graph [--env NAME]
   Action events → audit queue and SNS topic. The same manifests give the same text.
 
   --env NAME   only the reflexes that environment enables, with the triggers of its config, under
-               their AWS names (reflex-<env>-…)`;
+               their AWS names (reflex-<env>-…)
+  --loops      the loop analysis instead: each reflex → an action it may take → the events it causes →
+               the rule of a reflex they match. Edges a guard cuts are dashed and name the guard; edges
+               of a loop that no guard cuts are thick (synth fails on them). Without --env, every
+               reflex with its default config.`;
 
 /** What the graph needs to know about the deployment; without an environment, names stay generic. */
 export interface GraphOptions {
@@ -176,6 +185,54 @@ export function renderGraph(manifests: readonly ReflexManifest[], options: Graph
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The mermaid flowchart of a loop analysis: reflex → action → events → rule → reflex. Edges a guard cuts are
+ * dashed and labelled with the guard; an uncut edge on a loop is thick.
+ */
+export function renderLoopGraph(analysis: LoopAnalysis, patterns: ReadonlyMap<string, readonly (EventPattern | undefined)[]>): string {
+  const lines = ['flowchart LR'];
+  const add = (line: string) => lines.push(`  ${line}`);
+  const declared = new Set<string>();
+  const once = (nodeId: string, line: string) => {
+    if (!declared.has(nodeId)) add(line);
+    declared.add(nodeId);
+  };
+  const onLoop = new Set(analysis.loops.flatMap((l) => l.uncut));
+  for (const edge of analysis.edges) {
+    const from = id('reflex', edge.from);
+    const to = id('reflex', edge.to);
+    const action = id('action', edge.from, edge.action);
+    const events = id('events', edge.from, edge.action, edge.events.join(' '));
+    const rule = id('rule', edge.to, edge.trigger);
+    once(from, `${from}([${label(edge.from)}])`);
+    once(to, `${to}([${label(edge.to)}])`);
+    once(action, `${action}[/${label(edge.action)}/]`);
+    once(events, `${events}[${label(...edge.events)}]`);
+    const pattern = patterns.get(edge.to)?.[edge.trigger];
+    once(rule, `${rule}{{${label(...(pattern ? [`${edge.to} trigger ${edge.trigger}`, ...summarizePattern(pattern)] : [`${edge.to} queue`]))}}}`);
+    once(`${from}>${action}`, `${from} --> ${action}`);
+    once(`${action}>${events}`, `${action} --> ${events}`);
+    if (edge.cutBy.length > 0) add(`${events} -.->|${label(`cut: ${edge.cutBy.map((c) => c.guard).join(', ')}`)}| ${rule}`);
+    else add(`${events} ${onLoop.has(edge) ? '==>|' + label('LOOP') + '|' : '-->'} ${rule}`);
+    once(`${rule}>${to}`, `${rule} --> ${to}`);
+  }
+  if (analysis.edges.length === 0) add(`none[${label('no action of a reflex matches a rule')}]`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The loop analysis of every manifest with its default config (reflexes whose config needs values are left out). */
+function defaultLoops(manifests: readonly ReflexManifest[]): { analysis: LoopAnalysis; manifests: readonly ReflexManifest[] } {
+  const usable = manifests.flatMap((m) => {
+    const config = z.safeParse(m.config, {});
+    return config.success ? [{ manifest: m, config: config.data }] : [];
+  });
+  const analysis = analyzeLoops(
+    usable.map(({ manifest, config }) => ({ name: manifest.name, triggers: manifest.triggers, permissions: permissionsOf(manifest, config), sendsTo: manifest.sendsTo, loopGuard: manifest.loopGuard })),
+    'ENV',
+  );
+  return { analysis, manifests: usable.map((u) => u.manifest) };
+}
+
 export const graphCommand: Command = {
   name: 'graph',
   summary: 'print a mermaid flowchart of the event paths the manifests declare',
@@ -183,10 +240,27 @@ export const graphCommand: Command = {
   async run(args) {
     const { values, positionals } = parseCommandArgs(args, {
       env: { type: 'string' },
+      loops: { type: 'boolean' },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, true);
-    const { ENVIRONMENTS, forwardingPatterns, resolveEnvironment } = await import('@reflex/stacks');
+    const { ENVIRONMENTS, environmentLoops, forwardingPatterns, resolveEnvironment } = await import('@reflex/stacks');
     let manifests = await loadManifests(repoRoot());
+    if (values.loops) {
+      const input = values.env === undefined ? undefined : ENVIRONMENTS.find((e) => e.name === values.env);
+      if (values.env !== undefined && !input) throw new UsageError(`unknown environment "${values.env}" (known: ${ENVIRONMENTS.map((e) => e.name).join(', ')})`);
+      const { analysis, patterns } = input
+        ? (() => {
+            const { env, reflexes } = resolveEnvironment(input, manifests);
+            const patterns = new Map(reflexes.map((r) => [r.manifest.name, r.triggers.map((t) => triggerPattern(t, { env: env.name, reflex: r.manifest.name }))]));
+            return { analysis: environmentLoops(env.name, reflexes), patterns };
+          })()
+        : (() => {
+            const { analysis, manifests: used } = defaultLoops(manifests);
+            return { analysis, patterns: new Map(used.map((m) => [m.name, m.triggers.map((t) => triggerPattern(t, { env: 'ENV', reflex: m.name }))])) };
+          })();
+      process.stdout.write(renderLoopGraph(analysis, patterns));
+      return EXIT.ok;
+    }
     let actionsTopic = true;
     const workers = new Set<string>();
     if (values.env !== undefined) {

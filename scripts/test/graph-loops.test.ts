@@ -1,0 +1,41 @@
+// `reflex graph --loops`: the loop analysis drawn as reflex → action → events → rule → reflex.
+import { describe, expect, it } from '@jest/globals';
+import { analyzeLoops, type LoopReflex } from '@reflex/manifest';
+import { renderLoopGraph } from '../src/cli/graph';
+import { reflexCli } from './reflex-cli';
+
+const stoppedPattern = { source: ['aws.ec2'], 'detail-type': ['EC2 Instance State-change Notification'], detail: { state: ['stopped'] } };
+const runningPattern = { ...stoppedPattern, detail: { state: ['running'] } };
+const INSTANCES = ['arn:${partition}:ec2:${region}:${account}:instance/*'];
+
+const reflex = (name: string, pattern: object, action: string): LoopReflex => ({
+  name,
+  triggers: [{ kind: 'event', pattern }],
+  permissions: [{ sid: 'Act', actions: [action], resources: INSTANCES }],
+  sendsTo: [],
+  loopGuard: { skipOwnCalls: true, ignores: [] },
+});
+
+describe('reflex graph --loops', () => {
+  it('draws an uncut loop thick, each hop through its action, events and rule', () => {
+    const reflexes = [reflex('stopper', runningPattern, 'ec2:StopInstances'), reflex('starter', stoppedPattern, 'ec2:StartInstances')];
+    const graph = renderLoopGraph(analyzeLoops(reflexes, 'dev'), new Map([['stopper', [runningPattern]], ['starter', [stoppedPattern]]]));
+
+    expect(graph).toContain('  reflex_stopper --> action_stopper_ec2_StopInstances\n');
+    expect(graph).toContain('  action_stopper_ec2_StopInstances --> events_stopper_ec2_StopInstances_state_stopped\n');
+    expect(graph).toContain('  events_stopper_ec2_StopInstances_state_stopped ==>|"LOOP"| rule_starter_0\n');
+    expect(graph).toContain('  rule_starter_0{{"starter trigger 0<br/>source: aws.ec2<br/>detail-type: EC2 Instance State-change Notification<br/>state: stopped"}}\n');
+    expect(graph).toContain('  events_starter_ec2_StartInstances_state_running ==>|"LOOP"| rule_stopper_0\n');
+  });
+
+  it("draws today's dev edges, dashed where a guard cuts them", async () => {
+    const run = await reflexCli(['graph', '--loops', '--env', 'dev']);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^flowchart LR\n/);
+    expect(run.stdout).toContain('events_instance_scheduler_ec2_StopInstances_state_stopped -.->|"cut: declared"| rule_instance_guard_0');
+    expect(run.stdout).toContain('events_instance_scheduler_ec2_StopInstances_CloudTrail_StopInstances -.->|"cut: loop guard, declared"| rule_instance_guard_1');
+    expect(run.stdout).toContain('events_ipam_enricher_sqs_SendMessage_a_message_on_its_queue --> rule_ipam_sync_0');
+    expect(run.stdout).not.toContain('LOOP');
+  });
+});
