@@ -1,6 +1,6 @@
 // `reflex graph --loops`: the loop analysis drawn as reflex → action → events → rule → reflex.
 import { describe, expect, it } from '@jest/globals';
-import { analyzeLoops, type LoopReflex } from '@reflex/manifest';
+import { analyzeLoops, type EventPattern, type LoopReflex } from '@reflex/manifest';
 import { renderLoopGraph } from '../src/cli/graph';
 import { reflexCli } from './reflex-cli';
 
@@ -8,7 +8,7 @@ const stoppedPattern = { source: ['aws.ec2'], 'detail-type': ['EC2 Instance Stat
 const runningPattern = { ...stoppedPattern, detail: { state: ['running'] } };
 const INSTANCES = ['arn:${partition}:ec2:${region}:${account}:instance/*'];
 
-const reflex = (name: string, pattern: object, action: string): LoopReflex => ({
+const reflex = (name: string, pattern: EventPattern, action: string): LoopReflex => ({
   name,
   triggers: [{ kind: 'event', pattern }],
   permissions: [{ sid: 'Act', actions: [action], resources: INSTANCES }],
