@@ -3,6 +3,7 @@ export * from './ec2-state-change';
 export * from './cloudtrail';
 export * from './scheduled';
 export * from './cloudwatch-alarm';
+export * from './cloudwatch-alarm-metrics';
 export * from './guardduty';
 export * from './block-request';
 export * from './aws-health';

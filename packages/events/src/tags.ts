@@ -5,6 +5,8 @@
 export const REFLEX_TAGS = {
   /** `true`: the instance guard starts it again when it stops unintentionally. */
   protect: 'reflex:protect',
+  /** `true`: auto-heal reboots, stops/starts (or replaces) the instance when its status checks or health alarms fail. */
+  heal: 'reflex:heal',
   /** `<schedule name>`: the instance scheduler runs it by that schedule. */
   schedule: 'reflex:schedule',
   /** `<ISO time>`: the scheduler leaves the instance as it is until then. */
