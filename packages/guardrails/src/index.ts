@@ -1,0 +1,32 @@
+// The guardrails that run before a deploy, on Terraform JSON: see README.md.
+export {
+  readTerraformJson,
+  toTerraformDocument,
+  isTerraformPlan,
+  addressSteps,
+  interpolationReferences,
+  TerraformJsonError,
+  type TerraformDocument,
+  type TerraformResource,
+  type TerraformPlan,
+  type PlanResourceChange,
+  type PlanChange,
+  type PlanExpression,
+  type PlanConfigModule,
+  type PlanConfigResource,
+  type PlanModuleCall,
+  type ModuleLinks,
+  type UnexpandedModule,
+} from './terraform-json';
+export {
+  checkCidrs,
+  plannedBlocks,
+  type CidrReport,
+  type CidrFinding,
+  type CidrCheckOptions,
+  type PlannedBlock,
+  type UncheckedBlock,
+  type IpamLookup,
+  type IpamVpcBlock,
+} from './cidrs';
+export { parseReservedRanges, readCidr, ReservedRangesError, type ReservedRange } from './reserved-ranges';
