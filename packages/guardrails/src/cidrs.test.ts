@@ -234,6 +234,7 @@ describe('checkCidrs on a configuration (cdk.tf.json)', () => {
         core_b: { vpc_id: '${aws_vpc.core.id}', cidr_block: '10.71.1.0/24' },
         zones: { count: 2, vpc_id: '${aws_vpc.core.id}', cidr_block: '${cidrsubnet(aws_vpc.core.cidr_block, 8, count.index)}' },
         from_var: { vpc_id: '${var.vpc_id}', cidr_block: '10.72.0.0/24' },
+        per_zone: { for_each: '${toset(var.zones)}', vpc_id: '${aws_vpc.core.id}', cidr_block: '10.70.9.0/24' },
       },
     },
     module: { legacy: { source: './legacy' } },
@@ -255,6 +256,7 @@ describe('checkCidrs on a configuration (cdk.tf.json)', () => {
       { address: 'aws_vpc.pooled', attribute: 'cidr_block', reason: 'allocated from IPAM pool (known after apply) as a /20 at apply' },
       { address: 'aws_subnet.zones[0]', attribute: 'cidr_block', reason: 'an interpolation of aws_vpc.core.cidr_block, count.index: known once planned' },
       { address: 'aws_subnet.zones[1]', attribute: 'cidr_block', reason: 'an interpolation of aws_vpc.core.cidr_block, count.index: known once planned' },
+      { address: 'aws_subnet.per_zone[*]', attribute: 'cidr_block', reason: 'its count or for_each is an expression: plan the configuration to check its instances' },
       { address: 'module.legacy', attribute: 'source', reason: 'a module call (./legacy): its resources are not in the configuration JSON; check a plan instead' },
       { address: 'aws_subnet.from_var', attribute: 'vpc_id', reason: "not checked against its VPC's blocks: it comes from var.vpc_id, a variable of the root module" },
     ]);

@@ -343,19 +343,17 @@ export function interpolationReferences(value: unknown): string[] {
   return [...found];
 }
 
-/** The instance keys of a literal `count` or `for_each`; undefined when it is an expression. */
-function literalKeys(body: Json): (number | string)[] | undefined | 'single' {
+/** The instance keys of a literal `count` or `for_each`; undefined without either, `expression` for one of those. */
+function instanceKeys(body: Json): (number | string)[] | 'expression' | undefined {
   if ('count' in body) {
     const count = body.count;
-    return typeof count === 'number' && Number.isInteger(count) && count >= 0 ? Array.from({ length: count }, (_, i) => i) : undefined;
+    return typeof count === 'number' && Number.isInteger(count) && count >= 0 ? Array.from({ length: count }, (_, i) => i) : 'expression';
   }
-  if ('for_each' in body) {
-    const each = body.for_each;
-    if (isObject(each) && !interpolates(each)) return Object.keys(each);
-    if (Array.isArray(each) && each.every((k) => typeof k === 'string' && !interpolates(k))) return [...new Set(each as string[])];
-    return undefined;
-  }
-  return 'single';
+  if (!('for_each' in body)) return undefined;
+  const each = body.for_each;
+  if (isObject(each) && !interpolates(each)) return Object.keys(each);
+  if (Array.isArray(each) && each.every((k) => typeof k === 'string' && !interpolates(k))) return [...new Set(each as string[])];
+  return 'expression';
 }
 
 function fromConfiguration(config: Json): TerraformDocument {
@@ -373,11 +371,11 @@ function fromConfiguration(config: Json): TerraformDocument {
     const base = `${mode === 'data' ? 'data.' : ''}${type}.${name}`;
     const common = { module: '', mode, type, name, actions: [], unknown, configured: new Set(Object.keys(attributes)), references };
     const values = Object.fromEntries(Object.entries(attributes).filter(([k]) => !unknown.has(k)));
-    const keys = literalKeys(body);
-    if (keys === 'single') resources.push({ ...common, address: base, values });
-    else if (keys) for (const index of keys) resources.push({ ...common, address: `${base}${instanceKey(index)}`, index, values });
+    const keys = instanceKeys(body);
+    if (keys === undefined) resources.push({ ...common, address: base, values });
     // count or for_each from an expression: one entry stands for the unknown instances, every value unknown.
-    else resources.push({ ...common, address: `${base}[*]`, values: {}, unknown: new Set(Object.keys(attributes)), unknownInstances: true });
+    else if (keys === 'expression') resources.push({ ...common, address: `${base}[*]`, values: {}, unknown: new Set(Object.keys(attributes)), unknownInstances: true });
+    else for (const index of keys) resources.push({ ...common, address: `${base}${instanceKey(index)}`, index, values });
   };
   for (const [mode, key] of [['managed', 'resource'], ['data', 'data']] as const) {
     for (const byType of bodies(config[key])) {
