@@ -30,3 +30,15 @@ export {
   type IpamVpcBlock,
 } from './cidrs';
 export { parseReservedRanges, readCidr, ReservedRangesError, type ReservedRange } from './reserved-ranges';
+export { summarizePlans, SHARED, type PlanInput, type PlanSummaryOptions } from './plan-summary';
+export { planSummaryMarkdown } from './markdown';
+export { asTerraformPlan, NotAPlanError, type PlanJson } from './plan-input';
+export { diffPolicies, documentStatements, policyStatements, statementText, InvalidPolicyError, type PolicyDiff } from './iam-diff';
+export {
+  PlanSummarySchema,
+  planSummaryJsonSchema,
+  PLAN_SUMMARY_SCHEMA_PATH,
+  type PlanSummary,
+  type PolicyStatement,
+  type PolicyFinding,
+} from './plan-summary-schema';
