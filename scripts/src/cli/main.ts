@@ -4,6 +4,7 @@
 import { inspect } from 'node:util';
 import { describeError } from '@reflex/manifest';
 import { blocksCommand } from './blocks';
+import { checkCommand } from './check';
 import { type Command, EXIT, exitCodeOf, UsageError } from './common';
 import { graphCommand } from './graph';
 import { invokeCommand } from './invoke';
@@ -14,7 +15,7 @@ import { routesCommand } from './routes';
 import { scheduleCommand } from './schedule';
 import { tagsCommand } from './tags';
 
-const COMMANDS: readonly Command[] = [matchCommand, invokeCommand, graphCommand, scheduleCommand, tagsCommand, ipamCommand, blocksCommand, routesCommand, newCommand];
+const COMMANDS: readonly Command[] = [matchCommand, invokeCommand, graphCommand, scheduleCommand, tagsCommand, ipamCommand, blocksCommand, routesCommand, checkCommand, newCommand];
 
 const USAGE = `reflex <command> [options]
 
