@@ -50,6 +50,10 @@ function same(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
+/** The value at `path` (attribute names, map keys, list indexes). */
+const valueAt = (values: unknown, path: readonly (string | number)[]): unknown =>
+  path.reduce<unknown>((v, k) => (isObject(v) || Array.isArray(v) ? (v as Record<string | number, unknown>)[k] : undefined), values);
+
 /** The node of a mirror tree (`after_unknown`, `*_sensitive`) at `path`: `true` when it or an ancestor is marked. */
 function marked(tree: unknown, path: readonly (string | number)[]): unknown {
   let node = tree;
@@ -503,7 +507,7 @@ function attributeChanges(
       const text = path.length === 1 ? resolve.valueText(rc, path[0] as string) : undefined;
       return text?.startsWith(UNKNOWN_PREFIX) ? text : '(known after apply)';
     }
-    return markedWithin(sensitive, path) ? '(sensitive)' : display(path.reduce<unknown>((v, k) => (isObject(v) || Array.isArray(v) ? (v as Json)[k] : undefined), values));
+    return markedWithin(sensitive, path) ? '(sensitive)' : display(valueAt(values, path));
   };
   const add = (path: (string | number)[], b: unknown, a: unknown) => {
     const unknown = isMarked(change.after_unknown, path);
@@ -519,9 +523,8 @@ function attributeChanges(
     if (replacing.some((p) => p === entry.path || p.startsWith(`${entry.path}.`) || p.startsWith(`${entry.path}[`))) entry.forcesReplacement = true;
     const drifted = options.drift?.change;
     if (drifted && !unknown) {
-      const stateValue = path.reduce<unknown>((v, k) => (isObject(v) ? v[k] : undefined), drifted.before);
-      const actual = path.reduce<unknown>((v, k) => (isObject(v) ? v[k] : undefined), drifted.after);
-      if (!same(stateValue, actual) && same(stateValue, a)) entry.revertsDrift = true;
+      const stateValue = valueAt(drifted.before, path);
+      if (!same(stateValue, valueAt(drifted.after, path)) && same(stateValue, a)) entry.revertsDrift = true;
     }
     changes.push(entry);
   };
@@ -641,17 +644,29 @@ function summarizeFile(input: PlanInput, options: PlanSummaryOptions): FileSumma
     if (action === 'delete' || action === 'replace') {
       const former = formerName(rc) ?? name;
       file.destroyed.push({ ...place, ...(former ? { name: former } : {}), replaced: action === 'replace', ...(reason ? { reason } : {}) });
-      if (rc.type === 'aws_sqs_queue') {
-        const before = rc.change.before ?? {};
-        const arn = typeof before.arn === 'string' ? before.arn : undefined;
-        const url = typeof before.url === 'string' ? before.url : typeof before.id === 'string' ? before.id : undefined;
-        const queueName = former ?? rc.address;
-        const dlq = /-dlq(\.fifo)?$/.test(queueName) || [...index.changes.values()].some((q) => q.type === 'aws_sqs_queue' && arn !== undefined && (parseJson(q.change.before?.redrive_policy) as Json | undefined)?.deadLetterTargetArn === arn);
-        file.messageLoss.push({ ...place, name: queueName, action, deadLetterQueue: dlq, ...(reason ? { reason } : {}), ...(url ? { url } : {}), ...(arn ? { arn } : {}), advice: queueAdvice(dlq, url, arn) });
-      }
+      if (rc.type === 'aws_sqs_queue') file.messageLoss.push(queueLoss(index, rc, { ...place, name: former ?? rc.address }, action, reason));
     }
   }
+  file.drift.push(...driftOf(index, resolve, file.otherDrift));
+  return file;
+}
 
+/** A queue destroyed or replaced, as possible message loss: a dead-letter queue by its name or another's redrive policy. */
+function queueLoss(index: PlanIndex, rc: ResourceChangeJson, place: Omit<MessageLoss, 'action' | 'deadLetterQueue' | 'advice'>, action: 'delete' | 'replace', reason?: string): MessageLoss {
+  const before = rc.change.before ?? {};
+  const arn = typeof before.arn === 'string' ? before.arn : undefined;
+  const url = typeof before.url === 'string' ? before.url : typeof before.id === 'string' ? before.id : undefined;
+  const targetOf = (q: ResourceChangeJson) => (parseJson(q.change.before?.redrive_policy) as Json | undefined)?.deadLetterTargetArn;
+  const dlq = /-dlq(\.fifo)?$/.test(place.name ?? '') || (arn !== undefined && [...index.changes.values()].some((q) => q.type === 'aws_sqs_queue' && targetOf(q) === arn));
+  return { ...place, action, deadLetterQueue: dlq, ...(reason ? { reason } : {}), ...(url ? { url } : {}), ...(arn ? { arn } : {}), advice: queueAdvice(dlq, url, arn) };
+}
+
+/**
+ * The drift worth a reviewer's eye: resources deleted outside Terraform, and changes in attributes the plan sets
+ * back or the configuration sets. The rest (computed attributes refresh fills in) is only counted, in `other`.
+ */
+function driftOf(index: PlanIndex, resolve: Resolver, other: FileSummary['otherDrift']): Drift[] {
+  const drift: Drift[] = [];
   for (const rc of index.drift.values()) {
     if (rc.mode === 'data' || rc.address.startsWith('data.')) continue;
     const planned = index.change(rc.address);
@@ -662,19 +677,17 @@ function summarizeFile(input: PlanInput, options: PlanSummaryOptions): FileSumma
     const expressions = index.configOf(rc.address)?.expressions ?? {};
     const reverted = attributes.map((a) => {
       const path = a.path.split('.');
-      const stateValue = path.reduce<unknown>((v, k) => (isObject(v) ? v[k] : undefined), rc.change.before);
-      const plannedValue = path.reduce<unknown>((v, k) => (isObject(v) ? v[k] : undefined), planned?.change.after);
-      const reverts = planned !== undefined && !planned.change.actions.includes('no-op') && same(stateValue, plannedValue);
+      const reverts = planned !== undefined && !planned.change.actions.includes('no-op') && same(valueAt(rc.change.before, path), valueAt(planned.change.after, path));
       return reverts ? { ...a, revertsDrift: true } : a;
     });
     if (!deleted && !reverted.some((a) => a.revertsDrift || a.path.split('.')[0]! in expressions)) {
-      file.otherDrift.resources++;
-      for (const a of reverted) file.otherDrift.attributes.add(a.path.split('.')[0]!);
+      other.resources++;
+      for (const a of reverted) other.attributes.add(a.path.split('.')[0]!);
       continue;
     }
     const name = resolve.nameOf(rc.address);
-    file.drift.push({
-      environment: env,
+    drift.push({
+      environment: index.env,
       reflex: resolve.ownerOf(rc),
       address: rc.address,
       type: rc.type,
@@ -683,7 +696,7 @@ function summarizeFile(input: PlanInput, options: PlanSummaryOptions): FileSumma
       attributes: reverted,
     });
   }
-  return file;
+  return drift;
 }
 
 const byReflex = (a: ReflexSummary, b: ReflexSummary) => Number(a.shared) - Number(b.shared) || a.name.localeCompare(b.name);

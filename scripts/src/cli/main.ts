@@ -11,11 +11,12 @@ import { invokeCommand } from './invoke';
 import { ipamCommand } from './ipam';
 import { matchCommand } from './match';
 import { newCommand } from './new';
+import { planCommand } from './plan';
 import { routesCommand } from './routes';
 import { scheduleCommand } from './schedule';
 import { tagsCommand } from './tags';
 
-const COMMANDS: readonly Command[] = [matchCommand, invokeCommand, graphCommand, scheduleCommand, tagsCommand, ipamCommand, blocksCommand, routesCommand, checkCommand, newCommand];
+const COMMANDS: readonly Command[] = [matchCommand, invokeCommand, graphCommand, scheduleCommand, tagsCommand, ipamCommand, blocksCommand, routesCommand, checkCommand, planCommand, newCommand];
 
 const USAGE = `reflex <command> [options]
 
