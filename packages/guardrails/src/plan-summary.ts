@@ -143,13 +143,13 @@ class PlanIndex {
     const found = new Set<string>();
     for (const rc of this.changes.values()) {
       const values = rc.change.after ?? rc.change.before;
-      const named = (key: string) => (typeof values?.[key] === 'string' ? (values[key] as string) : '');
-      const candidates =
-        rc.type === 'aws_cloudwatch_log_group' ? [named('name').replace(/^\/aws\/lambda\//, '\0')]
-        : rc.type === 'aws_lambda_function' ? [`\0${named('function_name')}`]
-        : rc.type === 'aws_iam_policy' && named('name').endsWith('-worker') ? [`\0${named('name').slice(0, -'-worker'.length)}`]
-        : [];
-      for (const c of candidates) if (c.startsWith(`\0${prefix}`) && c.length > prefix.length + 1) found.add(c.slice(prefix.length + 1));
+      const text = (key: string) => (typeof values?.[key] === 'string' ? (values[key] as string) : '');
+      const named =
+        rc.type === 'aws_cloudwatch_log_group' && text('name').startsWith('/aws/lambda/') ? text('name').slice('/aws/lambda/'.length)
+        : rc.type === 'aws_lambda_function' ? text('function_name')
+        : rc.type === 'aws_iam_policy' && text('name').endsWith('-worker') ? text('name').slice(0, -'-worker'.length)
+        : '';
+      if (named.startsWith(prefix) && named.length > prefix.length) found.add(named.slice(prefix.length));
     }
     return [...found];
   }
