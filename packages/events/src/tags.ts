@@ -25,6 +25,20 @@ export const REFLEX_TAGS = {
   createdBy: 'reflex:created-by',
   /** `<ISO time>`: when CloudTrail recorded the call that created the resource; written once by the resource tagger. */
   createdAt: 'reflex:created-at',
+  /** `<ISO 8601 UTC time, with Z>`: the reaper decommissions the resource after it, warning first. */
+  expiresAt: 'reflex:expires-at',
+  /** `<lead>+<lead>…@<expiry>` (`72h+24h@2026-12-10T12:00:00Z`): the reaper's notices sent for that expiry; a new expiry re-arms them. */
+  expiryWarned: 'reflex:expiry-warned',
+  /** `<who>@<ISO time>`: who last set or extended `reflex:expires-at` with `reflex ttl`. */
+  expirySetBy: 'reflex:expiry-set-by',
+  /** `true`: the reaper never touches the resource, whatever its expiry. */
+  keep: 'reflex:keep',
+  /** `true` on a VPC made for a lab: at its expiry the reaper deletes it with everything in it. */
+  lab: 'reflex:lab',
+  /** `reaper@<ISO time>`: the reaper found the resource idle (or old) and gave it an expiry. */
+  idleMarked: 'reflex:idle-marked',
+  /** `<volume id>` on a snapshot: the reaper took it of that volume before deleting the volume. */
+  snapshotOf: 'reflex:snapshot-of',
 } as const;
 
 /** Who did something to an instance, and when: the value of `reflex:stop-intent` and `reflex:stopped-by`. */

@@ -1,0 +1,1 @@
+export default { ...(await import('../../jest.config.base.js')).base };
