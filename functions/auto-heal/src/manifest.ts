@@ -30,7 +30,7 @@ export const AutoHealConfigSchema = z.object({
   intentWindowMinutes: int(1, 24 * 60, 30),
   /** How long auto-heal leaves a failing system status check to EC2's automatic recovery before it acts itself. */
   recoveryWaitMinutes: int(0, 24 * 60, 15),
-  /** How long a stop/start waits for the instance to stop within one invocation; the timer starts it later otherwise. */
+  /** How long one event's stop/starts wait for their instances to stop (all of a timer run's together); the timer starts a slower one later. */
   stopWaitSeconds: int(0, 60, 30),
 });
 export type AutoHealConfig = z.output<typeof AutoHealConfigSchema>;
@@ -115,7 +115,7 @@ export const manifest = defineReflex({
   permissions: healPermissions,
   state: { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'ttl' },
   memoryMb: 256,
-  // A batch of 5, each possibly waiting stopWaitSeconds (≤ 60) for a stop: well inside 300 s.
+  // A batch of 5 events, each waiting at most stopWaitSeconds (≤ 60) for stops: well inside 300 s.
   timeoutSeconds: 300,
   batchSize: 5,
   maxConcurrency: 5,

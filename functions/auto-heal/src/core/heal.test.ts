@@ -225,6 +225,23 @@ describe('auto-heal: the ladder', () => {
     expect(w.ec2.calls).toEqual([`reboot ${ID}`, expect.stringContaining('tag'), `stop ${ID}`, `force-stop ${ID}`, `start ${ID}`]);
   });
 
+  it('waits for stops once per event: a second stop/start of the same timer run is started by the next run', async () => {
+    const w = unhealthy({ stopWaitSeconds: 5 });
+    const other = 'i-0abc1234def567891';
+    w.instance(other, {}, { status: impaired() });
+    w.alarms.set(`reflex-heal-${other}`, 'ALARM', other);
+    w.ec2.describesToStop = 1;
+    await w.handle(alarmEvent({ instanceId: ID, at: START }));
+    await w.handle(alarmEvent({ instanceId: other, at: START }));
+
+    w.advance(11);
+    const run = await w.handle(timerEvent(w.now()));
+    expect(run.map((r) => `${r.action} ${r.targets[0]!.id}`)).toEqual([`ec2:StopInstances ${ID}`, `ec2:StartInstances ${ID}`, `ec2:StopInstances ${other}`]);
+
+    const next = await w.handle(timerEvent(w.advance(5)));
+    expect(next.map((r) => `${r.action} ${r.targets[0]!.id}`)).toEqual([`ec2:StartInstances ${other}`]);
+  });
+
   it('does not start an instance again that the scheduler meant to stop meanwhile', async () => {
     const w = unhealthy({ stopWaitSeconds: 0 });
     w.ec2.describesToStop = 1000;

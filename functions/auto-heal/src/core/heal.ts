@@ -58,7 +58,11 @@ export class LadderBusyError extends Error {
 interface Run {
   readonly reports: ActionReport[];
   acted: boolean;
+  /** Until when (epoch ms) its stop/starts may wait for a stop: one `stopWaitSeconds` per event, shared by all its instances. */
+  readonly stopsUntil: number;
 }
+
+const newRun = (deps: HealDeps): Run => ({ reports: [], acted: false, stopsUntil: deps.now().getTime() + deps.config.stopWaitSeconds * 1000 });
 
 /** Why the ladder moves, for the reports: the alarm that opened the episode and what happened. */
 interface Cause {
@@ -132,7 +136,7 @@ async function once(eventId: string, deps: HealDeps, work: (run: Run) => Promise
     return [];
   }
   if (claim === 'busy') throw new EventBusyError(`event ${eventId}: another invocation is handling it; retrying later`);
-  const run: Run = { reports: [], acted: false };
+  const run = newRun(deps);
   try {
     await work(run);
   } catch (error) {
@@ -242,19 +246,18 @@ async function act(ladder: Ladder, instance: InstanceView, decision: Extract<Dec
     tell(STEP_ACTION[step], `${reason}; after the reboot: ${outcome}`, 'succeeded');
     return acted(ladder, step, cause.alarm, now, 'acted', outcome);
   }
-  const stopped = await waitForStop(id, deps);
+  const stopped = await waitForStop(id, run, deps);
   deps.log.info(`${id}: stop sent; it is ${stopped}`, { instanceId: id, decision: step });
   tell(STEP_ACTION[step], `${reason}; ${stopped === 'stopped' ? 'stopped, starting it again' : `it is ${stopped}: the timer starts it once it has stopped`}`, 'succeeded');
   const stopping = acted(ladder, step, cause.alarm, now, 'stopping', stopped);
   return stopped === 'stopped' ? startAgain(stopping, deps, run) : stopping;
 }
 
-/** Looks at a stopping instance every few seconds, up to `stopWaitSeconds`; answers its state then. */
-async function waitForStop(instanceId: string, deps: HealDeps): Promise<string> {
-  const deadline = deps.now().getTime() + deps.config.stopWaitSeconds * 1000;
+/** Looks at a stopping instance every few seconds, while the event's wait lasts; answers its state then. */
+async function waitForStop(instanceId: string, run: Run, deps: HealDeps): Promise<string> {
   for (;;) {
     const state = (await deps.instances.describe(instanceId))?.state ?? 'gone';
-    if (state !== 'stopping' || deps.now().getTime() >= deadline) return state;
+    if (state !== 'stopping' || deps.now().getTime() >= run.stopsUntil) return state;
     await deps.sleep(POLL_MS);
   }
 }
@@ -290,7 +293,7 @@ function due(episode: Episode, now: Date, config: AutoHealConfig): boolean {
  * is left to the next run.
  */
 export async function followUps(deps: HealDeps): Promise<ActionReport[]> {
-  const run: Run = { reports: [], acted: false };
+  const run = newRun(deps);
   const now = deps.now();
   for (const { ladder } of await deps.state.ladders()) {
     if (!ladder.episode || !due(ladder.episode, now, deps.config)) continue;
