@@ -164,6 +164,15 @@ describe('reflex check cidrs', () => {
     expect(run.stderr).toContain('a Terraform state (`terraform show -json` of a state), not a plan');
   });
 
+  it('checks a project outside the Reflex checkout, without an embedded IPAM store there', async () => {
+    const project = tree('elsewhere', { 'plan.json': readPlan('clean') });
+
+    const run = await reflexCli(['check', 'cidrs', 'plan.json'], { DATABASE_URL: '', IPAM_DATA_DIR: '' }, 60_000, project);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('IPAM: not consulted (no IPAM store: not run inside a Reflex checkout)');
+  });
+
   it('exits 2 on an unknown check, listing the known ones', async () => {
     const run = await reflexCli(['check', 'nope']);
 

@@ -180,14 +180,23 @@ function reservedRanges(file: string | undefined): ReservedRange[] {
 /** Whether and where the IPAM was consulted, as the JSON output says it. */
 type IpamStatus = { readonly consulted: true; readonly store: string } | { readonly consulted: false; readonly reason: string };
 
+/** The embedded store of the Reflex checkout this runs in; none outside one (checking another project). */
+function checkoutStore(): StoreLocation | undefined {
+  try {
+    return { dataDir: join(repoRoot(), DEFAULT_DATA_DIR) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The IPAM lookup the options ask for, opening the store on first use; `close` closes it if opened. */
 function ipamOf(values: { ipam: boolean; 'no-ipam': boolean; 'database-url'?: string | undefined }) {
   if (values.ipam && values['no-ipam']) throw new UsageError('--ipam and --no-ipam exclude each other', true);
   if (values['no-ipam']) return { status: { consulted: false, reason: '--no-ipam' } satisfies IpamStatus, close: async () => {} };
   const url = values['database-url'] ?? process.env.DATABASE_URL;
-  const location: StoreLocation = url ? { url } : storeLocation(process.env, join(repoRoot(), DEFAULT_DATA_DIR));
-  if ('dataDir' in location && !existsSync(location.dataDir)) {
-    const reason = `no IPAM store at ${location.dataDir}`;
+  const location: StoreLocation | undefined = url ? { url } : process.env.IPAM_DATA_DIR ? storeLocation(process.env) : checkoutStore();
+  if (!location || ('dataDir' in location && !existsSync(location.dataDir))) {
+    const reason = location && 'dataDir' in location ? `no IPAM store at ${location.dataDir}` : 'no IPAM store: not run inside a Reflex checkout';
     if (values.ipam) throw new UsageError(`--ipam: ${reason} (set IPAM_DATA_DIR or DATABASE_URL, or run pnpm start once)`);
     return { status: { consulted: false, reason } satisfies IpamStatus, close: async () => {} };
   }
