@@ -262,6 +262,15 @@ describe('checkCidrs on a configuration (cdk.tf.json)', () => {
     ]);
   });
 
+  it('checks a subnet whose VPC it cannot tell against reserved ranges, not against the IPAM', async () => {
+    const asked: string[][] = [];
+
+    const report = await check(stack, { reserved: [{ cidr: '10.72.0.0/16', name: 'lab' }], ipam: async (cidrs) => (asked.push(cidrs), []) });
+
+    expect(messages(report.findings)).toContain('aws_subnet.from_var 10.72.0.0/24 overlaps reserved 10.72.0.0/16 (lab)');
+    expect(asked).toEqual([['10.70.0.0/16', '10.70.64.0/18']]);
+  });
+
   it('plannedBlocks lists the blocks without checking them', () => {
     const { blocks } = plannedBlocks(toTerraformDocument(stack));
 

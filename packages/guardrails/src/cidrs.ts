@@ -230,6 +230,7 @@ const same = (a: Cidr, b: Cidr) => a.version === b.version && a.bits === b.bits 
 const label = (b: PlannedBlock) => `${b.address} ${b.cidr}`;
 const vpcOfLink = (link: VpcLink) => ('vpc' in link ? link.vpc : undefined);
 const plannedVpc = (link: VpcLink) => ('vpc' in link && link.planned ? link.vpc : undefined);
+const sameVpc = (a: Seen, b: Seen) => vpcOfLink(a.link) !== undefined && vpcOfLink(a.link) === vpcOfLink(b.link);
 
 /** Whether an attribute without a known value stands for a block that apply will set. */
 function expectsBlock(r: TerraformResource, kind: 'vpc' | 'subnet', attribute: BlockAttribute): boolean {
@@ -357,21 +358,22 @@ export async function checkCidrs(doc: TerraformDocument, options: CidrCheckOptio
   const findings: CidrFinding[] = [];
   const parsed = parseBlocks(blocks, findings);
   // One VPC block seen twice (an existing VPC's ipv6_cidr_block is its first association's) counts once.
-  const vpcBlocks = parsed.filter((p, i) => p.kind === 'vpc' && !parsed.slice(0, i).some((q) => q.kind === 'vpc' && vpcOfLink(q.link) !== undefined && vpcOfLink(q.link) === vpcOfLink(p.link) && same(q.cidr, p.cidr)));
+  const vpcBlocks = parsed.filter((p, i) => p.kind === 'vpc' && !parsed.slice(0, i).some((q) => q.kind === 'vpc' && sameVpc(q, p) && same(q.cidr, p.cidr)));
   const subnets = parsed.filter((p) => p.kind === 'subnet');
   findings.push(
-    ...overlapsWithin(vpcBlocks, (a, b) => (vpcOfLink(a.link) && vpcOfLink(a.link) === vpcOfLink(b.link) ? `two blocks of one VPC, ${vpcOfLink(a.link)}` : 'two VPCs')),
-    ...overlapsWithin(subnets, (a, b) => (vpcOfLink(a.link) && vpcOfLink(a.link) === vpcOfLink(b.link) ? `subnets of ${vpcOfLink(a.link)}` : undefined)),
+    ...overlapsWithin(vpcBlocks, (a, b) => (sameVpc(a, b) ? `two blocks of one VPC, ${vpcOfLink(a.link)}` : 'two VPCs')),
+    ...overlapsWithin(subnets, (a, b) => (sameVpc(a, b) ? `subnets of ${vpcOfLink(a.link)}` : undefined)),
     ...outsideVpc(subnets, vpcBlocks, unknown, unchecked),
   );
-  // A subnet counts on its own only where its VPC's blocks are not checked: in a VPC this plan does not manage.
-  const outward = [...vpcBlocks, ...subnets.filter((s) => 'vpc' in s.link && !s.link.planned)];
-  for (const p of outward) {
+  // A subnet counts on its own only where its VPC's blocks are not checked: in a VPC this plan does not
+  // manage, or one it cannot tell. Against the IPAM only with its VPC's id known: its own VPC's record is no collision.
+  const unplanned = subnets.filter((s) => !plannedVpc(s.link));
+  for (const p of [...vpcBlocks, ...unplanned]) {
     for (const reserved of options.reserved ?? []) {
       if (!overlap(p.cidr, readCidr(reserved.cidr)!.cidr)) continue;
       findings.push({ kind: 'reserved', message: `${label(p.block)} overlaps reserved ${reserved.cidr} (${reserved.name})`, block: p.block, reserved });
     }
   }
-  if (options.ipam) findings.push(...(await ipamOverlaps(outward, options.ipam)));
+  if (options.ipam) findings.push(...(await ipamOverlaps([...vpcBlocks, ...unplanned.filter((s) => 'vpc' in s.link)], options.ipam)));
   return { blocks: blocks.map((b) => b.block), findings, unchecked };
 }
