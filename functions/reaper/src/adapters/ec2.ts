@@ -208,9 +208,10 @@ export class Ec2Resources {
   async vpcContents(vpcId: string): Promise<VpcContents> {
     const vpc = [inVpc(vpcId)];
     const [instances, nats, endpoints, subnets, routeTables, internetGateways, securityGroups, interfaces, addresses] = await Promise.all([
-      this.instances([...vpc, { Name: 'instance-state-name', Values: NOT_TERMINATED }]),
+      // Terminated ones too: an interface still attached to one goes with it (EC2 deletes it shortly after).
+      this.instances(vpc),
       this.nats(vpc),
-      this.pages('DescribeVpcEndpoints', (sdk, client) => sdk.paginateDescribeVpcEndpoints({ client }, { Filters: vpc }), (p) => (p.VpcEndpoints ?? []).map(as.endpoint)),
+      this.pages('DescribeVpcEndpoints', (sdk, client) => sdk.paginateDescribeVpcEndpoints({ client }, { Filters: vpc }), (p) => p.VpcEndpoints ?? []),
       this.pages('DescribeSubnets', (sdk, client) => sdk.paginateDescribeSubnets({ client }, { Filters: vpc }), (p) => (p.Subnets ?? []).map(as.subnet)),
       this.pages('DescribeRouteTables', (sdk, client) => sdk.paginateDescribeRouteTables({ client }, { Filters: vpc }), (p) => (p.RouteTables ?? []).map(as.routeTable)),
       this.pages(
@@ -223,21 +224,27 @@ export class Ec2Resources {
       this.addresses([]),
     ]);
     const instanceIds = new Set(instances.map((i) => i.id));
+    const live = instances.filter((i) => i.state !== 'terminated');
     const interfaceIds = new Set(interfaces.map((n) => n.NetworkInterfaceId));
     const natAllocations = new Set(nats.flatMap((n) => (n.NatGatewayAddresses ?? []).map((a) => a.AllocationId)));
+    // Interfaces a NAT gateway or an interface endpoint names as its own belong to that stage, whatever their type says.
+    const staged = new Set([
+      ...nats.flatMap((n) => (n.NatGatewayAddresses ?? []).map((a) => a.NetworkInterfaceId)),
+      ...endpoints.flatMap((e) => e.NetworkInterfaceIds ?? []),
+    ]);
     return {
-      instances,
+      instances: live,
       natGateways: nats.map(as.nat),
       addresses: addresses
         .filter((a) => (a.InstanceId && instanceIds.has(a.InstanceId)) || (a.NetworkInterfaceId && interfaceIds.has(a.NetworkInterfaceId)) || natAllocations.has(a.AllocationId))
         .map(as.address),
-      endpoints: endpoints.filter((e) => e.state !== 'deleted'),
+      endpoints: endpoints.map(as.endpoint).filter((e) => e.state !== 'deleted'),
       subnets,
       routeTables,
       internetGateways,
       securityGroups,
       otherInterfaces: interfaces
-        .filter((n) => !(n.Attachment?.InstanceId && instanceIds.has(n.Attachment.InstanceId)) && !STAGE_INTERFACES.has(n.InterfaceType ?? ''))
+        .filter((n) => !(n.Attachment?.InstanceId && instanceIds.has(n.Attachment.InstanceId)) && !STAGE_INTERFACES.has(n.InterfaceType ?? '') && !staged.has(n.NetworkInterfaceId))
         .map((n) => ({ id: n.NetworkInterfaceId!, type: n.InterfaceType ?? 'interface', description: n.Description ?? '' })),
     };
   }

@@ -48,14 +48,11 @@ async function runAt(event: ScheduledEvent, deps: ReaperDeps): Promise<ActionRep
     allSnapshots: config.markSnapshots !== undefined && config.scope.snapshots,
   });
   const resources = listed.map((r) => withDryRunTags(r, overlay.get(r.id)));
-  // Lab VPCs first: what their teardown deletes is not acted on alone in the same run.
+  // Lab VPCs first: what their teardown takes on is not acted on alone in the same run.
   const ordered = [...resources.filter((r) => r.kind === 'vpc'), ...resources.filter((r) => r.kind !== 'vpc')];
-  const inTeardown = new Set<string>();
   for (const resource of ordered) {
-    if (resource.vpcId && inTeardown.has(resource.vpcId)) continue;
-    const decision = decide(resource, now, config);
-    if (decision.kind === 'act' && decision.step === 'teardown') inTeardown.add(resource.id);
-    await handle(run, resource, decision);
+    if (run.handled.has(resource.id)) continue;
+    await handle(run, resource, decide(resource, now, config));
   }
   const summary = { at: now.toISOString(), dryRun: deps.dryRun, resources: resources.length, counts: run.counts };
   await deps.state.putRun(summary);

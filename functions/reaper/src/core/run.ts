@@ -73,6 +73,8 @@ export function withDryRunTags(resource: Resource, overlay: Readonly<Record<stri
 export class Run {
   readonly reports: ActionReport[] = [];
   readonly counts: Record<string, number> = {};
+  /** Resources a lab VPC's teardown has taken on in this run: not acted on alone. */
+  readonly handled = new Set<string>();
 
   constructor(
     readonly deps: ReaperDeps,
