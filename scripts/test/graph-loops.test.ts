@@ -39,3 +39,38 @@ describe('reflex graph --loops', () => {
     expect(run.stdout).not.toContain('LOOP');
   });
 });
+
+describe('reflex check loops', () => {
+  it("lists every edge of an environment with the guards that cut it, the actions that reach no rule, and passes today's reflexes", async () => {
+    const run = await reflexCli(['check', 'loops', '--env', 'dev']);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      [
+        '  instance-scheduler ec2:StopInstances → CloudTrail StopInstances → instance-guard (trigger 1)',
+        '      cut (loop guard): instance-guard skips CloudTrail events caused by a Reflex role (reflex-dev-*)',
+        '      cut (declared): the scheduler tags reflex:stop-intent before it stops an instance, and the guard does not restart an instance whose stop a reflex intended (core.ts, intendedStop)',
+      ].join('\n'),
+    );
+    // The tagger's tag writes: dozens of tag changes, none of which a rule matches.
+    expect(run.stdout).toMatch(/^ {4}resource-tagger ec2:CreateTags → CloudTrail CreateTags, tag change CostCenter on vpc, .+ \(\+\d+ more\)$/m);
+    expect(run.stdout).toMatch(/loops: OK, no loop without a cut in 1 environment\n$/);
+  });
+
+  it('prints every environment as JSON with --json', async () => {
+    const run = await reflexCli(['check', 'loops', '--json']);
+
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as { ok: boolean; environments: { env: string; edges: { from: string; to: string; cutBy: unknown[] }[] }[] };
+    expect(result.ok).toBe(true);
+    expect(result.environments.map((e) => e.env)).toEqual(['local', 'dev', 'staging', 'prod']);
+    expect(result.environments[1]!.edges).toContainEqual(expect.objectContaining({ from: 'instance-scheduler', to: 'instance-guard', cutBy: [expect.objectContaining({ guard: 'declared' })] }));
+  });
+
+  it('exits 2 naming the known environments for an unknown one', async () => {
+    const run = await reflexCli(['check', 'loops', '--env', 'qa']);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('reflex check: unknown environment "qa" (known: local, dev, staging, prod)\n');
+  });
+});

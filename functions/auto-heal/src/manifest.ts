@@ -114,6 +114,17 @@ export const manifest = defineReflex({
   config: AutoHealConfigSchema,
   permissions: healPermissions,
   state: { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'ttl' },
+  loopGuard: {
+    skipOwnCalls: true,
+    ignores: [
+      {
+        reflex: 'auto-heal',
+        actions: ['cloudwatch:PutMetricAlarm'],
+        reason:
+          "an alarm it creates goes into ALARM only when its instance's status checks fail (the signal auto-heal is for), and healing creates no alarm; every action on an instance counts against its budget",
+      },
+    ],
+  },
   memoryMb: 256,
   // A batch of 5 events, each waiting at most stopWaitSeconds (≤ 60) for stops: well inside 300 s.
   timeoutSeconds: 300,

@@ -76,6 +76,11 @@ export const manifest = defineReflex({
         actions: ['ec2:StopInstances'],
         reason: `the scheduler tags ${REFLEX_TAGS.stopIntent} before it stops an instance, and the guard does not restart an instance whose stop a reflex intended (core.ts, intendedStop)`,
       },
+      {
+        reflex: 'auto-heal',
+        actions: ['ec2:StopInstances'],
+        reason: `auto-heal tags ${REFLEX_TAGS.stopIntent} before it stops an instance to move it to another host, and starts it again itself; the guard does not restart an instance whose stop a reflex intended (core.ts, intendedStop)`,
+      },
     ],
   },
   memoryMb: 256,

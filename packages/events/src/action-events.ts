@@ -15,10 +15,14 @@
 // - Any tag change (the service's own API, Tag Editor, the tagging API) is a "Tag Change on Resource" event
 //   (source `aws.tag`) with `changed-tag-keys`, `service`, `resource-type` and the tags after the change:
 //   https://docs.aws.amazon.com/tag-editor/latest/userguide/tag-monitor.html
+// - An alarm's state changes are "CloudWatch Alarm State Change" events; a new or updated alarm is evaluated
+//   and changes state (from INSUFFICIENT_DATA), and SetAlarmState sets one:
+//   https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html
 // - An Auto Scaling group replaces an instance set unhealthy: it terminates it and launches another, and reports
 //   both ("EC2 Instance Terminate Successful", "EC2 Instance Launch Successful"):
 //   https://docs.aws.amazon.com/autoscaling/ec2/userguide/automating-ec2-auto-scaling-with-eventbridge.html
 import { AWS_API_CALL_DETAIL_TYPE } from './cloudtrail';
+import { CLOUDWATCH_ALARM_STATE_CHANGE } from './cloudwatch-alarm';
 import { EC2_STATE_CHANGE } from './ec2-state-change';
 
 /**
@@ -110,12 +114,26 @@ const autoScalingReplacement = (): CausedEvent[] => [
   })),
 ];
 
+/** Any state change of the alarms the statement allows: which alarm and which state are the metric's doing. */
+const alarmStateChanges = (): CausedEvent[] => [
+  {
+    source: CLOUDWATCH_ALARM_STATE_CHANGE.source,
+    detailType: CLOUDWATCH_ALARM_STATE_CHANGE.detailType,
+    detail: {},
+    known: [],
+    namesCaller: false,
+    summary: 'alarm state change',
+  },
+];
+
 /** The service events of the actions that cause more than their CloudTrail record. */
 const SERVICE_EVENTS: Readonly<Record<string, (scope: ActionScope) => CausedEvent[]>> = {
   'ec2:RunInstances': () => stateChanges('pending', 'running'),
   'ec2:StartInstances': () => stateChanges('pending', 'running'),
   'ec2:StopInstances': () => stateChanges('stopping', 'stopped'),
   'ec2:TerminateInstances': () => stateChanges('shutting-down', 'terminated'),
+  'cloudwatch:PutMetricAlarm': alarmStateChanges,
+  'cloudwatch:SetAlarmState': alarmStateChanges,
   'autoscaling:SetInstanceHealth': autoScalingReplacement,
   'autoscaling:TerminateInstanceInAutoScalingGroup': autoScalingReplacement,
 };

@@ -16,7 +16,8 @@ export const EventBridgeEventSchema = z.object({
   account: z.string(),
   time: z.iso.datetime(),
   region: z.string(),
-  resources: z.array(z.string()),
+  // AWS's own samples of some events (an EC2 instance-retirement Health event) have no resources.
+  resources: z._default(z.array(z.string()), []),
   'detail-type': z.string(),
   detail: z.unknown(),
   'replay-name': z.optional(z.string()),

@@ -53,9 +53,18 @@ export interface Loop {
   readonly uncut: readonly LoopEdge[];
 }
 
+/** An action of a reflex whose events no rule matches: it can start no chain. */
+export interface QuietAction {
+  readonly from: string;
+  readonly action: string;
+  readonly events: readonly string[];
+}
+
 export interface LoopAnalysis {
   /** Every edge whose events a rule matches, cut or not. */
   readonly edges: readonly LoopEdge[];
+  /** The actions (with events) that reach no rule: the tagger's tag writes, say. */
+  readonly quiet: readonly QuietAction[];
   /** Every elementary cycle of those edges. */
   readonly loops: readonly Loop[];
 }
@@ -199,13 +208,18 @@ function cyclesOf(nodes: readonly string[], next: (node: string) => readonly str
  */
 export function analyzeLoops(reflexes: readonly LoopReflex[], env: string): LoopAnalysis {
   const edges = reflexes.flatMap((from) => reflexes.flatMap((to) => edgesBetween(from, to, env)));
+  const quiet = reflexes.flatMap((from) =>
+    actionsOf(from, env)
+      .filter(({ action }) => !edges.some((e) => e.from === from.name && e.action === action))
+      .map(({ action, events }) => ({ from: from.name, action, events: events.map((e) => e.summary) })),
+  );
   const names = reflexes.map((r) => r.name);
   const next = (node: string) => [...new Set(edges.filter((e) => e.from === node).map((e) => e.to))];
   const loops = cyclesOf(names, next).map((cycle) => {
     const hops = cycle.flatMap((from, i) => edges.filter((e) => e.from === from && e.to === cycle[(i + 1) % cycle.length]));
     return { reflexes: cycle, edges: hops, uncut: hops.filter((e) => e.cutBy.length === 0) };
   });
-  return { edges, loops };
+  return { edges, quiet, loops };
 }
 
 /** One edge, for people: `a ec2:CreateTags → tag change owner on instance → b (trigger 0)`. */

@@ -23,7 +23,7 @@ import {
   storeLocation,
   vpcBlocksOverlapping,
 } from '@reflex/ipam';
-import { repoRoot } from '@reflex/manifest';
+import { describeEdge, describeLoop, LOOP_ADVICE, type LoopAnalysis, loadManifests, repoRoot } from '@reflex/manifest';
 import { type Command, EXIT, out, parseCommandArgs, plural, UsageError } from './common';
 
 const CIDRS_HELP = `  cidrs <plan.json | file.tf.json | dir>...
@@ -47,15 +47,25 @@ const CIDRS_HELP = `  cidrs <plan.json | file.tf.json | dir>...
       --json               the result as JSON: { ok, summary, ipam, reports: [{ source, stack, format,
                            blocks, findings, unchecked }] } (see packages/guardrails/README.md)`;
 
-const HELP = `reflex check <cidrs> [options]
+const LOOPS_HELP = `  loops [--env NAME] [--json]
+      The loop analysis every synth runs (README, "Loops between reflexes"), printed for each environment
+      (or the one named): every edge from a reflex's action through the events it causes to a rule of a
+      reflex, with the guards that cut it (pattern, loop guard, declared) and their reasons; the actions
+      whose events reach no rule; and the loops, failing when an edge of one is not cut.
+      --json               { ok, environments: [{ env, edges, quiet, loops }] }`;
 
-  Checks on what is about to be deployed, on Terraform JSON, before terraform apply.
+const HELP = `reflex check <cidrs|loops> [options]
+
+  Checks on what is about to be deployed: on Terraform JSON before terraform apply (cidrs), on the
+  manifests and environment configs before synth (loops).
 
 ${CIDRS_HELP}
 
-  Exit codes: 0 clean (blocks that could not be checked are printed, and do not fail), 1 a finding (or the
-  IPAM's database failed), 2 usage error (a file missing, unreadable or not Terraform JSON, a bad reserved
-  range, --ipam without a store).`;
+${LOOPS_HELP}
+
+  Exit codes: 0 clean (blocks that could not be checked are printed, and do not fail), 1 a finding or a loop
+  (or the IPAM's database failed), 2 usage error (a file missing, unreadable or not Terraform JSON, a bad
+  reserved range, --ipam without a store, an unknown environment, an invalid config).`;
 
 /** One plan or configuration to check, and how to name it. */
 interface Input {
@@ -266,8 +276,49 @@ async function cidrs(args: string[]): Promise<number> {
   return summary.findings ? EXIT.failed : EXIT.ok;
 }
 
+/** Events, briefly: the first few, then how many more (a tagger's tag changes run to dozens). */
+const eventsBriefly = (events: readonly string[], shown = 4) =>
+  events.length <= shown ? events.join(', ') : `${events.slice(0, shown).join(', ')} (+${events.length - shown} more)`;
+
+/** One environment's loop analysis, for people: the edges with their guards, the quiet actions, the loops. */
+function printLoops(env: string, analysis: LoopAnalysis): void {
+  const failing = analysis.loops.filter((l) => l.uncut.length > 0);
+  out(`${env}: ${plural(analysis.edges.length, 'edge')}, ${plural(analysis.loops.length, 'loop')}${failing.length ? `, ${failing.length} not cut` : ''}`);
+  for (const edge of analysis.edges) {
+    out(`  ${describeEdge({ ...edge, events: [eventsBriefly(edge.events)] })}`);
+    if (edge.cutBy.length === 0) out('      not cut');
+    for (const cut of edge.cutBy) out(`      cut (${cut.guard}): ${cut.reason}`);
+  }
+  if (analysis.quiet.length > 0) out('  reach no rule:');
+  for (const q of analysis.quiet) out(`    ${q.from} ${q.action} → ${eventsBriefly(q.events)}`);
+  for (const loop of analysis.loops) {
+    if (loop.uncut.length > 0) out(describeLoop(loop).replace(/^/gm, '  ✗ '));
+    else out(`  loop ${[...loop.reflexes, loop.reflexes[0]].join(' → ')}: every edge cut`);
+  }
+}
+
+async function loops(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, { env: { type: 'string' }, json: { type: 'boolean', default: false } });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, true);
+  const { ENVIRONMENTS, environmentLoops, resolveEnvironment } = await import('@reflex/stacks');
+  const inputs = values.env === undefined ? ENVIRONMENTS : ENVIRONMENTS.filter((e) => e.name === values.env);
+  if (inputs.length === 0) throw new UsageError(`unknown environment "${values.env}" (known: ${ENVIRONMENTS.map((e) => e.name).join(', ')})`);
+  const manifests = await loadManifests(repoRoot());
+  const analyses = inputs.map((input) => {
+    const { env, reflexes } = resolveEnvironment(input, manifests, { loops: 'report' });
+    return { env: env.name, ...environmentLoops(env.name, reflexes) };
+  });
+  const failing = analyses.reduce((n, a) => n + a.loops.filter((l) => l.uncut.length > 0).length, 0);
+  if (values.json) out(JSON.stringify({ ok: failing === 0, environments: analyses }, null, 2));
+  else {
+    for (const a of analyses) printLoops(a.env, a);
+    out(failing ? `loops: FAILED, ${plural(failing, 'loop')} with an edge no guard cuts\n${LOOP_ADVICE}` : `loops: OK, no loop without a cut in ${plural(analyses.length, 'environment')}`);
+  }
+  return failing ? EXIT.failed : EXIT.ok;
+}
+
 /** The subcommands of `check`: each a guardrail on what is about to be deployed. */
-const CHECKS: Readonly<Record<string, (args: string[]) => Promise<number>>> = { cidrs };
+const CHECKS: Readonly<Record<string, (args: string[]) => Promise<number>>> = { cidrs, loops };
 
 async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -278,7 +329,7 @@ async function run(args: string[]): Promise<number> {
 
 export const checkCommand: Command = {
   name: 'check',
-  summary: 'pre-deploy checks on Terraform JSON of any project: cidrs (planned CIDR overlaps)',
+  summary: 'pre-deploy checks: cidrs (planned CIDR overlaps in any Terraform JSON), loops (between reflexes)',
   help: HELP,
   run,
 };

@@ -43,13 +43,15 @@ export interface ResolvedReflex {
 }
 
 /**
- * Validates an environment and the config of each reflex it enables against the reflex's manifest.
+ * Validates an environment and the config of each reflex it enables against the reflex's manifest, and
+ * looks for loops between its reflexes (`environmentLoops`).
  *
  * @throws InvalidEnvConfigError naming the environment and the field.
  */
 export function resolveEnvironment(
   input: EnvConfigInput,
   manifests: readonly ReflexManifest[],
+  options: { readonly loops?: 'fail' | 'report' } = {},
 ): { env: EnvConfig; reflexes: ResolvedReflex[] } {
   const label = typeof input?.name === 'string' ? input.name : '(unnamed)';
   const parsed = EnvConfigSchema.safeParse(input);
@@ -87,7 +89,8 @@ export function resolveEnvironment(
   }
   checkQueueWiring(env.name, reflexes);
   checkHttp(env, reflexes);
-  checkLoops(env.name, reflexes);
+  // `reflex check loops` reports loops itself; everything else (synth) fails on one.
+  if (options.loops !== 'report') checkLoops(env.name, reflexes);
   return { env, reflexes };
 }
 
