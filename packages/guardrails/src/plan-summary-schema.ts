@@ -40,6 +40,7 @@ export const FINDING_KINDS = [
   'condition-loosened',
   'deny-removed',
   'deny-narrowed',
+  'policy-attached',
   'statement-removed',
   'action-removed',
   'resource-removed',
@@ -49,6 +50,7 @@ export const FINDING_KINDS = [
   'condition-tightened',
   'deny-added',
   'deny-widened',
+  'policy-detached',
 ] as const;
 
 /** One way a policy change widens or narrows what is allowed. */

@@ -228,6 +228,45 @@ describe('changes made to the plans', () => {
     ]);
   });
 
+  it('flags a managed policy attached to an existing role as widening, and its detachment as narrowing', () => {
+    const plan = fixturePlan('local-change');
+    const attachment = (actions: string[], before: Json | null, after: Json | null) => ({
+      address: 'aws_iam_role_policy_attachment.admin',
+      mode: 'managed',
+      type: 'aws_iam_role_policy_attachment',
+      name: 'admin',
+      change: { actions, before, after, after_unknown: {} },
+    });
+    const admin = { role: 'reflex-local-instance-guard', policy_arn: 'arn:aws:iam::aws:policy/AdministratorAccess' };
+    (plan.resource_changes as Json[]).push(attachment(['create'], null, admin));
+    const widened = summarize(['p.json', plan]).attention.widened.find((w) => w.type === 'aws_iam_role_policy_attachment')!;
+    expect(widened).toEqual(expect.objectContaining({ reflex: 'instance-guard', attribute: 'policy_arn' }));
+    expect(widened.findings.map((f) => [f.kind, f.text])).toEqual([
+      ['policy-attached', 'managed policy arn:aws:iam::aws:policy/AdministratorAccess attached to reflex-local-instance-guard (broad AWS managed policy)'],
+    ]);
+
+    const detached = fixturePlan('local-change');
+    (detached.resource_changes as Json[]).push(attachment(['delete'], admin, null));
+    const summary = summarize(['p.json', detached]);
+    expect(summary.attention.widened.filter((w) => w.type === 'aws_iam_role_policy_attachment')).toEqual([]);
+    const report = reflex(summary, 'instance-guard').resources.find((r) => r.address === 'aws_iam_role_policy_attachment.admin')!.permissions!;
+    expect(report).toEqual([expect.objectContaining({ kind: 'revoked', narrowed: [expect.objectContaining({ kind: 'policy-detached' })] })]);
+  });
+
+  it('flags a new inline policy on a role the plan does not create as widening, statement by statement', () => {
+    const plan = fixturePlan('local-change');
+    const policy = { Version: '2012-10-17', Statement: [{ Sid: 'Everything', Effect: 'Allow', Action: 'ec2:*', Resource: '*' }] };
+    (plan.resource_changes as Json[]).push({
+      address: 'aws_iam_role_policy.extra',
+      mode: 'managed',
+      type: 'aws_iam_role_policy',
+      name: 'extra',
+      change: { actions: ['create'], before: null, after: { role: 'reflex-local-instance-guard', name: 'extra', policy: JSON.stringify(policy) }, after_unknown: {} },
+    });
+    const widened = summarize(['p.json', plan]).attention.widened.find((w) => w.address === 'aws_iam_role_policy.extra')!;
+    expect(widened.findings.map((f) => [f.kind, f.statement, f.wildcard])).toEqual([['statement-added', 'Everything', true]]);
+  });
+
   it('names the environment after the file when nothing is tagged', () => {
     const plan = fixturePlan('dev-create');
     for (const c of plan.resource_changes as Json[]) for (const side of [c.change.before, c.change.after]) if (side) delete side.tags_all;

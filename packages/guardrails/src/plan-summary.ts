@@ -397,6 +397,67 @@ const POLICY_ATTRIBUTES: Record<string, readonly string[]> = {
   aws_lambda_permission: ['permission'],
 };
 
+/** Managed policy attachments: the attribute naming the policy. */
+const ATTACHMENTS: Record<string, string> = {
+  aws_iam_role_policy_attachment: 'role',
+  aws_iam_user_policy_attachment: 'user',
+  aws_iam_group_policy_attachment: 'group',
+  aws_iam_policy_attachment: 'roles',
+};
+
+/**
+ * What a policy resource attaches to: a new one on something that exists already (a role, a queue, a function
+ * this plan does not create) widens what is allowed; on something the plan creates, it grants.
+ */
+const ATTACHED_TO: Record<string, string> = {
+  ...ATTACHMENTS,
+  aws_iam_role_policy: 'role',
+  aws_iam_user_policy: 'user',
+  aws_iam_group_policy: 'group',
+  aws_sqs_queue_policy: 'queue_url',
+  aws_sns_topic_policy: 'arn',
+  aws_cloudwatch_event_bus_policy: 'event_bus_name',
+  aws_s3_bucket_policy: 'bucket',
+  aws_lambda_permission: 'function_name',
+  aws_secretsmanager_secret_policy: 'secret_arn',
+  aws_ecr_repository_policy: 'repository',
+  aws_dynamodb_resource_policy: 'resource_arn',
+};
+
+/** Whether a created policy resource attaches to something that exists before this plan. */
+function attachesToExisting(index: PlanIndex, rc: ResourceChangeJson): boolean {
+  const attribute = ATTACHED_TO[rc.type];
+  if (!attribute) return false;
+  const targets = index.referencedAddresses(rc.address, index.configOf(rc.address)?.expressions?.[attribute]);
+  return !targets.some((address) => index.change(address)?.change.actions.includes('create'));
+}
+
+/** A managed policy attached (or detached): what it allows is not in the plan, so it is named. */
+function attachmentReport(rc: ResourceChangeJson, action: ResourceAction): PolicyReport[] {
+  const arnOf = (side: 'before' | 'after') => rc.change[side]?.policy_arn as string | undefined;
+  const to = (side: 'before' | 'after') => {
+    const v = rc.change[side]?.[ATTACHMENTS[rc.type]!];
+    return Array.isArray(v) ? v.join(', ') : typeof v === 'string' ? v : '(known after apply)';
+  };
+  const [before, after] = [action === 'create' ? undefined : arnOf('before'), action === 'delete' ? undefined : arnOf('after') ?? '(known after apply)'];
+  if (before === after) return [{ attribute: 'policy_arn', kind: 'unchanged', widened: [], narrowed: [] }];
+  const found = (kind: 'policy-attached' | 'policy-detached', arn: string, side: 'before' | 'after') => ({
+    kind,
+    statement: 'policy_arn',
+    values: [arn],
+    wildcard: false,
+    text: `managed policy ${arn} ${kind === 'policy-attached' ? 'attached to' : 'detached from'} ${to(side)}${/:aws:policy\/(AdministratorAccess|PowerUserAccess|IAMFullAccess)$/.test(arn) ? ' (broad AWS managed policy)' : ''}`,
+  });
+  return [
+    {
+      attribute: 'policy_arn',
+      kind: after === undefined ? 'revoked' : 'changed',
+      widened: after === undefined ? [] : [found('policy-attached', after, 'after')],
+      narrowed: before === undefined ? [] : [found('policy-detached', before, 'before')],
+    },
+  ];
+}
+
 /** An aws_lambda_permission as the statement Lambda adds to the function's resource policy. */
 function lambdaPermission(resolve: Resolver, rc: ResourceChangeJson, side: 'before' | 'after'): PolicyStatement[] {
   const values = rc.change[side];
@@ -455,8 +516,12 @@ function renamed(statements: PolicyStatement[], from: string, to: string): Polic
 
 /** What one resource's policies grant (a creation) or how they widen and narrow (an update or replacement). */
 function permissionsOf(resolve: Resolver, rc: ResourceChangeJson, action: ResourceAction, warn: (attribute: string, message: string) => void): PolicyReport[] {
+  if (action === 'read' || action === 'no-op' || action === 'forget') return [];
+  if (rc.type in ATTACHMENTS) return attachmentReport(rc, action);
   const attributes = POLICY_ATTRIBUTES[rc.type];
-  if (!attributes || action === 'read' || action === 'no-op' || action === 'forget') return [];
+  if (!attributes) return [];
+  // A new policy on a role, queue or function that exists already widens it; on a new one it grants.
+  const widens = action === 'create' && attachesToExisting(resolve.index, rc);
   const config = resolve.index.configOf(rc.address);
   return attributes.flatMap((attribute): PolicyReport[] => {
     // A policy attribute the configuration leaves out is set by other resources (a role's inline_policy by its
@@ -484,7 +549,7 @@ function permissionsOf(resolve: Resolver, rc: ResourceChangeJson, action: Resour
     const own = (statements: PolicyStatement[]) => (action === 'replace' && from && to && from !== to ? renamed(statements, from, to) : statements);
     return names.map((name): PolicyReport => {
       const [b, a] = [own(before?.get(name) ?? []), after.get(name) ?? []];
-      if (action === 'create') return { attribute: name, kind: 'granted', granted: a, widened: [], narrowed: [] };
+      if (action === 'create' && !widens) return { attribute: name, kind: 'granted', granted: a, widened: [], narrowed: [] };
       const diff = diffPolicies(b, a);
       return { attribute: name, kind: diff.widened.length || diff.narrowed.length ? 'changed' : 'unchanged', ...diff };
     });
