@@ -15,8 +15,9 @@ import { planCommand } from './plan';
 import { routesCommand } from './routes';
 import { scheduleCommand } from './schedule';
 import { tagsCommand } from './tags';
+import { ttlCommand } from './ttl';
 
-const COMMANDS: readonly Command[] = [matchCommand, invokeCommand, graphCommand, scheduleCommand, tagsCommand, ipamCommand, blocksCommand, routesCommand, checkCommand, planCommand, newCommand];
+const COMMANDS: readonly Command[] = [matchCommand, invokeCommand, graphCommand, scheduleCommand, tagsCommand, ipamCommand, blocksCommand, routesCommand, checkCommand, planCommand, ttlCommand, newCommand];
 
 const USAGE = `reflex <command> [options]
 

@@ -1,3 +1,4 @@
+import { lazySdk } from '@reflex/lambda-kit';
 import type { ReaperScope } from '../manifest';
 import type { ActionsPort, InventoryPort, Resource, VpcContents, WriteResult } from '../ports';
 import { Ec2Resources } from './ec2';
@@ -17,6 +18,14 @@ export class AwsResources implements InventoryPort, ActionsPort {
     private readonly ec2: Ec2Resources,
     private readonly elb: Elbv2Resources,
   ) {}
+
+  /** The reaper's AWS with every client built from these options (endpoint, region, credentials): for the CLI and tests. */
+  static withClientConfig(config: { readonly region: string; readonly endpoint?: string }, dryRun: boolean): AwsResources {
+    return new AwsResources(
+      new Ec2Resources(dryRun, lazySdk(() => import('@aws-sdk/client-ec2'), (sdk) => new sdk.EC2Client(config))),
+      new Elbv2Resources(dryRun, lazySdk(() => import('@aws-sdk/client-elastic-load-balancing-v2'), (sdk) => new sdk.ElasticLoadBalancingV2Client(config))),
+    );
+  }
 
   async list(scope: ReaperScope, options: { readonly allInstances: boolean; readonly allSnapshots: boolean }): Promise<Resource[]> {
     const [ec2, elb] = await Promise.all([this.ec2.list(scope, options), scope.loadBalancers ? this.elb.list() : []]);

@@ -46,9 +46,9 @@ export function parseTtl(text: string): number | undefined {
   return m ? Number(m[1]) * TTL_UNITS[m[2]!]! : undefined;
 }
 
-/** `2d 3h`, `5h 12m`, `4m`, `<1m`: a duration to the minute. */
+/** `2d 3h`, `5h 12m`, `4m`, `<1m`: a duration to the nearest minute. */
 export function formatSpan(ms: number): string {
-  const minutes = Math.floor(Math.abs(ms) / MINUTE);
+  const minutes = Math.round(Math.abs(ms) / MINUTE);
   if (minutes < 1) return '<1m';
   const [d, h, m] = [Math.floor(minutes / 1440), Math.floor((minutes % 1440) / 60), minutes % 60];
   return [d && `${d}d`, h && `${h}h`, !d && m && `${m}m`].filter(Boolean).join(' ');
