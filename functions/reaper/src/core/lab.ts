@@ -63,10 +63,11 @@ export async function tearDown(run: Run, vpc: Resource, decision: Act): Promise<
   const { inventory, actions, state } = run.deps;
   const found = await inventory.vpcContents(vpc.id);
   const contents = await withRecordedAddresses(run, vpc, found);
+  const blockers = teardownBlockers(contents, run);
+  // A blocked VPC leaves its dependents to their own expiries, if any.
+  if (blockers) return blocked(run, vpc, decision, blockers);
   const dependents = remaining(contents);
   for (const r of dependents) run.handled.add(r.id);
-  const blockers = teardownBlockers(contents, run);
-  if (blockers) return blocked(run, vpc, decision, blockers);
   if (run.dryRun) {
     if (decision.sent.has('dry-teardown')) return run.log(vpc, 'dry-run: its teardown was reported already', 'dry-run-reported');
     const plan = STAGES.map((s) => [s.name, s.pick(contents).filter((r) => !s.gone(r) && !r.goesWithVpc).length] as const).filter(([, n]) => n > 0);

@@ -479,6 +479,13 @@ describe('lab VPCs', () => {
     expect(aws.calls).toEqual(['tag reflex:expiry-warned=blocked@2026-12-10T12:00:00Z vpc-lab']);
   });
 
+  it('leaves the dependents of a VPC it cannot tear down to their own expiries', async () => {
+    const { aws, at } = reaperWith([of('vpc', 'vpc-lab', expiring({ 'reflex:lab': 'true' })), instance('i-own', expiring(), 'running', { vpcId: 'vpc-lab' })]);
+    aws.otherInterfaces.set('vpc-lab', [{ id: 'eni-1', type: 'lambda', description: '' }]);
+
+    expect(actions(await at(after(1)))).toEqual(['reaper:Blocked vpc-lab alert', 'ec2:StopInstances i-own succeeded']);
+  });
+
   it('reports a refused delete once and goes no further', async () => {
     const { aws, at } = reaperWith(lab().filter((r) => ['vpc', 'subnet', 'security-group'].includes(r.kind)));
     aws.refuse.set('subnet-lab', 'DependencyViolation: The subnet has dependencies and cannot be deleted.');

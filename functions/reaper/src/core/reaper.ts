@@ -1,6 +1,6 @@
 import { formatStamp, REFLEX_TAGS, type ScheduledEvent } from '@reflex/events';
 import { type ActionReport, LeaseBusyError, withLease } from '@reflex/lambda-kit';
-import type { Resource } from '../ports';
+import type { Resource, WriteResult } from '../ports';
 import { DAY, describeExpiry, formatExpiry, formatNotices, HOUR, leadToken } from './expiry';
 import { idleVerdict, idleWindow } from './idle';
 import { tearDown } from './lab';
@@ -106,7 +106,7 @@ async function act(run: Run, resource: Resource, decision: Act): Promise<void> {
   if (decision.step === 'snapshot-then-delete' && !run.dryRun) return snapshotThenDelete(run, resource, decision);
   const { actions } = run.deps;
   let action: string;
-  let result;
+  let result: WriteResult;
   let reason = decision.why;
   switch (decision.step) {
     case 'stop': {
