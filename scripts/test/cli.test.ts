@@ -73,6 +73,7 @@ describe('reflex match', () => {
       misses: [
         { reflex: 'ip-blocker', trigger: 1 },
         { reflex: 'route-failover', trigger: 1 },
+        { reflex: 'auto-heal', trigger: 1 },
         { reflex: 'resource-tagger', trigger: 0 },
       ],
     });
@@ -116,12 +117,13 @@ describe('reflex match, many events', () => {
     const run = await reflex('match', file);
 
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('10 events: 4 reflexes of the 5 with event rules reached');
+    expect(run.stdout).toContain('10 events: 4 reflexes of the 6 with event rules reached');
     expect(run.stdout).toMatch(/^\s+instance-guard\s+3 events \(trigger 0: 2, trigger 1: 1\)$/m);
     expect(run.stdout).toMatch(/^\s+ip-blocker\s+1 event \(trigger 0: 1, trigger 1: 0\)$/m);
     expect(run.stdout).toMatch(/^\s+ipam-enricher\s+6 events$/m);
     expect(run.stdout).toMatch(/^\s+resource-tagger\s+1 event$/m);
     expect(run.stdout).toMatch(/^\s+route-failover\s+0 events \(trigger 0: 0, trigger 1: 0\)$/m);
+    expect(run.stdout).toMatch(/^\s+auto-heal\s+0 events \(trigger 0: 0, trigger 1: 0\)$/m);
     expect(run.stdout).toContain('1 event reaches no reflex');
   });
 
@@ -132,6 +134,7 @@ describe('reflex match, many events', () => {
     expect(JSON.parse(run.stdout)).toEqual({
       events: 10,
       reflexes: [
+        { reflex: 'auto-heal', events: 0, triggers: { 0: 0, 1: 0 } },
         { reflex: 'instance-guard', events: 3, triggers: { 0: 2, 1: 1 } },
         { reflex: 'ip-blocker', events: 1, triggers: { 0: 1, 1: 0 } },
         { reflex: 'ipam-enricher', events: 6, triggers: { 0: 6 } },
@@ -180,7 +183,7 @@ describe('reflex invoke', () => {
     const run = await reflex('invoke', 'no-such-reflex', write('any.json', fixture('ec2/instance-state-change.json')));
 
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('unknown reflex "no-such-reflex" (known: instance-guard, instance-scheduler, ip-blocker, ipam-enricher, ipam-reconciler, ipam-sync, resource-tagger, route-api, route-failover)');
+    expect(run.stderr).toContain('unknown reflex "no-such-reflex" (known: auto-heal, instance-guard, instance-scheduler, ip-blocker, ipam-enricher, ipam-reconciler, ipam-sync, reaper, resource-tagger, route-api, route-failover)');
   });
 
   it('exits 2 for a reflex that answers HTTP requests, naming the command that calls it', async () => {

@@ -31,7 +31,7 @@ function errorOf(act: () => unknown): Error {
 }
 
 describe('resolveEnvironment', () => {
-  it.each(ENVIRONMENTS.map((e) => e.name))('resolves the %s environment with the guard, the scheduler, the tagger, the IPAM and the route API enabled (and the IP blocker and route failover in local)', (name) => {
+  it.each(ENVIRONMENTS.map((e) => e.name))('resolves the %s environment with the guard, the scheduler, the tagger, the IPAM, auto-heal, the reaper and the route API enabled (and the IP blocker and route failover in local)', (name) => {
     const { env, reflexes } = resolveEnvironment(environment(name), manifests);
     expect(env.name).toBe(name);
     expect(reflexes.map((r) => r.manifest.name)).toEqual([
@@ -41,7 +41,7 @@ describe('resolveEnvironment', () => {
       'ipam-enricher',
       'ipam-sync',
       'ipam-reconciler',
-      ...(name === 'local' ? ['ip-blocker', 'route-failover', 'route-api'] : ['route-api']),
+      ...(name === 'local' ? ['ip-blocker', 'route-failover', 'route-api', 'auto-heal', 'reaper'] : ['auto-heal', 'reaper', 'route-api']),
     ]);
   });
 
@@ -152,7 +152,7 @@ describe('resolveEnvironment', () => {
   it('names the known reflexes when an environment enables an unknown one', () => {
     const input = environment('dev');
     input.reflexes = { 'instance-gaurd': { enabled: true } };
-    expect(errorOf(() => resolveEnvironment(input, manifests)).message).toContain('known: instance-guard');
+    expect(errorOf(() => resolveEnvironment(input, manifests)).message).toContain('known: auto-heal, instance-guard,');
   });
 });
 

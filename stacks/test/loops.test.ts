@@ -31,25 +31,28 @@ const TAG_ON_TAG = defineReflex({
 });
 
 describe('the loop analysis at synth', () => {
-  it.each(ENVIRONMENTS.map((e) => e.name))("passes the %s environment's reflexes and names the guard of every edge into the guard", (name) => {
+  it.each(ENVIRONMENTS.map((e) => e.name))("passes the %s environment's reflexes and names the guard of every edge into an acting reflex", (name) => {
     const { env, reflexes } = resolveEnvironment(environment(name), manifests);
     const { edges, loops } = environmentLoops(env.name, reflexes);
 
-    expect(loops).toEqual([]);
+    // One loop, auto-heal's own alarms, and each of its edges cut.
+    expect(loops.map((l) => [l.reflexes, l.uncut])).toEqual([[['auto-heal'], []]]);
     const into = (to: string) => edges.filter((e) => e.to === to).map((e) => [describeEdge(e), e.cutBy.map((c) => c.guard)]);
-    expect(into('instance-guard')).toEqual([
-      ['instance-scheduler ec2:StopInstances → state stopped → instance-guard (trigger 0)', ['declared']],
-      ['instance-scheduler ec2:StopInstances → CloudTrail StopInstances → instance-guard (trigger 1)', ['loop guard', 'declared']],
-    ]);
-    // The guard's starts and the scheduler's starts and stops reach the IPAM enricher, which only reads and
-    // sends to the sync: a chain that ends there.
-    expect(into('ipam-enricher').map(([edge]) => edge)).toEqual([
-      'instance-guard ec2:StartInstances → state pending, state running → ipam-enricher (trigger 0)',
-      'instance-scheduler ec2:StartInstances → state pending, state running → ipam-enricher (trigger 0)',
-      'instance-scheduler ec2:StopInstances → state stopping, state stopped → ipam-enricher (trigger 0)',
-    ]);
-    // The tagger's tag writes and the IP blocker's NACL entries match no rule.
-    expect(edges.filter((e) => ['resource-tagger', 'ip-blocker', 'route-failover', 'route-api'].includes(e.from) && e.action !== 'events:PutEvents')).toEqual([]);
+    // Three reflexes stop instances; the guard declares each (they tag reflex:stop-intent first), and its loop
+    // guard skips their CloudTrail calls.
+    expect(into('instance-guard')).toEqual(
+      ['instance-scheduler', 'auto-heal', 'reaper'].flatMap((from) => [
+        [`${from} ec2:StopInstances → state stopped → instance-guard (trigger 0)`, ['declared']],
+        [`${from} ec2:StopInstances → CloudTrail StopInstances → instance-guard (trigger 1)`, ['loop guard', 'declared']],
+      ]),
+    );
+    expect(into('auto-heal')).toEqual([['auto-heal cloudwatch:PutMetricAlarm → alarm state change → auto-heal (trigger 0)', ['declared']]]);
+    // Starts, stops and terminations reach the IPAM enricher, which only reads and sends to the sync: chains
+    // that end there.
+    expect(edges.filter((e) => e.to === 'ipam-enricher' || e.to === 'ipam-sync').every((e) => e.cutBy.length === 0)).toBe(true);
+    expect(edges.filter((e) => e.from === 'ipam-enricher').map(describeEdge)).toEqual(['ipam-enricher sqs:SendMessage → a message on its queue → ipam-sync (trigger 0)']);
+    // The tagger's tag writes and the IP blocker's and route reflexes' calls match no rule.
+    expect(edges.filter((e) => ['resource-tagger', 'ip-blocker', 'route-failover', 'route-api'].includes(e.from))).toEqual([]);
   });
 
   it('fails synth for a reflex whose tag writes fire its own rule, naming the chain and what cuts one', () => {

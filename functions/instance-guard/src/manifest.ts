@@ -81,6 +81,11 @@ export const manifest = defineReflex({
         actions: ['ec2:StopInstances'],
         reason: `auto-heal tags ${REFLEX_TAGS.stopIntent} before it stops an instance to move it to another host, and starts it again itself; the guard does not restart an instance whose stop a reflex intended (core.ts, intendedStop)`,
       },
+      {
+        reflex: 'reaper',
+        actions: ['ec2:StopInstances'],
+        reason: `the reaper tags ${REFLEX_TAGS.stopIntent} before it stops an expired instance (and never touches one tagged ${REFLEX_TAGS.protect}); the guard does not restart an instance whose stop a reflex intended (core.ts, intendedStop)`,
+      },
     ],
   },
   memoryMb: 256,

@@ -33,7 +33,7 @@ describe('loadManifests on the repository', () => {
   it('returns the manifest of every reflex under functions/, sorted by name', async () => {
     const manifests = await loadManifests(repoRoot());
 
-    expect(manifests.map((m) => m.name)).toEqual(['instance-guard', 'instance-scheduler', 'ip-blocker', 'ipam-enricher', 'ipam-reconciler', 'ipam-sync', 'resource-tagger', 'route-api', 'route-failover']);
+    expect(manifests.map((m) => m.name)).toEqual(['auto-heal', 'instance-guard', 'instance-scheduler', 'ip-blocker', 'ipam-enricher', 'ipam-reconciler', 'ipam-sync', 'reaper', 'resource-tagger', 'route-api', 'route-failover']);
     expect(manifests[0]?.triggers[0]).toMatchObject({ kind: 'event' });
   });
 });

@@ -1,7 +1,15 @@
 import { type Check, policyDocuments } from './synthesized';
 
 /** Actions that take no resource-level permissions, so `*` is their only resource. */
-const UNSCOPABLE_ACTIONS = [/^ec2:Describe[A-Za-z]+$/, /^ec2:GetManagedPrefixList/, /^tag:GetResources$/, /^cloudwatch:PutMetricData$/];
+// None of these takes a resource-level permission (Service Authorization Reference: no resource types).
+const UNSCOPABLE_ACTIONS = [
+  /^ec2:Describe[A-Za-z]+$/,
+  /^ec2:GetManagedPrefixList/,
+  /^tag:GetResources$/,
+  /^cloudwatch:PutMetricData$/,
+  /^cloudwatch:GetMetric(Statistics|Data)$/,
+  /^elasticloadbalancing:Describe[A-Za-z]+$/,
+];
 
 export const iamScopedResources: Check = {
   id: 'iam-scoped-resources',

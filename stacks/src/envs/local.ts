@@ -37,6 +37,10 @@ export const local: EnvConfigInput = {
     'route-failover': { enabled: true, config: { downDwellSeconds: 5, upDwellSeconds: 20, holdDownSeconds: 10 } },
     // `pnpm start` allows the route table and the VPN attachment of the demo's transit gateway.
     'route-api': { enabled: true },
+    // Short steps, so that the end-to-end test sees the ladder: reboot, then stop/start.
+    'auto-heal': { enabled: true, config: { cooldownMinutes: 1, stopWaitSeconds: 5 } },
+    // Acts locally (the end-to-end test expires resources in moto); dry-run is the default elsewhere.
+    reaper: { enabled: true, config: { dryRun: false } },
   },
   // The local runner's HTTP server signs callers in with the local AWS credentials as this principal.
   api: { allowedPrincipals: ['arn:aws:iam::123456789012:user/local-operator'] },

@@ -19,6 +19,10 @@ export const prod: EnvConfigInput = {
     // The IPAM database sits next to the network team's IPAM: a worker there long-polls the queue.
     'ipam-sync': { enabled: true, consumer: 'worker' },
     'ipam-reconciler': { enabled: true, consumer: 'worker' },
+    // Heals instances tagged reflex:heal=true whose status checks fail: reboot, then stop/start.
+    'auto-heal': { enabled: true },
+    // Expires temporary infrastructure (reflex:expires-at); dry-run until the reaper's config says dryRun: false.
+    reaper: { enabled: true },
     // On-prem automation sets the static routes to its data centres through the route API.
     'route-api': {
       enabled: true,
