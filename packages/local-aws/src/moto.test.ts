@@ -509,6 +509,34 @@ print("ok")
     expect(result.stdout.trim()).toBe('ok');
   });
 
+  it('delivers no event to a schedule rule, as EventBridge, and still every matching one to a pattern rule', async () => {
+    const result = await check(`
+import json
+from reflex_moto import apply_patch
+from moto.events.models import Rule
+delivered = []
+def rule(pattern, schedule):
+    r = Rule("r", "123456789012", "us-east-1", None, pattern, schedule, None, "default", None)
+    r.targets = [{"Id": "t", "Arn": "arn:aws:sqs:us-east-1:123456789012:q"}]
+    return r
+event = {"version": "0", "id": "e-1", "detail-type": "CloudWatch Alarm State Change", "source": "aws.cloudwatch", "account": "123456789012",
+         "time": 1765000000.5, "region": "us-east-1", "resources": [], "detail": {}, "ingestion-time": 1765000001}
+import moto.events.models as models
+models.Rule._send_to_sqs_queue = lambda self, resource_id, event, group_id=None: delivered.append(self.scheduled_expression)
+schedule, pattern = rule(None, "rate(1 hour)"), rule(json.dumps({"source": ["aws.cloudwatch"]}), None)
+schedule.send_to_targets(event)
+assert delivered == ["rate(1 hour)"], delivered  # moto's: the schedule rule takes the event
+del delivered[:]
+assert apply_patch("events_schedule_rules") is None
+schedule.send_to_targets(event)
+pattern.send_to_targets(event)
+assert delivered == [None], delivered
+print("ok")
+`);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('ok');
+  });
+
   it("remembers which backend serves a host instead of scanning moto's package directory per request", async () => {
     const result = await check(`
 from reflex_moto import apply_patch
@@ -788,8 +816,10 @@ runpy.run_path(sys.argv[0], run_name="__main__")
           new RegExp(`^moto_server_fast: skipped patch ${patch} \\(written for moto ([\\d.]+), found \\1\\): cannot import moto\\.sqs \\(ImportError: .*unix_time_millis`),
         ),
       ),
-      expect.stringMatching(
-        /^moto_server_fast: skipped patch events_jsonpath_cache \(written for moto ([\d.]+), found \1\): cannot import moto\.events \(ImportError: .*unix_time_millis/,
+      ...['events_jsonpath_cache', 'events_schedule_rules'].map((patch) =>
+        expect.stringMatching(
+          new RegExp(`^moto_server_fast: skipped patch ${patch} \\(written for moto ([\\d.]+), found \\1\\): cannot import moto\\.events \\(ImportError: .*unix_time_millis`),
+        ),
       ),
     ]);
   });
@@ -818,7 +848,7 @@ print("ec2:", NetworkACLs.create_network_acl_entry.__module__)
       ),
       // 12 at start: the two others that applied, http_keep_alive and http_no_delay, were written for werkzeug,
       // found at that version; the five EC2 patches wait for EC2 (DEFER_UNTIL).
-      expect.stringMatching(/^moto_server_fast: 12 patches written for moto \d+\.\d+\.\d+ passed the checks on moto 99\.0\.0 and apply$/),
+      expect.stringMatching(/^moto_server_fast: 13 patches written for moto \d+\.\d+\.\d+ passed the checks on moto 99\.0\.0 and apply$/),
       expect.stringMatching(/^moto_server_fast: 5 patches written for moto \d+\.\d+\.\d+ passed the checks on moto 99\.0\.0 and apply$/),
     ]);
     // The others applied; the skipped one left moto as it was (no dead_letter_queue property of its own).

@@ -31,6 +31,7 @@ PATCHES = (
     "ec2_nacl_entries",
     "ec2_routes",
     "events_jsonpath_cache",
+    "events_schedule_rules",
     "ec2_tgw_propagation",
     "ec2_vpn_telemetry",
     "ec2_tgw_replace_route",
