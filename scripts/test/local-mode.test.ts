@@ -4,14 +4,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateSubnetCommand,
   CreateTagsCommand,
+  CreateVolumeCommand,
   CreateVpcCommand,
   DescribeInstancesCommand,
   DescribeNetworkAclsCommand,
   DescribeSubnetsCommand,
   DescribeTagsCommand,
+  DescribeVolumesCommand,
   DescribeVpcsCommand,
   EC2Client,
   StopInstancesCommand,
@@ -21,6 +24,7 @@ import { EventBridgeClient, ListRulesCommand, PutEventsCommand } from '@aws-sdk/
 import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { instanceStates, launchInstances, type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
 import { repoRoot } from '@reflex/manifest';
+import { fixture } from '@reflex/events/fixtures';
 import { DEMO_ATTACKER, runBlockerDemo } from '../src/local/blocker-demo';
 import { runDemo } from '../src/local/demo';
 import { DEMO_PREFIX, FOREIGN_ROUTE, prepareRouteDemo, type RouteDemoNetwork, runRouteDemo } from '../src/local/route-demo';
@@ -397,6 +401,101 @@ describe('local mode', () => {
       events.destroy();
     }
   }, 60_000);
+
+  describe('fleet operations', () => {
+    /** Polls `check` every 250 ms for up to 30 s. */
+    const until = async (check: () => Promise<boolean> | boolean, what: string | (() => string)) => {
+      const deadline = Date.now() + 30_000;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting until ${typeof what === 'string' ? what : what()}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    /** The Reflex Actions a reflex logged, as `<action> <resource id>`. */
+    const actionsOf = (reflex: string) =>
+      logs
+        .flatMap((chunk) => chunk.split('\n'))
+        .filter((line) => line.includes('"message":"action"') && line.includes(`"reflex":"${reflex}"`))
+        .map((line) => (JSON.parse(line) as { action: { action: string; targets: { id: string }[] } }).action)
+        .flatMap((a) => a.targets.map((t) => `${a.action} ${t.id}`));
+
+    it("keeps a status-check alarm for an opted-in instance and reboots it when the alarm's ALARM transition is forwarded (auto-heal)", async () => {
+      const config = localClientConfig(aws.endpoint);
+      const ec2 = new EC2Client(config);
+      const cloudwatch = new CloudWatchClient(config);
+      const events = new EventBridgeClient(config);
+      try {
+        const [id] = (await launchInstances(ec2, [{ 'reflex:heal': 'true' }])) as [string];
+        const alarm = `reflex-heal-${id}`;
+        await runner.tick('auto-heal');
+        await until(async () => ((await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarm] }))).MetricAlarms ?? []).length === 1, `the timer created ${alarm}`);
+
+        // CloudWatch's state change, as the CloudWatch documentation's sample, for this alarm and instance (moto
+        // emits none): on the default bus, whose forwarding rule takes aws.cloudwatch to the reflex bus.
+        const change = structuredClone(fixture('cloudwatch/alarm-state-change.json'));
+        change.detail.alarmName = alarm;
+        change.detail.configuration.metrics[0].metricStat.metric.dimensions.InstanceId = id;
+        change.detail.state.timestamp = new Date().toISOString().replace(/Z$/, '+0000');
+        await events.send(
+          new PutEventsCommand({
+            Entries: [{ Source: change.source, DetailType: change['detail-type'], Resources: [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarm}`], Detail: JSON.stringify(change.detail) }],
+          }),
+        );
+        await until(() => actionsOf('auto-heal').includes(`ec2:RebootInstances ${id}`), 'auto-heal rebooted the instance');
+        expect(actionsOf('auto-heal').filter((a) => a.endsWith(id))).toEqual([`cloudwatch:PutMetricAlarm ${id}`, `ec2:RebootInstances ${id}`]);
+      } finally {
+        ec2.destroy();
+        cloudwatch.destroy();
+        events.destroy();
+      }
+    }, 60_000);
+
+    it('warns once per lead time, stops an expired instance, snapshots a volume before deleting it, and leaves what is kept (reaper)', async () => {
+      const ec2 = new EC2Client(localClientConfig(aws.endpoint));
+      const expiry = '2027-03-10T12:00:00Z';
+      const hoursFromExpiry = (h: number) => new Date(Date.parse(expiry) + h * 3_600_000);
+      const tagsOf = async (id: string) =>
+        Object.fromEntries(((await ec2.send(new DescribeTagsCommand({ Filters: [{ Name: 'resource-id', Values: [id] }] }))).Tags ?? []).map((t) => [t.Key!, t.Value!]));
+      try {
+        const [expiring, kept] = (await launchInstances(ec2, [
+          { 'reflex:expires-at': expiry, owner: 'lab-team' },
+          { 'reflex:expires-at': expiry, 'reflex:keep': 'true' },
+        ])) as [string, string];
+        const volume = await ec2.send(
+          new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 1, TagSpecifications: [{ ResourceType: 'volume', Tags: [{ Key: 'reflex:expires-at', Value: expiry }] }] }),
+        );
+        const vol = volume.VolumeId!;
+        const ours = () => actionsOf('reaper').filter((a) => [expiring, kept, vol].some((id) => a.endsWith(id)));
+        const run = async (hours: number, expected: number) => {
+          await runner.tick('reaper', hoursFromExpiry(hours));
+          await until(() => ours().length >= expected, () => `the reaper's run at ${hours} h had acted (so far: ${ours().join(', ')})`);
+        };
+
+        await run(-71, 2);
+        await run(-70, 2); // the 72 h warnings are not repeated
+        expect((await tagsOf(expiring))['reflex:expiry-warned']).toBe(`72h@${expiry}`);
+        // The first run past the expiry acts (no late 24 h warning for what is overdue): the instance is
+        // stopped first, the volume snapshotted; the next run deletes the volume, its snapshot completed.
+        await run(1, 4);
+        await until(async () => (await instanceStates(ec2, [expiring])).get(expiring) === 'stopped', 'the expired instance is stopped');
+        await run(2, 5);
+        expect(ours()).toEqual([
+          `reaper:Warn ${expiring}`,
+          `reaper:Warn ${vol}`,
+          `ec2:StopInstances ${expiring}`,
+          `ec2:CreateSnapshot ${vol}`,
+          `ec2:DeleteVolume ${vol}`,
+        ]);
+        // Stamped when the stop happened, for the guard to compare with the state change it will see.
+        const intent = /^reaper@(.+)$/.exec((await tagsOf(expiring))['reflex:stop-intent'] ?? '');
+        expect(Date.now() - Date.parse(intent![1]!)).toBeLessThan(60_000);
+        expect((await ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: 'volume-id', Values: [vol] }] }))).Volumes ?? []).toEqual([]);
+        expect((await instanceStates(ec2, [kept])).get(kept)).toBe('running');
+      } finally {
+        ec2.destroy();
+      }
+    }, 90_000);
+  });
 });
 
 describe.each([
