@@ -88,7 +88,7 @@ describe('reflex ttl list', () => {
     expect(run.code).toBe(0);
     const listed = JSON.parse(run.stdout);
     const row = (id: string) => listed.resources.find((r: { id: string }) => r.id === id);
-    expect(listed).toMatchObject({ env: 'local', zone: 'UTC', fromEnvironment: false, lastRun: { dryRun: true, resources: 4, counts: { warned: 1, invalid: 1, protected: 1 } } });
+    expect(listed).toMatchObject({ env: 'local', zone: 'UTC', fromEnvironment: true, lastRun: { dryRun: true, resources: 4, counts: { warned: 1, invalid: 1, protected: 1 } } });
     expect(row(soon)).toMatchObject({ kind: 'instance', owner: 'alice', expiresAtUtc: soonExpiry, expired: false, warned: ['72h'], next: { decision: 'wait', step: null } });
     expect(row(soon).next.why).toMatch(/^expires in 1d 6h, at .*; next warning at /);
     expect(row(invalidVolume)).toMatchObject({ kind: 'volume', expiresAt: 'next friday', expiresAtUtc: null, next: { decision: 'invalid' } });
@@ -103,7 +103,8 @@ describe('reflex ttl list', () => {
 
     expect(run.code).toBe(0);
     const lines = run.stdout.split('\n');
-    expect(lines[0]).toMatch(/^\d+ resources with an expiry, times in Europe\/Berlin \(environment local\) \(the reaper's defaults: environment local does not enable it\)$/);
+    // The local environment enables the reaper: its config is the one the list judges by.
+    expect(lines[0]).toMatch(/^\d+ resources with an expiry, times in Europe\/Berlin \(environment local\)$/);
     expect(lines[1]).toMatch(/^id\s+kind\s+owner\s+expires\s+UTC\s+when\s+warned\s+set by\s+next run$/);
     expect(lines.find((l) => l.startsWith(soon))).toMatch(
       new RegExp(`^${soon}\\s+instance\\s+alice\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d Europe/Berlin \\(UTC\\+01:00\\)\\s+${soonExpiry}\\s+in 1d 6h\\s+72h\\s+—$`),

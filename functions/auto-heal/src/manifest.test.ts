@@ -121,9 +121,11 @@ describe('auto-heal permissions', () => {
 });
 
 describe('auto-heal loops', () => {
-  it('reaches no rule of its own: its calls cause no ALARM transition, Health or scheduled event', () => {
+  it('reaches its own rule only through the alarms it creates, an edge its manifest declares cut; its actions on instances reach none', () => {
     const self = { name: manifest.name, triggers: manifest.triggers, permissions: permissionsOf(manifest, parse({ replace: true })), sendsTo: [], loopGuard: manifest.loopGuard };
-    expect(analyzeLoops([self], 'dev').edges.filter((e) => e.action !== 'events:PutEvents')).toEqual([]);
+    const { edges, loops } = analyzeLoops([self], 'dev');
+    expect(edges.map((e) => [e.action, e.events, e.cutBy.map((c) => c.guard)])).toEqual([['cloudwatch:PutMetricAlarm', ['alarm state change'], ['declared']]]);
+    expect(loops.map((l) => l.uncut)).toEqual([[]]);
   });
 });
 
