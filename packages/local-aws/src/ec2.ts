@@ -7,6 +7,34 @@ import {
 } from '@aws-sdk/client-ec2';
 
 /**
+ * The first Amazon image of each local AWS, by endpoint: moto answers DescribeImages by owner in ~0.7 s (it
+ * filters its whole AMI catalogue), and its image ids do not change, so each endpoint is asked once.
+ */
+const images = new Map<string, Promise<string>>();
+
+/**
+ * The id of the local AWS's first Amazon image, asked once per endpoint.
+ *
+ * @example
+ * await ec2.send(new RunInstancesCommand({ ImageId: await firstAmazonImage(ec2), MinCount: 1, MaxCount: 1 }));
+ */
+export async function firstAmazonImage(ec2: EC2Client): Promise<string> {
+  const endpoint = await ec2.config.endpoint?.();
+  const key = endpoint ? `${endpoint.protocol}//${endpoint.hostname}:${endpoint.port ?? ''}${endpoint.path}` : undefined;
+  const cached = key ? images.get(key) : undefined;
+  if (cached) return cached;
+  const lookup = ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 })).then((out) => {
+    const imageId = out.Images?.[0]?.ImageId;
+    if (!imageId) throw new Error('the local AWS lists no AMI to launch');
+    return imageId;
+  });
+  if (key) images.set(key, lookup);
+  // A failed lookup is not kept: the next launch asks again.
+  lookup.catch(() => key && images.delete(key));
+  return lookup;
+}
+
+/**
  * Launches `count` instances in the local AWS from its first Amazon image (in `subnetId`, else the default
  * subnet) and tags each with its own tags.
  *
@@ -18,9 +46,7 @@ export async function launchInstances(
   tags: readonly Record<string, string>[],
   options: { subnetId?: string } = {},
 ): Promise<string[]> {
-  const images = await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }));
-  const imageId = images.Images?.[0]?.ImageId;
-  if (!imageId) throw new Error('the local AWS lists no AMI to launch');
+  const imageId = await firstAmazonImage(ec2);
   const run = await ec2.send(
     new RunInstancesCommand({
       ImageId: imageId,

@@ -1,8 +1,8 @@
-import { DescribeImagesCommand, EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import { EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EC2_STATE_CHANGE, ReflexActionSchema, type ReflexActionDetail } from '@reflex/events';
-import { instanceStates, launchInstances, localClientConfig } from '@reflex/local-aws';
+import { firstAmazonImage, instanceStates, launchInstances, localClientConfig } from '@reflex/local-aws';
 import type { LocalDeployment } from './deploy';
 import { mendLocalEnvelope } from './runner';
 
@@ -13,7 +13,7 @@ import { mendLocalEnvelope } from './runner';
 export async function warmDemo(endpoint: string, region: string): Promise<void> {
   const ec2 = new EC2Client(localClientConfig(endpoint, region));
   try {
-    await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }));
+    await firstAmazonImage(ec2); // and keeps its answer for the demo's launches
   } finally {
     ec2.destroy();
   }

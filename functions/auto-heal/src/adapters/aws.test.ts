@@ -6,9 +6,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { CreateAutoScalingGroupCommand, CreateLaunchConfigurationCommand, DescribeAutoScalingInstancesCommand } from '@aws-sdk/client-auto-scaling';
 import { DescribeAlarmsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateTagsCommand, DescribeImagesCommand, DescribeInstancesCommand, type EC2Client, StopInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DescribeInstancesCommand, type EC2Client, StopInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import * as z from '@reflex/events/zod';
-import { launchInstances } from '@reflex/local-aws';
+import { firstAmazonImage, launchInstances } from '@reflex/local-aws';
 import { createStateTable, localLoader, useMoto } from '@reflex/local-aws/testing';
 import { autoHeal, type HealDeps } from '../core';
 import { acted, newLadder } from '../core/ladder';
@@ -48,7 +48,7 @@ const setAlarm = async (name: string, state: 'OK' | 'ALARM') =>
 /** An Auto Scaling group of one instance, tagged reflex:heal=true at launch; answers the instance's id. */
 async function groupInstance(name: string): Promise<string> {
   const { client } = await loadAutoScaling();
-  const image = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }))).Images![0]!.ImageId!;
+  const image = await firstAmazonImage(ec2);
   await client.send(new CreateLaunchConfigurationCommand({ LaunchConfigurationName: name, ImageId: image, InstanceType: 't3.micro' }));
   await client.send(
     new CreateAutoScalingGroupCommand({

@@ -10,11 +10,11 @@ import {
   EC2Client,
   AttachNetworkInterfaceCommand,
   RunInstancesCommand,
-  DescribeImagesCommand,
 } from '@aws-sdk/client-ec2';
 import { fixture } from '@reflex/events/fixtures';
 import * as z from '@reflex/events/zod';
 import { createStateTable, localLoader, useMoto } from '@reflex/local-aws/testing';
+import { firstAmazonImage } from '@reflex/local-aws';
 import { ipBlocker } from '../core/ip-blocker';
 import { BlockerConfigSchema } from '../manifest';
 import { DynamoBlockState, type LoadDynamo } from './dynamodb';
@@ -43,8 +43,7 @@ async function network() {
   await ec2.send(new AssociateVpcCidrBlockCommand({ VpcId: vpcId, AmazonProvidedIpv6CidrBlock: true }));
   const subnet = async (cidr: string) => (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: cidr }))).Subnet!.SubnetId!;
   const [subnetA, subnetB, subnetC] = [await subnet('10.60.1.0/24'), await subnet('10.60.2.0/24'), await subnet('10.60.3.0/24')];
-  const [image] = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }))).Images!;
-  const instanceId = (await ec2.send(new RunInstancesCommand({ ImageId: image!.ImageId!, MinCount: 1, MaxCount: 1, SubnetId: subnetA }))).Instances![0]!.InstanceId!;
+  const instanceId = (await ec2.send(new RunInstancesCommand({ ImageId: await firstAmazonImage(ec2), MinCount: 1, MaxCount: 1, SubnetId: subnetA }))).Instances![0]!.InstanceId!;
   const eni = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetB }))).NetworkInterface!.NetworkInterfaceId!;
   await ec2.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: eni, InstanceId: instanceId, DeviceIndex: 1 }));
   const naclOf = async (subnetId: string) =>

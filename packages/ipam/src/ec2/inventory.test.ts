@@ -3,13 +3,12 @@ import {
   AssociateVpcCidrBlockCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
-  DescribeImagesCommand,
   DescribeInstancesCommand,
   EC2Client,
   RunInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { freePort, type LocalAws, localClientConfig } from '@reflex/local-aws';
+import { firstAmazonImage, freePort, type LocalAws, localClientConfig } from '@reflex/local-aws';
 import { IpamError } from '../db';
 import { Ec2Inventory } from './inventory';
 import { useMoto } from '@reflex/local-aws/testing';
@@ -43,10 +42,9 @@ function countingClient(): { client: EC2Client; calls: string[] } {
 }
 
 async function launch(subnetId: string, name: string): Promise<string> {
-  const images = await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], MaxResults: 5 }));
   const run = await ec2.send(
     new RunInstancesCommand({
-      ImageId: images.Images![0]!.ImageId!,
+      ImageId: await firstAmazonImage(ec2),
       InstanceType: 't3.micro',
       MinCount: 1,
       MaxCount: 1,
