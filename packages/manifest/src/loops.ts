@@ -103,10 +103,21 @@ function knownPart(pattern: Record<string, unknown>, path: string, known: readon
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+/** Compiled known parts, by their JSON: an analysis matches the same few patterns against many events. */
+const compiled = new Map<string, ReturnType<typeof compilePattern>>();
+
 /** Whether an event of the model may match the pattern, whatever its unknown fields hold. */
 function mayMatch(pattern: EventPattern, model: ModelEvent): boolean {
   const part = knownPart(pattern as Record<string, unknown>, '', model.known);
-  return part === undefined || compilePattern(part).matches(model.event);
+  if (part === undefined) return true;
+  const key = JSON.stringify(part);
+  let rule = compiled.get(key);
+  if (!rule) {
+    if (compiled.size > 10_000) compiled.clear();
+    rule = compilePattern(part);
+    compiled.set(key, rule);
+  }
+  return rule.matches(model.event);
 }
 
 /** CloudTrail's `userIdentity` of a call by a Lambda function's role (its session is named after the function). */
@@ -151,13 +162,13 @@ function actionsOf(reflex: LoopReflex, env: string): { action: string; events: C
 }
 
 /**
- * Every edge from `from`'s actions into `to`'s rules, with the guards that cut it.
+ * Every edge from `from`'s actions (with the events each causes) into `to`'s rules, with the guards that cut it.
  */
-function edgesBetween(from: LoopReflex, to: LoopReflex, env: string): LoopEdge[] {
+function edgesBetween(from: LoopReflex, actions: readonly { action: string; events: CausedEvent[] }[], to: LoopReflex, env: string): LoopEdge[] {
   const edges: LoopEdge[] = [];
   const role = awsName(env, from.name);
   const byRole = (from.caller ?? 'role') === 'role';
-  for (const { action, events } of actionsOf(from, env)) {
+  for (const { action, events } of actions) {
     to.triggers.forEach((trigger, index) => {
       const pattern = triggerPattern(trigger, { env, reflex: to.name });
       if (!pattern) return;
@@ -207,9 +218,11 @@ function cyclesOf(nodes: readonly string[], next: (node: string) => readonly str
  * for (const loop of loops) if (loop.uncut.length > 0) throw new Error(describeLoop(loop));
  */
 export function analyzeLoops(reflexes: readonly LoopReflex[], env: string): LoopAnalysis {
-  const edges = reflexes.flatMap((from) => reflexes.flatMap((to) => edgesBetween(from, to, env)));
+  const actions = new Map(reflexes.map((r) => [r.name, actionsOf(r, env)]));
+  const edges = reflexes.flatMap((from) => reflexes.flatMap((to) => edgesBetween(from, actions.get(from.name)!, to, env)));
   const quiet = reflexes.flatMap((from) =>
-    actionsOf(from, env)
+    actions
+      .get(from.name)!
       .filter(({ action }) => !edges.some((e) => e.from === from.name && e.action === action))
       .map(({ action, events }) => ({ from: from.name, action, events: events.map((e) => e.summary) })),
   );
