@@ -9,7 +9,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { type BlockRecord, DynamoBlockState, Ec2Network } from '@reflex/ip-blocker';
 import { type LocalAws, localClientConfig } from '@reflex/local-aws';
 import { createStateTable, nextMessage, ruleToQueue, useMoto } from '@reflex/local-aws/testing';
-import { type Run, reflexCli } from './reflex-cli';
+import { type Run, reflexInProcess } from './reflex-cli';
 
 let aws: LocalAws;
 let sqs: SQSClient;
@@ -81,7 +81,7 @@ useMoto(async (started) => {
   return { destroy: () => [ec2, dynamo, events, sqs].forEach((c) => c.destroy()) };
 });
 
-const blocks = (...args: string[]) => reflexCli(['blocks', ...args, '--endpoint', aws.endpoint], { USER: 'tester' });
+const blocks = (...args: string[]) => reflexInProcess(['blocks', ...args, '--endpoint', aws.endpoint], { USER: 'tester' });
 
 /** The next block request the bus delivered to the queue (the event as EventBridge sent it), taken off it. */
 async function nextRequest(): Promise<{ id: string; source: string; 'detail-type': string; detail: Record<string, unknown> }> {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { IpamInstanceMessageSchema } from '@reflex/events';
 import { applyMessage, openStore } from '@reflex/ipam';
 import { repoRoot } from '@reflex/manifest';
-import { reflexCli } from './reflex-cli';
+import { reflexInProcess } from './reflex-cli';
 
 const root = repoRoot();
 const dir = mkdtempSync(join(tmpdir(), 'reflex-check-cidrs-'));
@@ -18,7 +18,7 @@ const readPlan = (name: string) => JSON.parse(readFileSync(fixture(name), 'utf8'
 jest.setTimeout(60_000);
 
 /** `reflex check cidrs …` with an IPAM store that does not exist unless `env` names one. */
-const cidrs = (args: string[], env: Record<string, string> = {}) => reflexCli(['check', 'cidrs', ...args], { DATABASE_URL: '', IPAM_DATA_DIR: noStore, ...env });
+const cidrs = (args: string[], env: Record<string, string> = {}) => reflexInProcess(['check', 'cidrs', ...args], { DATABASE_URL: '', IPAM_DATA_DIR: noStore, ...env });
 
 /** Writes `files` (path → JSON value or text) under a new folder of the temp dir; returns the folder. */
 function tree(name: string, files: Record<string, unknown>): string {
@@ -167,14 +167,14 @@ describe('reflex check cidrs', () => {
   it('checks a project outside the Reflex checkout, without an embedded IPAM store there', async () => {
     const project = tree('elsewhere', { 'plan.json': readPlan('clean') });
 
-    const run = await reflexCli(['check', 'cidrs', 'plan.json'], { DATABASE_URL: '', IPAM_DATA_DIR: '' }, 60_000, project);
+    const run = await reflexInProcess(['check', 'cidrs', 'plan.json'], { DATABASE_URL: '', IPAM_DATA_DIR: '' }, 60_000, project);
 
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('IPAM: not consulted (no IPAM store: not run inside a Reflex checkout)');
   });
 
   it('exits 2 on an unknown check, listing the known ones', async () => {
-    const run = await reflexCli(['check', 'nope']);
+    const run = await reflexInProcess(['check', 'nope']);
 
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('reflex check: unknown check "nope"');

@@ -6,13 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { instanceStates, launchInstances, type LocalAws, localClientConfig } from '@reflex/local-aws';
 import { repoRoot } from '@reflex/manifest';
-import { type Run, reflexCli } from './reflex-cli';
+import { type Run, reflexInProcess } from './reflex-cli';
 import { useMoto } from '@reflex/local-aws/testing';
 
 const root = repoRoot();
 
 /** Runs `reflex <args>` and resolves with its exit code and output (a non-zero exit is not an error here). */
-const reflex = (...args: string[]): Promise<Run> => reflexCli(args, {}, 30_000);
+const reflex = (...args: string[]): Promise<Run> => reflexInProcess(args, {}, 30_000);
 
 const fixture = (path: string): Record<string, any> =>
   JSON.parse(readFileSync(join(root, 'packages', 'events', 'fixtures', path), 'utf8'));

@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { analyzeLoops, type EventPattern, type LoopReflex } from '@reflex/manifest';
 import { renderLoopGraph } from '../src/cli/graph';
-import { reflexCli } from './reflex-cli';
+import { reflexInProcess } from './reflex-cli';
 
 const stoppedPattern = { source: ['aws.ec2'], 'detail-type': ['EC2 Instance State-change Notification'], detail: { state: ['stopped'] } };
 const runningPattern = { ...stoppedPattern, detail: { state: ['running'] } };
@@ -29,7 +29,7 @@ describe('reflex graph --loops', () => {
   });
 
   it("draws today's dev edges, dashed where a guard cuts them", async () => {
-    const run = await reflexCli(['graph', '--loops', '--env', 'dev']);
+    const run = await reflexInProcess(['graph', '--loops', '--env', 'dev']);
 
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^flowchart LR\n/);
@@ -42,7 +42,7 @@ describe('reflex graph --loops', () => {
 
 describe('reflex check loops', () => {
   it("lists every edge of an environment with the guards that cut it, the actions that reach no rule, and passes today's reflexes", async () => {
-    const run = await reflexCli(['check', 'loops', '--env', 'dev']);
+    const run = await reflexInProcess(['check', 'loops', '--env', 'dev']);
 
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(
@@ -58,7 +58,7 @@ describe('reflex check loops', () => {
   });
 
   it('prints every environment as JSON with --json', async () => {
-    const run = await reflexCli(['check', 'loops', '--json']);
+    const run = await reflexInProcess(['check', 'loops', '--json']);
 
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout) as { ok: boolean; environments: { env: string; edges: { from: string; to: string; cutBy: unknown[] }[] }[] };
@@ -68,7 +68,7 @@ describe('reflex check loops', () => {
   });
 
   it('exits 2 naming the known environments for an unknown one', async () => {
-    const run = await reflexCli(['check', 'loops', '--env', 'qa']);
+    const run = await reflexInProcess(['check', 'loops', '--env', 'qa']);
 
     expect(run.code).toBe(2);
     expect(run.stderr).toBe('reflex check: unknown environment "qa" (known: local, dev, staging, prod)\n');

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { IpamInstanceMessageSchema } from '@reflex/events';
 import { applyMessage, openStore } from '@reflex/ipam';
 import { repoRoot } from '@reflex/manifest';
-import { reflexCli } from './reflex-cli';
+import { reflexInProcess } from './reflex-cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'reflex-ipam-cli-'));
 const dataDir = join(dir, 'ipam');
@@ -14,7 +14,7 @@ const running = IpamInstanceMessageSchema.parse(
   JSON.parse(readFileSync(join(repoRoot(), 'packages', 'ipam', 'fixtures', 'enricher', 'running.json'), 'utf8')),
 );
 jest.setTimeout(30_000);
-const ipam = (...args: string[]) => reflexCli(['ipam', ...args], { IPAM_DATA_DIR: dataDir });
+const ipam = (...args: string[]) => reflexInProcess(['ipam', ...args], { IPAM_DATA_DIR: dataDir });
 
 beforeAll(async () => {
   const db = await openStore({ dataDir });

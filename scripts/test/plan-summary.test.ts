@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { repoRoot } from '@reflex/manifest';
-import { type Run, reflexCli } from './reflex-cli';
+import { type Run, reflexInProcess } from './reflex-cli';
 
 const plans = join(repoRoot(), 'packages', 'guardrails', 'fixtures', 'plans');
 const DEV = join(plans, 'dev-create.json');
 const CHANGE = join(plans, 'local-change.json');
 
-const reflex = (...args: string[]): Promise<Run> => reflexCli(args, {}, 30_000);
+const reflex = (...args: string[]): Promise<Run> => reflexInProcess(args, {}, 30_000);
 
 let dir: string;
 const write = (name: string, content: string | Buffer): string => {

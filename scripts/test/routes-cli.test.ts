@@ -12,7 +12,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { type LocalAws, localClientConfig } from '@reflex/local-aws';
 import { createStateTable, nextMessage, ruleToQueue, useMoto } from '@reflex/local-aws/testing';
 import { DynamoFailoverState, type JournalEntry, type PathState } from '@reflex/route-failover';
-import { type Run, reflexCli } from './reflex-cli';
+import { type Run, reflexInProcess } from './reflex-cli';
 
 let aws: LocalAws;
 let sqs: SQSClient;
@@ -115,7 +115,7 @@ useMoto(async (started) => {
   return { destroy: () => [dynamo, events, sqs].forEach((c) => c.destroy()) };
 });
 
-const routes = (...args: string[]) => reflexCli(['routes', ...args, '--endpoint', aws.endpoint], { USER: 'tester', REFLEX_DEPLOYMENT_FILE: deploymentFile });
+const routes = (...args: string[]) => reflexInProcess(['routes', ...args, '--endpoint', aws.endpoint], { USER: 'tester', REFLEX_DEPLOYMENT_FILE: deploymentFile });
 
 /** The next override the bus delivered to the queue (the event as EventBridge sent it), taken off it. */
 async function nextOverride(): Promise<{ id: string; source: string; 'detail-type': string; detail: Record<string, unknown> }> {

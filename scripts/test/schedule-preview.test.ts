@@ -2,13 +2,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { launchInstances, type LocalAws, localClientConfig } from '@reflex/local-aws';
-import { reflexCli } from './reflex-cli';
+import { reflexInProcess } from './reflex-cli';
 import { useMoto } from '@reflex/local-aws/testing';
 
 let aws: LocalAws;
 let ids: string[];
 
-const preview = (...args: string[]) => reflexCli(['schedule', ...args], {}, 30_000);
+const preview = (...args: string[]) => reflexInProcess(['schedule', ...args], {}, 30_000);
 
 useMoto(async (started) => {
   aws = started;

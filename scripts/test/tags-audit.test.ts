@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateTagsCommand, CreateVpcCommand, DescribeTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { type LocalAws, localClientConfig } from '@reflex/local-aws';
-import { reflexCli } from './reflex-cli';
+import { reflexInProcess } from './reflex-cli';
 import { useMoto } from '@reflex/local-aws/testing';
 
 let aws: LocalAws;
@@ -10,7 +10,7 @@ let ec2: EC2Client;
 let vpcId: string;
 let subnetId: string;
 
-const tags = (...args: string[]) => reflexCli(['tags', ...args]);
+const tags = (...args: string[]) => reflexInProcess(['tags', ...args]);
 
 const tagsOf = async (id: string) =>
   Object.fromEntries(

@@ -9,7 +9,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoReaperState } from '@reflex/reaper';
 import { launchInstances, type LocalAws, localClientConfig } from '@reflex/local-aws';
 import { createStateTable, nextMessage, ruleToQueue, useMoto } from '@reflex/local-aws/testing';
-import { type Run, reflexCli } from './reflex-cli';
+import { type Run, reflexInProcess } from './reflex-cli';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -63,7 +63,7 @@ useMoto(async (started) => {
   return { destroy: () => [ec2, sqs, dynamo, events, elb].forEach((c) => c.destroy()) };
 });
 
-const ttl = (...args: string[]) => reflexCli(['ttl', ...args, '--endpoint', aws.endpoint], { USER: 'tester' });
+const ttl = (...args: string[]) => reflexInProcess(['ttl', ...args, '--endpoint', aws.endpoint], { USER: 'tester' });
 
 const tagsOf = async (id: string) =>
   Object.fromEntries(((await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]?.Instances?.[0]?.Tags ?? []).map((t) => [t.Key!, t.Value!]));
