@@ -5,26 +5,12 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { OFFLINE_TERRAFORM_OVERRIDE } from '@reflex/local-aws';
 import { ENVIRONMENTS } from '../src';
 import { terraform, terraformEnv } from '../src/terraform';
 import { findResource, readStack, root, synthesizeEnvironments } from './support';
 
 const TERRAFORM_TIMEOUT = 300_000;
-
-/** Replaces the S3 backend and the real credentials so that plan runs without AWS. */
-const OFFLINE_OVERRIDE = {
-  terraform: { backend: { local: { path: 'terraform.tfstate' } } },
-  provider: {
-    aws: {
-      access_key: 'fake',
-      secret_key: 'fake',
-      skip_credentials_validation: true,
-      skip_requesting_account_id: true,
-      skip_metadata_api_check: 'true',
-      allowed_account_ids: null,
-    },
-  },
-};
 
 interface PlannedChange {
   address: string;
@@ -76,7 +62,7 @@ describe('terraform plan of dev (offline)', () => {
     tempDirs.push(dirname(dir));
     // The whole stack folder, assets included; not the .terraform folder validate may have left there.
     cpSync(join(outdir, 'stacks', 'dev'), dir, { recursive: true, filter: (src) => basename(src) !== '.terraform' });
-    writeFileSync(join(dir, 'offline_override.tf.json'), JSON.stringify(OFFLINE_OVERRIDE, null, 2));
+    writeFileSync(join(dir, 'offline_override.tf.json'), JSON.stringify(OFFLINE_TERRAFORM_OVERRIDE, null, 2));
     await terraform(['init', '-input=false', '-no-color'], { cwd: dir, env });
     await terraform(['plan', '-input=false', '-lock=false', '-no-color', '-out=plan.bin'], { cwd: dir, env });
     const { stdout } = await terraform(['show', '-json', 'plan.bin'], { cwd: dir, env });

@@ -16,3 +16,22 @@ export function localAwsEnv(endpoint: string, region = 'us-east-1'): Record<stri
 export function localClientConfig(endpoint: string, region = 'us-east-1') {
   return { endpoint, region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
 }
+
+/**
+ * A Terraform override (`offline_override.tf.json`) that lets a synthesized stack plan without AWS: local
+ * state instead of its S3 backend, fake keys, no credentials or account check. For plans that create
+ * everything (no data source reads AWS); tests and fixture generators write it beside the stack.
+ */
+export const OFFLINE_TERRAFORM_OVERRIDE = {
+  terraform: { backend: { local: { path: 'terraform.tfstate' } } },
+  provider: {
+    aws: {
+      access_key: 'fake',
+      secret_key: 'fake',
+      skip_credentials_validation: true,
+      skip_requesting_account_id: true,
+      skip_metadata_api_check: 'true',
+      allowed_account_ids: null,
+    },
+  },
+} as const;
