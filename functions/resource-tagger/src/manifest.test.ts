@@ -103,6 +103,11 @@ describe('resource tagger permissions', () => {
     const write = permissionsOf(manifest, TaggerConfigSchema.parse({})).find((s) => s.actions.includes('ec2:CreateTags'))!;
     expect(write.conditions![0]!.values).toEqual(['reflex:created-by', 'reflex:created-at']);
   });
+
+  it('may write reflex:expires-at too once a default TTL is configured', () => {
+    const write = permissionsOf(manifest, TaggerConfigSchema.parse({ defaultTtl: { hours: 336 } })).find((s) => s.actions.includes('ec2:CreateTags'))!;
+    expect(write.conditions![0]!.values).toEqual(['reflex:created-by', 'reflex:created-at', 'reflex:expires-at']);
+  });
 });
 
 describe('resource tagger config', () => {
@@ -117,6 +122,14 @@ describe('resource tagger config', () => {
 
   it('names the mandatory tag that has neither a default nor inherit', () => {
     expect(problem({ mandatoryTags: { CostCenter: {} } })).toBe('mandatoryTags.CostCenter: give a default, or inherit: true (with an optional default)');
+  });
+
+  it('refuses a TTL of no hours, an unknown resource type, and expiry tags as mandatory tags', () => {
+    expect(problem({ defaultTtl: { hours: 0 } })).toMatch(/^defaultTtl\.hours: /);
+    expect(problem({ defaultTtl: { hours: 24, types: ['bucket'] } })).toMatch(/^defaultTtl\.types\.0: /);
+    expect(problem({ mandatoryTags: { 'reflex:expires-at': { default: '2030-01-01T00:00:00Z' } } })).toBe(
+      'mandatoryTags.reflex:expires-at: expiry tags come from defaultTtl, people and `reflex ttl`, not from a mandatory default',
+    );
   });
 
   it('names a key AWS reserves', () => {

@@ -1,4 +1,4 @@
-import { AWS_API_CALL_DETAIL_TYPE, EC2_API_CALL } from '@reflex/events';
+import { AWS_API_CALL_DETAIL_TYPE, EC2_API_CALL, REFLEX_TAGS } from '@reflex/events';
 import { defineReflex } from '@reflex/manifest';
 import * as z from '@reflex/events/zod';
 import { CREATE_CALL_NAMES } from './core/created';
@@ -9,6 +9,17 @@ import { NETWORK_RESOURCE_TYPES } from './core/resources';
 export const TaggerConfigSchema = z.object({
   /** Mandatory tags: key → `{ default }` or `{ inherit: true, default? }`. */
   mandatoryTags: z._default(TagPolicySchema, {}),
+  /**
+   * A default time to live: new resources (of `types`, default every type the tagger knows) get
+   * `reflex:expires-at` = their creation time + `hours`, unless they carry one or belong to a CloudFormation
+   * stack. The reaper acts on it (functions/reaper). @default none
+   */
+  defaultTtl: z.optional(
+    z.strictObject({
+      hours: z.int().check(z.gte(1), z.lte(24 * 366)),
+      types: z.optional(z.array(z.enum(NETWORK_RESOURCE_TYPES)).check(z.minLength(1))),
+    }),
+  ),
 });
 export type TaggerConfig = z.output<typeof TaggerConfigSchema>;
 
@@ -46,7 +57,9 @@ export const manifest = defineReflex({
       sid: 'TagNetworkResources',
       actions: ['ec2:CreateTags'],
       resources: NETWORK_RESOURCE_TYPES.map((type) => `arn:\${partition}:ec2:\${region}:\${account}:${type}/*`),
-      conditions: [{ test: 'ForAllValues:StringEquals', variable: 'aws:TagKeys', values: writableKeys(config.mandatoryTags) }],
+      conditions: [
+        { test: 'ForAllValues:StringEquals', variable: 'aws:TagKeys', values: [...writableKeys(config.mandatoryTags), ...(config.defaultTtl ? [REFLEX_TAGS.expiresAt] : [])] },
+      ],
     },
   ],
   memoryMb: 256,

@@ -19,11 +19,15 @@ export type TagRule = z.output<typeof TagRuleSchema>;
 
 const OWN_KEYS: readonly string[] = [REFLEX_TAGS.createdBy, REFLEX_TAGS.createdAt];
 
+/** Tags other reflexes keep: never mandatory here (the default TTL writes the expiry). */
+const FOREIGN_KEYS: readonly string[] = [REFLEX_TAGS.expiresAt, REFLEX_TAGS.expiryWarned];
+
 /** Why a tag key cannot be mandatory, or undefined when it can. */
 function keyProblem(key: string): string | undefined {
   if (key.length === 0 || key.length > 128) return 'a tag key has 1 to 128 characters';
   if (key.toLowerCase().startsWith('aws:')) return 'keys starting with "aws:" are reserved by AWS';
   if (OWN_KEYS.includes(key)) return 'the tagger writes reflex:created-by and reflex:created-at itself';
+  if (FOREIGN_KEYS.includes(key)) return 'expiry tags come from defaultTtl, people and `reflex ttl`, not from a mandatory default';
   return undefined;
 }
 

@@ -94,6 +94,29 @@ describe('tagCreated', () => {
     expect(messages.at(-1)).toBe(`${SUBNET} carries every tag already`);
   });
 
+  it('gives a new resource the default TTL as reflex:expires-at, from its creation time, for the reaper', async () => {
+    const network = new MemoryNetwork(new Map([[VPC, { CostCenter: 'R&D' }]]));
+    const withTtl = TaggerConfigSchema.parse({ ...config, defaultTtl: { hours: 72 } });
+    await tagCreated(createSubnet(), { network, config: withTtl, log });
+    // CloudTrail's eventTime 2024-05-20T08:29:03Z + 72 h, in the form the reaper reads.
+    expect(network.tags.get(SUBNET)!['reflex:expires-at']).toBe('2024-05-23T08:29:03Z');
+  });
+
+  it('keeps an expiry the creator set, leaves types out of the TTL, and never gives one to a CloudFormation stack', async () => {
+    const withTtl = (types?: string[]) => TaggerConfigSchema.parse({ ...config, defaultTtl: { hours: 72, ...(types ? { types } : {}) } });
+    const own = new MemoryNetwork(new Map([[SUBNET, { 'reflex:expires-at': '2024-06-01T00:00:00Z' }]]));
+    await tagCreated(createSubnet(), { network: own, config: withTtl(), log });
+    expect(own.tags.get(SUBNET)!['reflex:expires-at']).toBe('2024-06-01T00:00:00Z');
+
+    const vpcsOnly = new MemoryNetwork(new Map());
+    await tagCreated(createSubnet(), { network: vpcsOnly, config: withTtl(['vpc', 'instance']), log });
+    expect(vpcsOnly.tags.get(SUBNET)).not.toHaveProperty('reflex:expires-at');
+
+    const stack = new MemoryNetwork(new Map([[SUBNET, { 'aws:cloudformation:stack-name': 'network-core' }]]));
+    await tagCreated(createSubnet(), { network: stack, config: withTtl(), log });
+    expect(stack.tags.get(SUBNET)).not.toHaveProperty('reflex:expires-at');
+  });
+
   it('tags every resource of one RunInstances call: instances from their subnet, interfaces, and volumes from their instance', async () => {
     const event = createSubnet();
     event.detail.eventName = 'RunInstances';

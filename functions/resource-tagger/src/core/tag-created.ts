@@ -22,7 +22,8 @@ const describeValue = (key: string, value: string, source: ValueSource | undefin
 /**
  * Tags what one successful create call made: the mandatory tags of the policy (inherited from the parent
  * when the rule says so and the parent carries the key, else the default) and `reflex:created-by` /
- * `reflex:created-at`. Reads each resource's tags first and writes only keys it lacks, so a value the
+ * `reflex:created-at`, and — with a `defaultTtl` — `reflex:expires-at` (creation + TTL; not on a CloudFormation
+ * stack's resources). Reads each resource's tags first and writes only keys it lacks, so a value the
  * creator set is never overwritten and a redelivered event writes nothing. RunInstances also tags the
  * instances' network interfaces and volumes.
  */
@@ -64,6 +65,10 @@ export async function tagCreated(event: AwsApiCall, deps: TaggerDeps): Promise<A
     const write: Record<string, string> = { ...plan.write };
     if (!Object.hasOwn(current, REFLEX_TAGS.createdBy)) write[REFLEX_TAGS.createdBy] = creator.label;
     if (!Object.hasOwn(current, REFLEX_TAGS.createdAt)) write[REFLEX_TAGS.createdAt] = createdAt;
+    const ttl = deps.config.defaultTtl;
+    if (ttl && (ttl.types?.includes(resource.type) ?? true) && !Object.hasOwn(current, REFLEX_TAGS.expiresAt) && !current[STACK_TAG]) {
+      write[REFLEX_TAGS.expiresAt] = `${new Date(Date.parse(createdAt) + ttl.hours * 3_600_000).toISOString().slice(0, 19)}Z`;
+    }
     const context = { resourceId: resource.id, resourceType: resource.type, parent: resource.parent?.id };
     if (plan.unresolved.length > 0) {
       log.info(`no value for ${plan.unresolved.join(', ')} on ${resource.id}: the parent carries none and the rule has no default`, {
