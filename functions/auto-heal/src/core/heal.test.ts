@@ -381,6 +381,45 @@ describe('auto-heal: AWS acting', () => {
     expect(actions(acted)).toEqual(['ec2:RebootInstances']);
   });
 
+  it('after a step, stands aside for a failing system check only for its recovery wait, then takes the next step', async () => {
+    const w = unhealthy();
+    await w.handle(alarmEvent({ instanceId: ID, at: START }));
+    expect(w.ec2.calls).toEqual([`reboot ${ID}`]);
+    w.ec2.instances.get(ID)!.status = impaired('impaired', 'ok');
+
+    // The reboot's cooldown (10 min) ran out: EC2's recovery has 15 minutes from the first stand-aside.
+    const aside = await w.handle(timerEvent(w.advance(11)));
+    expect(actions(aside)).toEqual(['auto-heal:StandAside']);
+    expect(await w.handle(timerEvent(w.advance(10)))).toEqual([]);
+    const next = await w.handle(timerEvent(w.advance(6)));
+    expect(actions(next)).toEqual(['ec2:StopInstances', 'ec2:StartInstances']);
+  });
+
+  it('records and reports a stop/start whose instance cannot be read after the stop; the timer starts it', async () => {
+    const w = unhealthy();
+    await w.handle(alarmEvent({ instanceId: ID, at: START }));
+    const describe = w.ec2.describe.bind(w.ec2);
+    let failing = false;
+    w.ec2.describe = async (id: string) => {
+      if (failing) throw new Error('ThrottlingException: Rate exceeded');
+      return describe(id);
+    };
+    const original = w.ec2.stop.bind(w.ec2);
+    w.ec2.stop = async (id: string, force: boolean) => {
+      const result = await original(id, force);
+      failing = true; // EC2 took the stop; the next read fails
+      return result;
+    };
+
+    const reports = await w.handle(timerEvent(w.advance(11)));
+
+    expect(actions(reports)).toEqual(['ec2:StopInstances']);
+    expect((await w.state.ladder(ID))?.ladder.episode).toMatchObject({ steps: ['reboot', 'stop-start'], phase: 'stopping' });
+    failing = false;
+    const later = await w.handle(timerEvent(w.advance(1)));
+    expect(actions(later)).toEqual(['ec2:StartInstances']);
+  });
+
   it('acts on a failing system check when automatic recovery is disabled', async () => {
     const w = world();
     w.instance(ID, {}, { status: impaired('impaired', 'ok'), autoRecovery: 'disabled' });

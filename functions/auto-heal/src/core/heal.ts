@@ -185,7 +185,9 @@ async function proceed(ladder: Ladder, cause: Cause, deps: HealDeps, run: Run, k
     return ladder.episode ? closed(ladder) : ladder;
   }
   const [status, health] = await Promise.all([deps.instances.status(id), deps.state.health(id)]);
-  const since = ladder.episode?.phase === 'waiting' ? new Date(ladder.episode.openedAt) : now;
+  // Since the first stand-aside of this episode, whatever its phase: after a step, a failing system check must
+  // not keep auto-heal away for ever.
+  const since = ladder.episode?.waitingSince ? new Date(ladder.episode.waitingSince) : now;
   const aws = awsActing(instance, status, health, since, now, config);
   if (aws) {
     skipped(deps, id, aws, 'stand-aside');
@@ -241,7 +243,7 @@ async function act(ladder: Ladder, instance: InstanceView, decision: Extract<Dec
     return acted(ladder, step, cause.alarm, now, 'acted', 'replacing');
   }
   if (step === 'reboot') {
-    const outcome = outcomeOf('running', await deps.instances.status(id));
+    const outcome = outcomeOf('running', await afterAction(() => deps.instances.status(id), id, deps));
     deps.log.info(`${id}: rebooted; ${outcome}`, { instanceId: id, decision: step, outcome });
     tell(STEP_ACTION[step], `${reason}; after the reboot: ${outcome}`, 'succeeded');
     return acted(ladder, step, cause.alarm, now, 'acted', outcome);
@@ -250,13 +252,40 @@ async function act(ladder: Ladder, instance: InstanceView, decision: Extract<Dec
   deps.log.info(`${id}: stop sent; it is ${stopped}`, { instanceId: id, decision: step });
   tell(STEP_ACTION[step], `${reason}; ${stopped === 'stopped' ? 'stopped, starting it again' : `it is ${stopped}: the timer starts it once it has stopped`}`, 'succeeded');
   const stopping = acted(ladder, step, cause.alarm, now, 'stopping', stopped);
-  return stopped === 'stopped' ? startAgain(stopping, deps, run) : stopping;
+  if (stopped !== 'stopped') return stopping;
+  try {
+    return await startAgain(stopping, deps, run);
+  } catch (error) {
+    // The stop is recorded (phase `stopping`): the timer starts the instance.
+    deps.log.info(`${id}: could not start it again now: ${(error as Error).message}; the timer tries again`, { instanceId: id, decision: 'start-later' });
+    return stopping;
+  }
+}
+
+/**
+ * A read after an action, which must not lose the action: a failure is logged and answers undefined, and the
+ * step is recorded and reported as taken (the timer looks again after its cooldown).
+ */
+async function afterAction<T>(read: () => Promise<T>, instanceId: string, deps: HealDeps): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    deps.log.info(`${instanceId}: could not read it after the step: ${(error as Error).message}`, { instanceId, decision: 'read-failed' });
+    return undefined;
+  }
 }
 
 /** Looks at a stopping instance every few seconds, while the event's wait lasts; answers its state then. */
 async function waitForStop(instanceId: string, run: Run, deps: HealDeps): Promise<string> {
   for (;;) {
-    const state = (await deps.instances.describe(instanceId))?.state ?? 'gone';
+    let state: string;
+    try {
+      state = (await deps.instances.describe(instanceId))?.state ?? 'gone';
+    } catch (error) {
+      // Unreadable: recorded as stopping, and the timer looks again.
+      deps.log.info(`${instanceId}: could not read it after the stop: ${(error as Error).message}`, { instanceId, decision: 'read-failed' });
+      return 'stopping';
+    }
     if (state !== 'stopping' || deps.now().getTime() >= run.stopsUntil) return state;
     await deps.sleep(POLL_MS);
   }
@@ -274,8 +303,8 @@ async function startAgain(ladder: Ladder, deps: HealDeps, run: Run): Promise<Lad
   }
   run.acted = true;
   const now = deps.now();
-  const instance = await deps.instances.describe(id);
-  const outcome = outcomeOf(instance?.state ?? 'gone', instance?.state === 'running' ? await deps.instances.status(id) : undefined);
+  const instance = await afterAction(() => deps.instances.describe(id), id, deps);
+  const outcome = outcomeOf(instance?.state ?? 'unknown', instance?.state === 'running' ? await afterAction(() => deps.instances.status(id), id, deps) : undefined);
   deps.log.info(`${id}: started again; ${outcome}`, { instanceId: id, decision: 'start', outcome });
   run.reports.push(report(deps, id, 'ec2:StartInstances', `second half of the ${stepName('stop-start')} for alarm ${episode.alarm} (on another host); after the start: ${outcome}`, 'succeeded', 'warning'));
   return { ...ladder, episode: { ...episode, phase: 'acted', actedAt: now.toISOString(), outcome } };

@@ -31,6 +31,8 @@ export interface Episode {
   readonly outcome: string;
   /** When a stop that hung was forced. */
   readonly forcedAt?: string;
+  /** Since when auto-heal has stood aside for AWS (Health, EC2's recovery) without acting: `recoveryWaitMinutes` counts from it. */
+  readonly waitingSince?: string;
 }
 
 /** What auto-heal keeps of one instance (its state table, one item per instance). */
@@ -151,10 +153,16 @@ export function acted(ladder: Ladder, step: Step, alarm: string, now: Date, phas
   const time = now.toISOString();
   const previous = ladder.episode;
   const episode: Episode = previous
-    ? { ...previous, steps: [...previous.steps, step], actedAt: time, phase, outcome }
+    ? { ...withoutWaiting(previous), steps: [...previous.steps, step], actedAt: time, phase, outcome }
     : { alarm, openedAt: time, steps: [step], actedAt: time, phase, outcome };
   const { lastSkip: _skip, ...rest } = ladder;
   return { ...rest, actions: [...ladder.actions, time], episode };
+}
+
+/** An episode that no longer stands aside (it acted). */
+function withoutWaiting(episode: Episode): Episode {
+  const { waitingSince: _since, ...rest } = episode;
+  return rest;
 }
 
 /** The ladder with its episode closed: the instance is healthy, gone, or someone else took over. */
@@ -167,8 +175,8 @@ export function closed(ladder: Ladder): Ladder {
 export function waiting(ladder: Ladder, alarm: string, now: Date, reason: string): Ladder {
   const time = now.toISOString();
   const episode: Episode = ladder.episode
-    ? { ...ladder.episode, phase: ladder.episode.steps.length ? ladder.episode.phase : 'waiting', outcome: reason }
-    : { alarm, openedAt: time, steps: [], actedAt: time, phase: 'waiting', outcome: reason };
+    ? { ...ladder.episode, phase: ladder.episode.steps.length ? ladder.episode.phase : 'waiting', outcome: reason, waitingSince: ladder.episode.waitingSince ?? time }
+    : { alarm, openedAt: time, steps: [], actedAt: time, phase: 'waiting', outcome: reason, waitingSince: time };
   return { ...ladder, episode, lastSkip: reason };
 }
 
