@@ -83,6 +83,17 @@ describe('analyzeLoops', () => {
     expect(failing([worker])).toHaveLength(1);
   });
 
+  it('names the uncut edges that lie on loops by reachability, whatever the number of cycles', () => {
+    const stopper = reflex('stopper', state('running'), [act('ec2:StopInstances')]);
+    const starter = reflex('starter', state('stopped'), [act('ec2:StartInstances')]);
+    const watcher = reflex('watcher', { source: ['aws.ec2'], 'detail-type': [EC2_STATE_CHANGE.detailType] }, []);
+
+    const { uncutOnLoops } = analyzeLoops([stopper, starter, watcher], 'dev');
+
+    // The watcher's edges end there: on no loop.
+    expect(uncutOnLoops.map((e) => `${e.from}→${e.to}`)).toEqual(['stopper→starter', 'starter→stopper']);
+  });
+
   it('finds a chain of two reflexes: a stop that fires a start that fires the stop', () => {
     const stopper = reflex('stopper', state('running'), [act('ec2:StopInstances')]);
     const starter = reflex('starter', state('stopped'), [act('ec2:StartInstances')]);

@@ -65,8 +65,13 @@ export interface LoopAnalysis {
   readonly edges: readonly LoopEdge[];
   /** The actions (with events) that reach no rule: the tagger's tag writes, say. */
   readonly quiet: readonly QuietAction[];
-  /** Every elementary cycle of those edges. */
+  /** Every elementary cycle of those edges (at most {@link MAX_LOOPS} are listed). */
   readonly loops: readonly Loop[];
+  /**
+   * Every edge no guard cuts that lies on some cycle (its target reaches its source): what fails synth,
+   * found by reachability, so that a graph with more cycles than are listed still fails.
+   */
+  readonly uncutOnLoops: readonly LoopEdge[];
 }
 
 /** How many cycles the analysis lists at most: a graph of a few dozen reflexes has far fewer. */
@@ -232,7 +237,18 @@ export function analyzeLoops(reflexes: readonly LoopReflex[], env: string): Loop
     const hops = cycle.flatMap((from, i) => edges.filter((e) => e.from === from && e.to === cycle[(i + 1) % cycle.length]));
     return { reflexes: cycle, edges: hops, uncut: hops.filter((e) => e.cutBy.length === 0) };
   });
-  return { edges, quiet, loops };
+  const reaches = (from: string, to: string) => {
+    const seen = new Set([from]);
+    for (const queue = [from]; queue.length > 0; ) {
+      for (const n of next(queue.pop()!)) {
+        if (n === to) return true;
+        if (!seen.has(n)) queue.push(n), seen.add(n);
+      }
+    }
+    return false;
+  };
+  const uncutOnLoops = edges.filter((e) => e.cutBy.length === 0 && (e.from === e.to || reaches(e.to, e.from)));
+  return { edges, quiet, loops, uncutOnLoops };
 }
 
 /** One edge, for people: `a ec2:CreateTags → tag change owner on instance → b (trigger 0)`. */

@@ -250,7 +250,7 @@ export const graphCommand: Command = {
       if (values.env !== undefined && !input) throw new UsageError(`unknown environment "${values.env}" (known: ${ENVIRONMENTS.map((e) => e.name).join(', ')})`);
       const { analysis, patterns } = input
         ? (() => {
-            const { env, reflexes } = resolveEnvironment(input, manifests);
+            const { env, reflexes } = resolveEnvironment(input, manifests, { loops: 'report' });
             const patterns = new Map(reflexes.map((r) => [r.manifest.name, r.triggers.map((t) => triggerPattern(t, { env: env.name, reflex: r.manifest.name }))]));
             return { analysis: environmentLoops(env.name, reflexes), patterns };
           })()

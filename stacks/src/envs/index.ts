@@ -2,6 +2,7 @@ import {
   analyzeLoops,
   checkPatterns,
   describeIssues,
+  describeEdge,
   describeLoop,
   httpRouteKey,
   InvalidManifestError,
@@ -114,7 +115,14 @@ export function environmentLoops(envName: string, reflexes: readonly ResolvedRef
 
 /** A loop between reflexes with an edge no guard cuts fails synth, naming the chain. */
 function checkLoops(envName: string, reflexes: readonly ResolvedReflex[]): void {
-  const failing = environmentLoops(envName, reflexes).loops.filter((l) => l.uncut.length > 0);
+  const analysis = environmentLoops(envName, reflexes);
+  const failing = analysis.loops.filter((l) => l.uncut.length > 0);
+  if (failing.length === 0 && analysis.uncutOnLoops.length > 0) {
+    // More cycles than the analysis lists: the edges say enough.
+    throw new InvalidEnvConfigError(
+      `environment "${envName}": reflex loops: these edges lie on loops and nothing cuts them:\n${analysis.uncutOnLoops.map((e) => `  ${describeEdge(e)}`).join('\n')}\n${LOOP_ADVICE}`,
+    );
+  }
   if (failing.length === 0) return;
   throw new InvalidEnvConfigError(
     `environment "${envName}": ${failing.length === 1 ? 'a reflex loop' : `${failing.length} reflex loops`}: ${failing.map(describeLoop).join('\n')}\n${LOOP_ADVICE}`,
