@@ -11,6 +11,12 @@ const problem = (input: unknown) => {
   return parsed.success ? 'valid' : describeIssues(parsed.error);
 };
 const EXPIRING = { test: 'Null', variable: 'aws:ResourceTag/reflex:expires-at', values: ['false'] };
+const NEVER_TOUCHED = [
+  { test: 'StringNotEquals', variable: 'aws:ResourceTag/reflex:keep', values: ['true'] },
+  { test: 'StringNotEquals', variable: 'aws:ResourceTag/reflex:protect', values: ['true'] },
+  { test: 'Null', variable: 'aws:ResourceTag/aws:cloudformation:stack-name', values: ['true'] },
+  { test: 'Null', variable: 'aws:ResourceTag/aws:autoscaling:groupName', values: ['true'] },
+];
 const DESTRUCTIVE = /^(ec2:(Delete|Terminate|Stop|Release|Detach)|elasticloadbalancing:Delete)/;
 
 describe('reaper trigger', () => {
@@ -64,12 +70,22 @@ describe('reaper permissions', () => {
       else expect(keys?.values.every((k) => k.startsWith('reflex:'))).toBe(true);
     }
     const notices = statements.find((s) => s.sid === 'RecordNoticesOnExpiring')!;
-    expect(notices.conditions).toEqual([EXPIRING, { test: 'ForAllValues:StringEquals', variable: 'aws:TagKeys', values: [REFLEX_TAGS.expiryWarned, REFLEX_TAGS.stopIntent] }]);
+    expect(notices.conditions).toEqual([
+      EXPIRING,
+      { test: 'ForAllValues:StringEquals', variable: 'aws:TagKeys', values: [REFLEX_TAGS.expiryWarned, REFLEX_TAGS.stopIntent] },
+      ...NEVER_TOUCHED,
+    ]);
+  });
+
+  it('refuses in IAM, wherever it destroys or writes the expiry, what is kept, protected, or a stack\'s or group\'s', () => {
+    const guarded = statements.filter((s) => s.conditions?.some((c) => c === EXPIRING || c.variable === `aws:ResourceTag/${REFLEX_TAGS.expiresAt}`) || s.sid === 'MarkExpiry');
+    expect(guarded.length).toBeGreaterThan(5);
+    for (const s of guarded) expect({ sid: s.sid, conditions: s.conditions!.slice(-4) }).toEqual({ sid: s.sid, conditions: NEVER_TOUCHED });
   });
 
   it('snapshots only volumes that carry the expiry, into snapshots tagged as the reaper\'s', () => {
     const onVolumes = statements.find((s) => s.sid === 'SnapshotExpiringVolumes')!;
-    expect(onVolumes).toMatchObject({ actions: ['ec2:CreateSnapshot'], resources: ['arn:${partition}:ec2:${region}:${account}:volume/*'], conditions: [EXPIRING] });
+    expect(onVolumes).toMatchObject({ actions: ['ec2:CreateSnapshot'], resources: ['arn:${partition}:ec2:${region}:${account}:volume/*'], conditions: [EXPIRING, ...NEVER_TOUCHED] });
     expect(statements.find((s) => s.sid === 'CreateFinalSnapshots')!.conditions).toEqual([
       { test: 'Null', variable: `aws:RequestTag/${REFLEX_TAGS.snapshotOf}`, values: ['false'] },
     ]);

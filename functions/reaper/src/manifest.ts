@@ -125,6 +125,17 @@ const ec2Arn = (type: string) => `arn:\${partition}:ec2:\${region}:\${account}:$
 // that one is scoped.
 const EXPIRING = { test: 'Null', variable: `aws:ResourceTag/${REFLEX_TAGS.expiresAt}`, values: ['false'] };
 const ONLY_KEYS = (keys: readonly string[]) => ({ test: 'ForAllValues:StringEquals', variable: 'aws:TagKeys', values: [...keys] });
+/**
+ * What the reaper never touches, in IAM too: not only its code's never-touch rules but its role refuses
+ * resources kept or protected, or owned by a CloudFormation stack or an Auto Scaling group (a negated test
+ * holds when the tag is absent). So a role that may write the expiry tag still cannot reap what is kept.
+ */
+const NEVER_TOUCHED = [
+  { test: 'StringNotEquals', variable: `aws:ResourceTag/${REFLEX_TAGS.keep}`, values: ['true'] },
+  { test: 'StringNotEquals', variable: `aws:ResourceTag/${REFLEX_TAGS.protect}`, values: ['true'] },
+  { test: 'Null', variable: 'aws:ResourceTag/aws:cloudformation:stack-name', values: ['true'] },
+  { test: 'Null', variable: 'aws:ResourceTag/aws:autoscaling:groupName', values: ['true'] },
+];
 
 /** The lab VPC's dependents the reaper deletes, by the EC2 resource type of their ARNs. */
 const LAB_TYPES = ['subnet', 'route-table', 'internet-gateway', 'security-group', 'vpc-endpoint'];
@@ -244,7 +255,10 @@ export function reaperPermissions(config: ReaperConfig): Permission[] {
     statements.push({ sid: 'DeleteExpiringLoadBalancers', actions: ['elasticloadbalancing:DeleteLoadBalancer'], resources: loadBalancers, conditions: [EXPIRING] });
     statements.push({ sid: 'RecordNoticesOnExpiringLoadBalancers', actions: ['elasticloadbalancing:AddTags'], resources: loadBalancers, conditions: [EXPIRING, ONLY_KEYS([REFLEX_TAGS.expiryWarned])] });
   }
-  return statements;
+  // Every statement that destroys, or writes the expiry that lets it destroy, refuses what is never touched.
+  return statements.map((st) =>
+    st.conditions?.includes(EXPIRING) || st.sid === 'MarkExpiry' ? { ...st, conditions: [...st.conditions!, ...NEVER_TOUCHED] } : st,
+  );
 }
 
 const defaults = z.parse(ReaperConfigSchema, {});
