@@ -115,6 +115,11 @@ describe('tagCreated', () => {
     const stack = new MemoryNetwork(new Map([[SUBNET, { 'aws:cloudformation:stack-name': 'network-core' }]]));
     await tagCreated(createSubnet(), { network: stack, config: withTtl(), log });
     expect(stack.tags.get(SUBNET)).not.toHaveProperty('reflex:expires-at');
+
+    // The subnet of a stack's VPC: the parent says whose it is.
+    const stackVpc = new MemoryNetwork(new Map([[VPC, { 'aws:cloudformation:stack-name': 'network-core' }]]));
+    await tagCreated(createSubnet(), { network: stackVpc, config: withTtl(), log });
+    expect(stackVpc.tags.get(SUBNET)).not.toHaveProperty('reflex:expires-at');
   });
 
   it('tags every resource of one RunInstances call: instances from their subnet, interfaces, and volumes from their instance', async () => {

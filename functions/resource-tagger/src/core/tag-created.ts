@@ -14,6 +14,7 @@ export interface TaggerDeps {
 }
 
 const STACK_TAG = 'aws:cloudformation:stack-name';
+const ASG_TAG = 'aws:autoscaling:groupName';
 const REASON_MAX = 2000;
 
 const describeValue = (key: string, value: string, source: ValueSource | undefined) =>
@@ -22,8 +23,8 @@ const describeValue = (key: string, value: string, source: ValueSource | undefin
 /**
  * Tags what one successful create call made: the mandatory tags of the policy (inherited from the parent
  * when the rule says so and the parent carries the key, else the default) and `reflex:created-by` /
- * `reflex:created-at`, and — with a `defaultTtl` — `reflex:expires-at` (creation + TTL; not on a CloudFormation
- * stack's resources). Reads each resource's tags first and writes only keys it lacks, so a value the
+ * `reflex:created-at`, and — with a `defaultTtl` — `reflex:expires-at` (creation + TTL; not on what a
+ * CloudFormation stack or an Auto Scaling group owns, nor on an instance's volumes). Reads each resource's tags first and writes only keys it lacks, so a value the
  * creator set is never overwritten and a redelivered event writes nothing. RunInstances also tags the
  * instances' network interfaces and volumes.
  */
@@ -66,7 +67,11 @@ export async function tagCreated(event: AwsApiCall, deps: TaggerDeps): Promise<A
     if (!Object.hasOwn(current, REFLEX_TAGS.createdBy)) write[REFLEX_TAGS.createdBy] = creator.label;
     if (!Object.hasOwn(current, REFLEX_TAGS.createdAt)) write[REFLEX_TAGS.createdAt] = createdAt;
     const ttl = deps.config.defaultTtl;
-    if (ttl && (ttl.types?.includes(resource.type) ?? true) && !Object.hasOwn(current, REFLEX_TAGS.expiresAt) && !current[STACK_TAG]) {
+    // Not on what a stack or an Auto Scaling group owns (its own tags, its parent's, or the call's), and not on
+    // an instance's volumes: they go with the instance.
+    const owned = [current, parent?.tags ?? {}, stackTags ?? {}].some((t) => t[STACK_TAG] || t[ASG_TAG]);
+    const withInstance = resource.type === 'volume' && resource.parent?.type === 'instance';
+    if (ttl && (ttl.types?.includes(resource.type) ?? true) && !Object.hasOwn(current, REFLEX_TAGS.expiresAt) && !owned && !withInstance) {
       write[REFLEX_TAGS.expiresAt] = `${new Date(Date.parse(createdAt) + ttl.hours * 3_600_000).toISOString().slice(0, 19)}Z`;
     }
     const context = { resourceId: resource.id, resourceType: resource.type, parent: resource.parent?.id };
