@@ -184,6 +184,7 @@ describe('reflex ttl set and extend', () => {
 
   it.each([
     ['a time without a zone', ['set', 'i-0123456789abcdef0', '2026-12-10T12:00:00'], /names no zone .*give a Z or an offset/],
+    ['a day the calendar does not have', ['set', 'i-0123456789abcdef0', '2026-02-30T12:00:00Z'], /names no zone \(or no valid time\)/],
     ['a malformed TTL', ['extend', 'i-0123456789abcdef0', '2 days'], /extend takes a TTL \(90m, 12h, 3d, 2w\), got "2 days"/],
     ['an id of no kind the reaper knows', ['set', 'sg-0123456789abcdef0', '3d'], /"sg-0123456789abcdef0" is no id the reaper knows/],
   ])('refuses %s with exit code 2 before calling AWS', async (_, args, line) => {

@@ -209,11 +209,18 @@ async function list(env: ReaperEnv, aws: AwsTarget, json: boolean): Promise<numb
 
 // ------------------------------------------------------------------------------------------- set, extend
 
+/** Whether the date part of an ISO time is a day of the calendar: Date.parse turns 2026-02-30 into March 2nd. */
+function calendarDateExists(text: string): boolean {
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
 /** What `set` asks for: a TTL from now, or a zoned ISO time. */
 function setRequest(text: string, now: Date): Date {
   const ttl = parseTtl(text);
   if (ttl !== undefined) return new Date(now.getTime() + ttl);
-  if (ZONED_TIME.test(text) && !Number.isNaN(Date.parse(text))) return new Date(Date.parse(text));
+  if (ZONED_TIME.test(text) && !Number.isNaN(Date.parse(text)) && calendarDateExists(text)) return new Date(Date.parse(text));
   if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
     throw new UsageError(`"${text}" names no zone (or no valid time): give a Z or an offset, e.g. 2026-12-10T12:00:00Z or 2026-12-10T13:00:00+01:00`);
   }
