@@ -225,6 +225,20 @@ describe('auto-heal: the ladder', () => {
     expect(w.ec2.calls).toEqual([`reboot ${ID}`, expect.stringContaining('tag'), `stop ${ID}`, `force-stop ${ID}`, `start ${ID}`]);
   });
 
+  it('starts a stopped instance even when the alarm sweep of the same timer run fails', async () => {
+    const w = unhealthy({ stopWaitSeconds: 0 });
+    w.ec2.describesToStop = 1000;
+    await w.handle(alarmEvent({ instanceId: ID, at: START }));
+    expect(actions(await w.handle(timerEvent(w.advance(11))))).toEqual(['ec2:StopInstances']);
+    w.ec2.instances.get(ID)!.state = 'stopped';
+    w.alarms.withPrefix = async () => {
+      throw new Error('Throttling: Rate exceeded');
+    };
+
+    expect(actions(await w.handle(timerEvent(w.advance(5))))).toEqual(['ec2:StartInstances']);
+    expect(w.messages.some((m) => m.startsWith('the alarm sweep failed; the next timer run tries again: Throttling'))).toBe(true);
+  });
+
   it('waits for stops once per event: a second stop/start of the same timer run is started by the next run', async () => {
     const w = unhealthy({ stopWaitSeconds: 5 });
     const other = 'i-0abc1234def567891';

@@ -23,6 +23,27 @@ export async function autoHeal(event: HealEvent, deps: HealDeps): Promise<Action
     case 'AWS Health Event':
       return onHealth(event as AwsHealthEvent, deps);
     default:
-      return [...(await sweepAlarms(deps)), ...(await followUps(deps))];
+      return timer(deps);
   }
+}
+
+/**
+ * The timer: the alarm sweep, then the follow-ups. A sweep that fails (PutMetricAlarm's low call rate, say) does
+ * not hold the follow-ups up (a stopped instance waits to be started): they run, and the failure fails the run
+ * for a retry only when they had nothing to report.
+ */
+async function timer(deps: HealDeps): Promise<ActionReport[]> {
+  let swept: ActionReport[] = [];
+  let failure: unknown;
+  try {
+    swept = await sweepAlarms(deps);
+  } catch (error) {
+    failure = error;
+  }
+  const followed = await followUps(deps);
+  if (failure !== undefined) {
+    if (followed.length === 0) throw failure;
+    deps.log.info(`the alarm sweep failed; the next timer run tries again: ${(failure as Error).message}`, { decision: 'sweep-failed', error: String(failure) });
+  }
+  return [...swept, ...followed];
 }
