@@ -555,3 +555,21 @@ describe('runs', () => {
     expect(state.runs).toEqual([{ at: after(1).toISOString(), dryRun: false, resources: 3, counts: { stopped: 1, protected: 1, deleted: 1 } }]);
   });
 });
+
+describe('failures', () => {
+  it("fails one resource alone: the others' actions are still reported, and later runs carry on", async () => {
+    const { aws, at } = reaperWith([instance('i-1', expiring()), instance('i-2', expiring())]);
+    const stop = aws.stop.bind(aws);
+    aws.stop = async (resource: Resource) => {
+      if (resource.id === 'i-1') throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+      return stop(resource);
+    };
+
+    const first = await at(after(1));
+    expect(actions(first)).toEqual(['reaper:Failed i-1 failed', 'ec2:StopInstances i-2 succeeded']);
+    expect(first[0]!.error).toBe('ThrottlingException: Rate exceeded');
+
+    // Its stop intent was written before the stop failed: the grace runs, then both are terminated.
+    expect(actions(await at(after(25)))).toEqual(['ec2:TerminateInstances i-1 succeeded', 'ec2:TerminateInstances i-2 succeeded']);
+  });
+});

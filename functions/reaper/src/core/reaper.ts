@@ -52,10 +52,21 @@ async function runAt(event: ScheduledEvent, deps: ReaperDeps): Promise<ActionRep
   const ordered = [...resources.filter((r) => r.kind === 'vpc'), ...resources.filter((r) => r.kind !== 'vpc')];
   for (const resource of ordered) {
     if (run.handled.has(resource.id)) continue;
-    await handle(run, resource, decide(resource, now, config));
+    try {
+      await handle(run, resource, decide(resource, now, config));
+    } catch (error) {
+      // One resource's failure (a throttle past the SDK's retries, a refused call) fails it alone: what this run
+      // did to the others is still reported, and later runs carry on with this one.
+      run.count('errors');
+      run.report([resource], 'reaper:Failed', { status: 'failed', error: errorText(error) }, `could not handle ${resource.id}; later runs carry on from what it recorded`);
+    }
   }
   const summary = { at: now.toISOString(), dryRun: deps.dryRun, resources: resources.length, counts: run.counts };
-  await deps.state.putRun(summary);
+  try {
+    await deps.state.putRun(summary);
+  } catch (error) {
+    deps.log.info(`could not keep the run's summary: ${errorText(error)}`, { summary });
+  }
   deps.log.info(`reaper run: ${resources.length} resources, ${JSON.stringify(run.counts)}`, { summary });
   return run.reports;
 }
@@ -221,3 +232,6 @@ async function mark(run: Run, resource: Resource, graceHours: number, why: strin
   const reason = `${why}: it expires in ${graceHours} h, at ${describeExpiry(expiry, config.displayTimeZone)}; ${extendHint(resource.id)}`;
   run.report([resource], 'reaper:MarkExpiry', result, reason, { severity: 'warning', change: { key: REFLEX_TAGS.expiresAt, to: key } });
 }
+
+/** An error in one line, for a report. */
+const errorText = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
