@@ -220,7 +220,10 @@ export function renderLoopGraph(analysis: LoopAnalysis, patterns: ReadonlyMap<st
   return `${lines.join('\n')}\n`;
 }
 
-/** The loop analysis of every manifest with its default config (reflexes whose config needs values are left out). */
+/**
+ * The loop analysis of every manifest with its default config (reflexes whose config needs values are left out),
+ * each calling AWS with its own role, as a function does (an environment may leave one to a worker: --env).
+ */
 function defaultLoops(manifests: readonly ReflexManifest[]): { analysis: LoopAnalysis; manifests: readonly ReflexManifest[] } {
   const usable = manifests.flatMap((m) => {
     const config = z.safeParse(m.config, {});
