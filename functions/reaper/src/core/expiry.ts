@@ -4,38 +4,10 @@ export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
-/** ISO 8601 in UTC, with the Z: `2026-12-10T12:00Z`, `…T12:00:00Z`, `…T12:00:00.000Z`. */
-const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?Z$/;
+// The expiry tag's format is the contract between the reaper, the tagger and people: @reflex/events keeps it.
+import { formatExpiry, parseExpiry } from '@reflex/events';
 
-/**
- * The instant an expiry tag names, or undefined when it is not ISO 8601 UTC with a Z (no offsets, no local
- * times, no dates without a time, no 2026-02-30): such a value is reported as invalid, never guessed.
- *
- * @example
- * parseExpiry('2026-12-10T12:00:00Z'); // 2026-12-10T12:00:00.000Z
- * parseExpiry('2026-12-10 12:00');     // undefined
- */
-export function parseExpiry(value: string | undefined): Date | undefined {
-  const m = value === undefined ? null : ISO_UTC.exec(value);
-  if (!m) return undefined;
-  const [year, month, day, hour, minute] = m.slice(1, 6).map(Number) as [number, number, number, number, number];
-  const second = Number(m[6] ?? 0);
-  const d = new Date(Date.UTC(year, month - 1, day, hour, minute, second, Number((m[7] ?? '0').padEnd(3, '0'))));
-  // Date.UTC rolls 2026-02-30 over to March, 24:00 to the next day: a value that does not come back as written is no time.
-  const exact =
-    d.getUTCFullYear() === year &&
-    d.getUTCMonth() === month - 1 &&
-    d.getUTCDate() === day &&
-    d.getUTCHours() === hour &&
-    d.getUTCMinutes() === minute &&
-    d.getUTCSeconds() === second;
-  return exact ? d : undefined;
-}
-
-/** An expiry as the tag holds it: to the second, with a Z. */
-export function formatExpiry(at: Date): string {
-  return `${at.toISOString().slice(0, 19)}Z`;
-}
+export { formatExpiry, parseExpiry };
 
 /** The units a TTL takes: minutes, hours, days, weeks. */
 export const TTL_UNITS: Readonly<Record<string, number>> = { m: MINUTE, h: HOUR, d: DAY, w: 7 * DAY };

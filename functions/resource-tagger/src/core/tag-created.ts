@@ -1,4 +1,4 @@
-import { type AwsApiCall, REFLEX_TAGS } from '@reflex/events';
+import { type AwsApiCall, formatExpiry, REFLEX_TAGS } from '@reflex/events';
 import type { ActionReport } from '@reflex/lambda-kit';
 import { attributeCreator } from './attribution';
 import { type CreatedResource, createdResources, isCreateCall } from './created';
@@ -72,7 +72,7 @@ export async function tagCreated(event: AwsApiCall, deps: TaggerDeps): Promise<A
     const owned = [current, parent?.tags ?? {}, stackTags ?? {}].some((t) => t[STACK_TAG] || t[ASG_TAG]);
     const withInstance = resource.type === 'volume' && resource.parent?.type === 'instance';
     if (ttl && (ttl.types?.includes(resource.type) ?? true) && !Object.hasOwn(current, REFLEX_TAGS.expiresAt) && !owned && !withInstance) {
-      write[REFLEX_TAGS.expiresAt] = `${new Date(Date.parse(createdAt) + ttl.hours * 3_600_000).toISOString().slice(0, 19)}Z`;
+      write[REFLEX_TAGS.expiresAt] = formatExpiry(new Date(Date.parse(createdAt) + ttl.hours * 3_600_000));
     }
     const context = { resourceId: resource.id, resourceType: resource.type, parent: resource.parent?.id };
     if (plan.unresolved.length > 0) {
