@@ -2,8 +2,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadManifests, type ReflexManifest } from '@reflex/manifest';
 import { App } from 'cdktf';
-import { ENVIRONMENTS, type EnvConfigInput, resolveEnvironment } from './envs';
+import { ENVIRONMENTS, type EnvConfigInput, memberAccountsOf, resolveEnvironment } from './envs';
 import { ReflexStack } from './stacks/reflex-stack';
+import { SpokeStack, spokeStackName } from './stacks/spoke-stack';
 
 export interface SynthOptions {
   /** The workspace root (bundles are read from `dist/functions/<name>`). */
@@ -17,7 +18,8 @@ export interface SynthOptions {
 }
 
 /**
- * Builds one stack per environment from the manifests and writes `cdktf.out/stacks/<env>/cdk.tf.json`.
+ * Builds one stack per environment from the manifests and writes `cdktf.out/stacks/<env>/cdk.tf.json`, and a
+ * spoke stack per member account of an environment (`cdktf.out/stacks/<env>-spoke-<account>`).
  *
  * @throws InvalidEnvConfigError or InvalidManifestError naming the environment or reflex and the field.
  */
@@ -37,6 +39,8 @@ export async function synthAll(options: SynthOptions): Promise<App> {
       reflexes,
       bundleDir: env.compute === 'lambda' ? bundleDir : () => '',
     });
+    // cdktf.out/stacks/<env>-spoke-<account>: one per member account.
+    for (const member of memberAccountsOf(env)) new SpokeStack(app, `${env.name}-${spokeStackName(member.account)}`, { env, member, reflexes });
   }
   app.synth();
   return app;

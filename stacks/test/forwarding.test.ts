@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { forwardingPatterns } from '../src/constructs/reflex-bus';
+import { forwardingPatterns } from '../src/constructs/forwarding';
 
 describe('forwardingPatterns', () => {
   it('forwards each AWS source with the detail-types its patterns name', () => {

@@ -20,6 +20,8 @@ export type GuardConfig = z.output<typeof GuardConfigSchema>;
 
 export const manifest = defineReflex({
   name: 'instance-guard',
+  // Restarts protected instances in the account whose event says they stopped (a spoke role in each member).
+  spokes: 'events',
   description: 'Starts protected EC2 instances (tag reflex:protect=true) again when they stop unintentionally.',
   triggers: [
     {

@@ -29,6 +29,8 @@ const SCHEDULED_INSTANCES = {
 
 export const manifest = defineReflex({
   name: 'instance-scheduler',
+  // Each tick schedules the hub's instances and each member account's, through its spoke role there.
+  spokes: 'events-and-timers',
   description: 'Starts and stops EC2 instances by named schedules (IANA time zones, minute periods, skip dates).',
   triggers: [{ kind: 'schedule', expression: `rate(${RUN_EVERY_MINUTES} minutes)`, description: 'every few minutes' }],
   config: SchedulerConfigSchema,

@@ -8,6 +8,8 @@ export type EnricherConfig = z.output<typeof EnricherConfigSchema>;
 
 export const manifest = defineReflex({
   name: 'ipam-enricher',
+  // Describes instances in the account they live in.
+  spokes: 'events',
   description: 'Describes each EC2 instance that changes state and sends its addresses, subnets and VPCs to the IPAM queue.',
   triggers: [
     {

@@ -28,6 +28,8 @@ const OWN_ROLE_NAMES = 'reflex-';
 
 export const manifest = defineReflex({
   name: 'resource-tagger',
+  // Tags what was created in the account of the CloudTrail event.
+  spokes: 'events',
   description: 'Tags new network resources (CloudTrail create calls) with mandatory tags, inherited or default, and their real creator.',
   triggers: [
     {

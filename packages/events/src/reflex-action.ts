@@ -42,6 +42,13 @@ export const ReflexActionDetailSchema = z.object({
   caller: z.optional(z.object({ principal: z.string().check(z.minLength(1)), idempotencyKey: z.optional(z.string()) })),
   /** What the action changed, when it set one value: its key, and the value before and after (absent: there was none, or is none). */
   change: z.optional(z.object({ key: z.string().check(z.minLength(1)), from: z.optional(z.string()), to: z.optional(z.string()) })),
+  /**
+   * Where the reflex acted: the account and Region of the event (a member account's, forwarded to the hub),
+   * and in a member account the role session it acted with (`arn:aws:sts::<account>:assumed-role/<role>/<session>`).
+   */
+  account: z.optional(z.string().check(z.regex(/^\d{12}$/))),
+  region: z.optional(z.string().check(z.minLength(1))),
+  roleSession: z.optional(z.string().check(z.startsWith('arn:'))),
 });
 export type ReflexActionDetail = z.infer<typeof ReflexActionDetailSchema>;
 

@@ -173,7 +173,7 @@ describe('reflexHandler', () => {
     expect(response).toEqual({ batchItemFailures: [] });
   });
 
-  it('emits the reports of the reflex with reflex, env, dryRun and cause filled in', async () => {
+  it('emits the reports of the reflex with reflex, env, dryRun, cause, account and Region filled in', async () => {
     const emitter = new MemoryEmitter();
     const { handler } = ec2Reflex({ emitter, reports: (event) => [startReport(event.detail['instance-id'])] });
     const event = ec2Event('i-abcd1111');
@@ -187,6 +187,8 @@ describe('reflexHandler', () => {
         env: 'test',
         dryRun: false,
         cause: { eventId: event.id, source: 'aws.ec2', detailType: 'EC2 Instance State-change Notification' },
+        account: event.account,
+        region: event.region,
       },
     ]);
   });

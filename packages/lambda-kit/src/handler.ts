@@ -8,7 +8,8 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import * as z from '@reflex/events/zod';
 import { EventBridgeEmitter } from './adapters/eventbridge';
 import type { ActionEmitter } from './emitter';
-import { describeError, MalformedEventError } from './errors';
+import { type AccountScope, inAccount, SpokeAccess, SpokeAccessError } from './accounts';
+import { describeError, MalformedEventError, ReflexError } from './errors';
 import { causedByOwnRole } from './loop-guard';
 import { readRuntimeSettings, type RuntimeSettings } from './runtime-env';
 
@@ -85,6 +86,77 @@ export function reflexHandler<C extends z.core.$ZodType, S extends z.core.$ZodTy
   const { settings, logger, emitter, runtime } = startRuntime(options);
   const handle = options.init(runtime);
 
+  const accounts = new SpokeAccess(settings.spokes, undefined);
+  /** When each member account's access last raised a critical alert (one per account per quarter hour). */
+  const alerted = new Map<string, number>();
+
+  const toActions = (event: ReceivedEvent, reports: readonly ActionReport[], scope?: AccountScope): ReflexActionDetail[] =>
+    reports.map((report) => ({
+      ...report,
+      reflex: manifest.name,
+      env: settings.env,
+      dryRun: settings.dryRun,
+      cause: { eventId: event.id, source: event.source, detailType: event['detail-type'] },
+      ...whereActed(event, scope),
+    }));
+
+  /** The critical Reflex Action of a member account whose spoke role cannot be assumed (once per account and quarter hour). */
+  const accessAlert = (event: ReceivedEvent, error: SpokeAccessError, region: string | undefined): ReflexActionDetail[] => {
+    logger.error('cannot act in a member account; its records fail, other accounts go on', { account: error.account, reason: error.reason });
+    const last = alerted.get(error.account);
+    if (last !== undefined && Date.now() - last < ALERT_EVERY_MS) return [];
+    alerted.set(error.account, Date.now());
+    return toActions(
+      event,
+      [
+        {
+          action: 'sts:AssumeRole',
+          targets: [{ id: error.account }],
+          reason: `cannot act in member account ${error.account}: its events fail (retried, then dead-lettered) until the spoke role can be assumed`,
+          outcome: 'failed',
+          severity: 'critical',
+          error: error.reason,
+        },
+      ],
+      { account: error.account, region: region ?? '' },
+    );
+  };
+
+  /**
+   * Runs the reflex in the account (and Region) the event comes from, or, for a timer of a reflex whose timers
+   * act in every account, once per account: the hub's, then each member's through its spoke role.
+   */
+  const act = async (event: z.output<S> & ReceivedEvent): Promise<{ actions: ReflexActionDetail[]; failed?: Error }> => {
+    if (!settings.spokes) return { actions: toActions(event, await handle(event)) };
+    const region = event.region ?? process.env.AWS_REGION ?? '';
+    const fanOut = manifest.spokes === 'events-and-timers' && event.source === 'aws.events' && event['detail-type'] === 'Scheduled Event';
+    if (!fanOut) {
+      let scope: AccountScope;
+      try {
+        scope = await accounts.scope(event.account ?? settings.spokes.hub, region);
+      } catch (error) {
+        if (!(error instanceof SpokeAccessError)) throw error;
+        return { actions: accessAlert(event, error, region), failed: error };
+      }
+      return { actions: toActions(event, await inAccount(scope, () => handle(event)), scope) };
+    }
+    // One account's failure never stops the others'. An account whose role cannot be assumed is alerted and
+    // skipped (the next tick tries again); any other failure fails the record once every account had its turn.
+    const actions: ReflexActionDetail[] = [];
+    const failures: string[] = [];
+    for (const account of accounts.accounts) {
+      try {
+        const scope = await accounts.scope(account, region);
+        // The account's turn of the timer: the Scheduled Event as that account's would be.
+        actions.push(...toActions(event, await inAccount(scope, () => handle({ ...event, account })), scope));
+      } catch (error) {
+        if (error instanceof SpokeAccessError) actions.push(...accessAlert(event, error, region));
+        else failures.push(`account ${account}: ${describeError(error)}`);
+      }
+    }
+    return { actions, ...(failures.length ? { failed: new ReflexError(`the timer failed in ${failures.length} account(s): ${failures.join('; ')}`) } : {}) };
+  };
+
   const processRecord = async (record: SQSRecord): Promise<void> => {
     logger.appendKeys({ messageId: record.messageId, receiveCount: Number(record.attributes.ApproximateReceiveCount) });
     try {
@@ -92,22 +164,16 @@ export function reflexHandler<C extends z.core.$ZodType, S extends z.core.$ZodTy
       if (!parsed.success) {
         throw new MalformedEventError(`malformed event: ${describeIssues(parsed.error)}`, { cause: parsed.error });
       }
-      const event = parsed.data as z.output<S> & { id: string; source: string; 'detail-type': string };
+      const event = parsed.data as z.output<S> & ReceivedEvent;
       logger.appendKeys({ eventId: event.id, source: event.source, detailType: event['detail-type'] });
       if (manifest.loopGuard?.skipOwnCalls !== false && causedByOwnRole(event as { detail?: unknown }, settings.ownRolePrefix)) {
         logger.info('skipped: caused by a Reflex role (loop guard)');
         return;
       }
-      const reports = await handle(event);
-      const actions: ReflexActionDetail[] = reports.map((report) => ({
-        ...report,
-        reflex: manifest.name,
-        env: settings.env,
-        dryRun: settings.dryRun,
-        cause: { eventId: event.id, source: event.source, detailType: event['detail-type'] },
-      }));
+      const { actions, failed } = await act(event);
       for (const action of actions) logger.info('action', { action });
       if (actions.length > 0) await emitter.emit(actions);
+      if (failed) throw failed;
     } catch (error) {
       logger.error('record failed; it stays on the queue for a retry or its dead-letter queue', {
         reason: describeError(error),
@@ -129,6 +195,23 @@ export function reflexHandler<C extends z.core.$ZodType, S extends z.core.$ZodTy
         throwOnFullBatchFailure: false,
       });
     });
+}
+
+/** What the kit reads of every event it hands to a reflex. */
+type ReceivedEvent = { id: string; source: string; 'detail-type': string; account?: string; region?: string };
+
+/** A member account's access failure is alerted at most this often per account (per warm function). */
+const ALERT_EVERY_MS = 15 * 60_000;
+
+/** Where an action was taken: the event's account and Region, and the spoke role session in a member account. */
+function whereActed(event: ReceivedEvent, scope?: AccountScope): Pick<ReflexActionDetail, 'account' | 'region' | 'roleSession'> {
+  const account = scope?.account ?? event.account;
+  const region = scope?.region || event.region;
+  return {
+    ...(account && /^\d{12}$/.test(account) ? { account } : {}),
+    ...(region ? { region } : {}),
+    ...(scope?.roleSession ? { roleSession: scope.roleSession } : {}),
+  };
 }
 
 /**

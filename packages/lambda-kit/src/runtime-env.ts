@@ -1,5 +1,6 @@
 import { describeIssues, ownRolePrefix, type ReflexManifest } from '@reflex/manifest';
 import * as z from '@reflex/events/zod';
+import { type Spokes, SpokesSchema } from './accounts';
 import { ConfigError } from './errors';
 
 /** What the stacks (or the local runner) put in a reflex function's environment. */
@@ -17,6 +18,8 @@ export const RuntimeEnvSchema = z.object({
   REFLEX_STATE_TABLE: z.optional(z.string().check(z.minLength(1))),
   /** For a reflex with http triggers: the IAM principals (ARNs) allowed to call it, as JSON; `[]` leaves it to IAM. */
   REFLEX_API_PRINCIPALS: z._default(z.string(), '[]'),
+  /** For a reflex that acts in member accounts: the hub, the members, its spoke role's name and the external id, as JSON. */
+  REFLEX_SPOKES: z.optional(z.string().check(z.minLength(1))),
 });
 
 const PrincipalsSchema = z.array(z.string().check(z.regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:.+$/, 'an IAM principal ARN')));
@@ -37,6 +40,8 @@ export interface RuntimeSettings<C> {
   readonly stateTable?: string;
   /** The IAM principals allowed to call a reflex with http triggers (`REFLEX_API_PRINCIPALS`); empty: any caller IAM lets through. */
   readonly apiPrincipals: readonly string[];
+  /** The member accounts it acts in through spoke roles (`REFLEX_SPOKES`); absent: it acts in its own account only. */
+  readonly spokes?: Spokes;
 }
 
 /**
@@ -70,6 +75,7 @@ export function readRuntimeSettings<C extends z.core.$ZodType>(
     sendQueues,
     apiPrincipals: parseJson(manifest, 'REFLEX_API_PRINCIPALS', env.data.REFLEX_API_PRINCIPALS, PrincipalsSchema),
     ...(stateTable ? { stateTable } : {}),
+    ...(env.data.REFLEX_SPOKES ? { spokes: parseJson(manifest, 'REFLEX_SPOKES', env.data.REFLEX_SPOKES, SpokesSchema) } : {}),
   };
 }
 

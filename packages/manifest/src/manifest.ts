@@ -175,6 +175,14 @@ export interface ReflexManifest<C extends z.core.$ZodType = z.core.$ZodType> {
   readonly state?: StateDeclaration;
   /** How it stays out of loops. @default `{ skipOwnCalls: true, ignores: [] }` */
   readonly loopGuard: LoopGuard;
+  /**
+   * Whether it acts in member accounts, once the environment has some (hub and spoke): `none` (in the hub
+   * account only, e.g. a reflex whose state names the hub's resources), `events` (in the account each event
+   * comes from, through a spoke role the stacks build in every member account), or `events-and-timers` (and
+   * the kit runs its schedule triggers once per account, the hub's and each member's; one account's failure
+   * does not stop the others). @default 'none'
+   */
+  readonly spokes: 'none' | 'events' | 'events-and-timers';
 }
 
 export type ReflexManifestInput<C extends z.core.$ZodType> = Omit<
@@ -183,7 +191,7 @@ export type ReflexManifestInput<C extends z.core.$ZodType> = Omit<
 > &
   Partial<Pick<ReflexManifest<C>, DefaultedField>>;
 
-type DefaultedField = 'memoryMb' | 'timeoutSeconds' | 'batchSize' | 'maxConcurrency' | 'maxReceiveCount' | 'retentionSeconds' | 'sendsTo' | 'loopGuard';
+type DefaultedField = 'memoryMb' | 'timeoutSeconds' | 'batchSize' | 'maxConcurrency' | 'maxReceiveCount' | 'retentionSeconds' | 'sendsTo' | 'loopGuard' | 'spokes';
 
 /** A manifest that breaks the rules; the message names the reflex and the field. */
 export class InvalidManifestError extends Error {
@@ -329,6 +337,7 @@ const ManifestShapeSchema = z.object({
   sendsTo: z._default(z.array(z.string().check(z.regex(NAME_PATTERN, 'a reflex name'))), []),
   state: z.optional(StateSchema),
   loopGuard: z._default(LoopGuardSchema, { skipOwnCalls: true, ignores: [] }),
+  spokes: z._default(z.enum(['none', 'events', 'events-and-timers']), 'none'),
 });
 
 /**

@@ -5,8 +5,11 @@ import { dynamodbEncrypted } from './dynamodb-encrypted';
 import { dynamodbOwnTableOnly } from './dynamodb-own-table-only';
 import { dynamodbPointInTimeRecovery } from './dynamodb-point-in-time-recovery';
 import { esmPartialBatch } from './esm-partial-batch';
+import { eventBusPolicyScoped } from './event-bus-policy-scoped';
+import { eventBusTargetRole } from './event-bus-target-role';
 import { iamNoWildcardActions } from './iam-no-wildcard-actions';
 import { iamScopedResources } from './iam-scoped-resources';
+import { iamTrustSpecificRoles } from './iam-trust-specific-roles';
 import { lambdaLogGroup } from './lambda-log-group';
 import { lambdaRuntime } from './lambda-runtime';
 import { sqsDeadLetter } from './sqs-dead-letter';
@@ -36,6 +39,9 @@ export const CHECKS: readonly Check[] = [
   apigwIamAuthorization,
   apigwThrottling,
   apigwAccessLogs,
+  iamTrustSpecificRoles,
+  eventBusPolicyScoped,
+  eventBusTargetRole,
 ];
 
 /** Runs the checks over stacks. */

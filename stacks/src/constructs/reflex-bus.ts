@@ -2,46 +2,17 @@ import { CloudwatchEventBus } from '@cdktf/provider-aws/lib/cloudwatch-event-bus
 import { CloudwatchEventBusPolicy } from '@cdktf/provider-aws/lib/cloudwatch-event-bus-policy';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import type { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { REFLEX_ACTION } from '@reflex/events';
 import { awsName, type EventPattern } from '@reflex/manifest';
 import { Construct } from 'constructs';
-import type { EnvConfig } from '../envs';
-import { policyDocument, trustPolicy } from './policy';
+import { type EnvConfig, memberAccountsOf } from '../envs/schema';
+import { forwardEvents } from './forwarding';
+import { policyDocument } from './policy';
 import { ruleArn, SecureQueue } from './secure-queue';
-
-/**
- * The forwarding patterns for the default bus: one per AWS source the reflexes listen to, naming the
- * detail-types they need (all of that source's when some pattern does not pin them). The reflex bus's
- * own rules do the precise matching.
- */
-export function forwardingPatterns(patterns: readonly EventPattern[]): Map<string, string[] | undefined> {
-  const bySource = new Map<string, Set<string> | undefined>();
-  for (const pattern of patterns) {
-    const sources = Array.isArray(pattern.source) ? pattern.source : [];
-    if (sources.some((s) => typeof s !== 'string')) {
-      throw new Error(
-        `event pattern ${JSON.stringify(pattern)}: "source" must list exact values, so that the default bus knows what to forward`,
-      );
-    }
-    // Any matcher other than an exact value (prefix, anything-but…) in detail-type: forward the whole source.
-    const rawTypes = pattern['detail-type'];
-    const types =
-      Array.isArray(rawTypes) && rawTypes.length > 0 && rawTypes.every((t): t is string => typeof t === 'string')
-        ? rawTypes
-        : undefined;
-    for (const source of (sources as string[]).filter((s) => s.startsWith('aws.'))) {
-      if (bySource.has(source) && bySource.get(source) === undefined) continue;
-      if (!types) bySource.set(source, undefined);
-      else bySource.set(source, new Set([...(bySource.get(source) ?? []), ...types]));
-    }
-  }
-  return new Map([...bySource].sort().map(([s, t]) => [s, t ? [...t].sort() : undefined]));
-}
 
 export interface ReflexBusProps {
   readonly env: EnvConfig;
@@ -60,6 +31,8 @@ export class ReflexBus extends Construct {
   public readonly bus: CloudwatchEventBus;
   public readonly forwardingRules: CloudwatchEventRule[] = [];
   public readonly forwardingRole: IamRole;
+  /** The AWS sources forwarded from the default bus (and from member accounts' default buses). */
+  public readonly forwardedSources: string[];
   /** SNS fan-out of Reflex Action events (not on local AWS APIs). */
   public readonly actionsTopic?: SnsTopic;
   public readonly auditQueue: SqsQueue;
@@ -71,44 +44,29 @@ export class ReflexBus extends Construct {
     const name = awsName(env.name, 'bus');
     this.bus = new CloudwatchEventBus(this, 'bus', { name });
 
-    if (env.memberAccounts.length > 0) {
+    const forwarding = forwardEvents(this, { env, patterns: props.patterns, target: { arn: this.bus.arn, name } });
+    this.forwardingRole = forwarding.role;
+    this.forwardingRules.push(...forwarding.rules);
+    this.forwardedSources = [...forwarding.sources];
+
+    const members = memberAccountsOf(env);
+    if (members.length > 0 && this.forwardedSources.length > 0) {
+      // Spokes forward with their own forwarding role (bus-to-bus with a role): the account is the principal.
+      // Only the sources the reflexes need, and from inside the organization when one is named.
       const doc = policyDocument(this, 'bus-policy-doc', [
         {
           sid: 'MemberAccountsForward',
           effect: 'Allow',
-          principals: [{ type: 'AWS', identifiers: env.memberAccounts.map((a) => `arn:${env.partition}:iam::${a}:root`) }],
+          principals: [{ type: 'AWS', identifiers: members.map((m) => `arn:${env.partition}:iam::${m.account}:root`) }],
           actions: ['events:PutEvents'],
           resources: [this.bus.arn],
+          condition: [
+            { test: 'StringEquals', variable: 'events:source', values: this.forwardedSources },
+            ...(env.spokes.organizationId ? [{ test: 'StringEquals', variable: 'aws:PrincipalOrgID', values: [env.spokes.organizationId] }] : []),
+          ],
         },
       ]);
       new CloudwatchEventBusPolicy(this, 'bus-policy', { eventBusName: this.bus.name, policy: doc.json });
-    }
-
-    this.forwardingRole = new IamRole(this, 'forward-role', {
-      name: awsName(env.name, 'forward'),
-      assumeRolePolicy: trustPolicy(this, 'forward-trust', 'events.amazonaws.com').json,
-    });
-    new IamRolePolicy(this, 'forward-policy', {
-      name: 'reflex',
-      role: this.forwardingRole.id,
-      policy: policyDocument(this, 'forward-policy-doc', [
-        { sid: 'ForwardToReflexBus', effect: 'Allow', actions: ['events:PutEvents'], resources: [this.bus.arn] },
-      ]).json,
-    });
-    for (const [source, detailTypes] of forwardingPatterns(props.patterns)) {
-      const short = source.replace(/^aws\./, '');
-      const rule = new CloudwatchEventRule(this, `forward-${short}`, {
-        name: awsName(env.name, 'forward', short),
-        description: `Forwards ${source} events that reflexes need to ${name}`,
-        eventPattern: JSON.stringify(detailTypes ? { source: [source], 'detail-type': detailTypes } : { source: [source] }),
-      });
-      new CloudwatchEventTarget(this, `forward-${short}-target`, {
-        rule: rule.name,
-        targetId: 'reflex-bus',
-        arn: this.bus.arn,
-        roleArn: this.forwardingRole.arn,
-      });
-      this.forwardingRules.push(rule);
     }
 
     this.actionsRule = new CloudwatchEventRule(this, 'actions-rule', {

@@ -12,7 +12,7 @@ import { alarmName, awsName, ownRolePrefix, permissionsOf, servesHttp, triggerPa
 import { AssetType, Fn, TerraformAsset } from 'cdktf';
 import { bundleZip } from './zip';
 import { Construct } from 'constructs';
-import type { EnvConfig, ResolvedReflex } from '../envs';
+import { actsInSpokes, type EnvConfig, memberAccountsOf, type ResolvedReflex, spokeRoleArn } from '../envs';
 import { type ArnContext, manifestStatements, policyDocument, trustPolicy } from './policy';
 import { ruleArn, SecureQueue } from './secure-queue';
 import { STATE_TABLE_ACTIONS, StateTable } from './state-table';
@@ -173,7 +173,12 @@ export class ReflexFunction extends Construct {
     const useState = this.stateTable
       ? [{ sid: 'UseItsStateTable', effect: 'Allow', actions: [...STATE_TABLE_ACTIONS], resources: [this.stateTable.table.arn] }]
       : [];
-    const statements = [...manifestStatements(permissionsOf(manifest, reflex.config), arnCtx), ...consume, ...send, ...useState];
+    // In member accounts it acts through its spoke roles there (SpokeStack), which trust this role alone.
+    const members = actsInSpokes(reflex) ? memberAccountsOf(env).map((m) => m.account) : [];
+    const assumeSpokes = members.length
+      ? [{ sid: 'AssumeItsSpokeRoles', effect: 'Allow', actions: ['sts:AssumeRole'], resources: members.map((a) => spokeRoleArn(env, manifest.name, a)) }]
+      : [];
+    const statements = [...manifestStatements(permissionsOf(manifest, reflex.config), arnCtx), ...consume, ...send, ...useState, ...assumeSpokes];
 
     this.environment = {
       REFLEX_ENV: env.name,
@@ -188,6 +193,17 @@ export class ReflexFunction extends Construct {
       ...(sendTo.length ? { REFLEX_SEND_QUEUES: Fn.jsonencode(Object.fromEntries(sendTo.map((t) => [t.name, t.queue.url]))) } : {}),
       ...(this.stateTable ? { REFLEX_STATE_TABLE: this.stateTable.table.name } : {}),
       ...(http ? { REFLEX_API_PRINCIPALS: JSON.stringify(env.api.allowedPrincipals) } : {}),
+      ...(members.length
+        ? {
+            REFLEX_SPOKES: JSON.stringify({
+              hub: env.account,
+              accounts: members,
+              roleName: name,
+              partition: env.partition,
+              ...(env.spokes.externalId ? { externalId: env.spokes.externalId } : {}),
+            }),
+          }
+        : {}),
     };
 
     if (reflex.consumer === 'worker') {

@@ -10,6 +10,9 @@ export const dev: EnvConfigInput = {
   state: { bucket: 'reflex-tfstate-111111111111' },
   logRetentionDays: 14,
   tags: { environment: 'dev', 'cost-center': 'network-automation' },
+  // The sandbox workload account: its events reach dev's reflexes, which act there through spoke roles.
+  memberAccounts: ['111111111122'],
+  spokes: { externalId: 'reflex-dev-2f7c' },
   reflexes: {
     'instance-guard': { enabled: true },
     'instance-scheduler': { enabled: true, config: { schedules: [OFFICE_HOURS] } },

@@ -1,5 +1,6 @@
 import {
   analyzeLoops,
+  awsName,
   checkPatterns,
   describeIssues,
   describeEdge,
@@ -22,6 +23,46 @@ import { type EnvConfig, type EnvConfigInput, EnvConfigSchema } from './schema';
 import { staging } from './staging';
 
 export * from './schema';
+
+/**
+ * A reflex that acts in member accounts through a spoke role there: its manifest says so (`spokes`), and it is
+ * a function that consumes events with AWS permissions. Workers and http reflexes act with their own principal.
+ */
+export function actsInSpokes(reflex: ResolvedReflex): boolean {
+  return (
+    reflex.manifest.spokes !== 'none' &&
+    reflex.consumer === 'function' &&
+    !servesHttp(reflex) &&
+    permissionsOf(reflex.manifest, reflex.config).length > 0
+  );
+}
+
+/** The ARN of a reflex's function role in the hub account; its spoke roles carry the same name. */
+export function hubRoleArn(env: EnvConfig, reflex: string): string {
+  return `arn:${env.partition}:iam::${env.account}:role/${awsName(env.name, reflex)}`;
+}
+
+/** The ARN of a reflex's spoke role in a member account. */
+export function spokeRoleArn(env: EnvConfig, reflex: string, account: string): string {
+  return `arn:${env.partition}:iam::${account}:role/${awsName(env.name, reflex)}`;
+}
+
+/**
+ * The trust statement of a spoke role: the reflex's function role in the hub, by ARN (never an account's
+ * root), with the environment's external id and organization as conditions.
+ */
+export function spokeTrust(env: EnvConfig, reflex: string) {
+  return {
+    sid: 'HubFunctionRole',
+    effect: 'Allow',
+    actions: ['sts:AssumeRole'],
+    principals: [{ type: 'AWS', identifiers: [hubRoleArn(env, reflex)] }],
+    condition: [
+      ...(env.spokes.externalId ? [{ test: 'StringEquals', variable: 'sts:ExternalId', values: [env.spokes.externalId] }] : []),
+      ...(env.spokes.organizationId ? [{ test: 'StringEquals', variable: 'aws:PrincipalOrgID', values: [env.spokes.organizationId] }] : []),
+    ],
+  };
+}
 
 /** Every environment, in deployment order. */
 export const ENVIRONMENTS: readonly EnvConfigInput[] = [local, dev, staging, prod];

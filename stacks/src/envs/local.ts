@@ -14,6 +14,10 @@ export const local: EnvConfigInput = {
   state: { bucket: 'reflex-local-tfstate' },
   logRetentionDays: 1,
   tags: { environment: 'local' },
+  // A workload account beside the hub, in the same moto server: \`pnpm start\` applies its spoke stack (with the
+  // deployment role it creates there first, as Organizations would) and runs the guard demo's instance in it.
+  memberAccounts: ['210987654321'],
+  spokes: { externalId: 'reflex-local' },
   reflexes: {
     'instance-guard': { enabled: true },
     'instance-scheduler': {

@@ -9,7 +9,9 @@ export const prod: EnvConfigInput = {
   dryRun: false,
   state: { bucket: 'reflex-tfstate-333333333333' },
   logRetentionDays: 365,
-  memberAccounts: ['444444444444'],
+  // Workload accounts of the organization; the second one is deployed through its own pipeline role.
+  memberAccounts: ['444444444444', { account: '555555555555', deploymentRoleArn: 'arn:aws:iam::555555555555:role/network-automation-deploy' }],
+  spokes: { organizationId: 'o-a1b2c3d4e5', externalId: 'reflex-prod-7d41' },
   tags: { environment: 'prod', 'cost-center': 'network-automation' },
   reflexes: {
     'instance-guard': { enabled: true, memoryMb: 512 },

@@ -17,6 +17,32 @@ const RegionSchema = z.string().superRefine((code, ctx) => {
 /** An IAM principal: a user, a role (its sessions match), or an account's root (anyone of that account). */
 const PrincipalSchema = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(root|user\/.+|role\/.+)$/, 'an IAM user, role or account root ARN (arn:aws:iam::<account>:role/<name>)');
 
+/** An IAM role ARN. */
+const RoleArnSchema = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'an IAM role ARN (arn:aws:iam::<account>:role/<name>)');
+
+/** A member account: its id, or its id and the role Terraform assumes there to deploy its spoke stack. */
+const MemberAccountSchema = z.union([
+  AccountSchema,
+  z.object({
+    account: AccountSchema,
+    /** @default `arn:<partition>:iam::<account>:role/<spokes.deploymentRoleName>` */
+    deploymentRoleArn: RoleArnSchema.optional(),
+  }).strict(),
+]);
+
+/**
+ * The trust between the hub and its spokes. A spoke role trusts one function role of the hub, and only with
+ * the external id or from inside the organization (at least one of them is required).
+ */
+export const SpokeSettingsSchema = z.object({
+  /** Passed as `sts:ExternalId` by every hub function that assumes a spoke role; the roles require it. */
+  externalId: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, '2–1224 characters of letters, digits and +=,.@:/-').optional(),
+  /** The AWS Organization of hub and spokes: spoke roles require `aws:PrincipalOrgID`, the hub bus admits the organization. */
+  organizationId: z.string().regex(/^o-[a-z0-9]{10,32}$/, 'an organization id (o-xxxxxxxxxx)').optional(),
+  /** The role in each member account that Terraform assumes to deploy the spoke stack (the one Organizations creates by default). */
+  deploymentRoleName: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'an IAM role name').default('OrganizationAccountAccessRole'),
+}).strict();
+
 /** Requests per second and burst that API Gateway lets through before it answers 429. */
 const ThrottleSchema = z.object({
   rateLimit: z.number().positive().max(10000),
@@ -84,13 +110,31 @@ export const EnvConfigSchema = z.object({
     .number()
     .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `one of ${LOG_RETENTION_DAYS.join(', ')}`)
     .default(30),
-  /** Accounts whose default buses may forward events to this environment's reflex bus (hub account). */
-  memberAccounts: z.array(AccountSchema).default([]),
+  /**
+   * Member (spoke) accounts: each gets a spoke stack that forwards its events to this environment's reflex
+   * bus (the hub) and holds a spoke role per acting reflex. An account id, or an object naming the role
+   * Terraform assumes to deploy the spoke.
+   */
+  memberAccounts: z.array(MemberAccountSchema).default([]),
+  /** How hub and spokes trust each other; required once there are member accounts. */
+  spokes: SpokeSettingsSchema.default({ deploymentRoleName: 'OrganizationAccountAccessRole' }),
   /** Tags on every resource (the provider's default tags); Reflex adds `reflex:env` and `managed-by`. */
   tags: z.record(z.string(), z.string()).default({}),
   reflexes: z.record(z.string(), ReflexSettingsSchema).default({}),
   api: ApiSettingsSchema.default({ allowedPrincipals: [], throttle: { rateLimit: 10, burstLimit: 20 }, routeThrottles: {} }),
 }).superRefine((env, ctx) => {
+  const members = env.memberAccounts.map((m) => (typeof m === 'string' ? m : m.account));
+  members.forEach((account, i) => {
+    if (account === env.account) ctx.addIssue({ code: 'custom', path: ['memberAccounts', i], message: `${account} is the hub account itself` });
+    else if (members.indexOf(account) !== i) ctx.addIssue({ code: 'custom', path: ['memberAccounts', i], message: `${account} is listed twice` });
+  });
+  if (members.length > 0 && !env.spokes.externalId && !env.spokes.organizationId) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['spokes'],
+      message: 'member accounts need spokes.externalId or spokes.organizationId: a spoke role never trusts a hub role without one of them',
+    });
+  }
   // Both Regions must be of the environment's partition: cn-north-1 only with aws-cn.
   const regions: [string[], string | undefined][] = [[['region'], env.region], [['state', 'region'], env.state.region]];
   for (const [path, code] of regions) {
@@ -105,3 +149,18 @@ export const EnvConfigSchema = z.object({
 });
 export type EnvConfigInput = z.input<typeof EnvConfigSchema>;
 export type EnvConfig = z.output<typeof EnvConfigSchema>;
+
+/** A member account with the role Terraform assumes there. */
+export interface MemberAccount {
+  readonly account: string;
+  readonly deploymentRoleArn: string;
+}
+
+/** The environment's member accounts, each with its deployment role (the default one where none is named). */
+export function memberAccountsOf(env: EnvConfig): MemberAccount[] {
+  return env.memberAccounts.map((m) => {
+    const account = typeof m === 'string' ? m : m.account;
+    const named = typeof m === 'string' ? undefined : m.deploymentRoleArn;
+    return { account, deploymentRoleArn: named ?? `arn:${env.partition}:iam::${account}:role/${env.spokes.deploymentRoleName}` };
+  });
+}

@@ -1,17 +1,14 @@
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { eventPatterns, type HttpTrigger, servesHttp, stateKey } from '@reflex/manifest';
-import { S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
+import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { HttpApi } from '../constructs/http-api';
 import { ReflexBus } from '../constructs/reflex-bus';
 import { ReflexFunction } from '../constructs/reflex-function';
 import type { EnvConfig, ResolvedReflex } from '../envs';
+import { awsProviderAndState } from './provider';
 
 /** The name of the one stack each environment has; its state is `reflex/<env>/reflex.tfstate`. */
 export const STACK_NAME = 'reflex';
-
-/** Fake credentials a local AWS API accepts; they are only ever written for an environment with an endpoint. */
-const LOCAL_CREDENTIALS = { accessKey: 'test', secretKey: 'test' } as const;
 
 export interface ReflexStackProps {
   readonly env: EnvConfig;
@@ -30,45 +27,7 @@ export class ReflexStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: ReflexStackProps) {
     super(scope, id);
     const { env } = props;
-    const local = env.endpoint
-      ? {
-          ...LOCAL_CREDENTIALS,
-          skipCredentialsValidation: true,
-          skipRequestingAccountId: true,
-          skipMetadataApiCheck: 'true',
-          s3UsePathStyle: true,
-          endpoints: [
-            Object.fromEntries(
-              ['cloudwatch', 'dynamodb', 'ec2', 'events', 'iam', 'lambda', 'logs', 's3', 'sns', 'sqs', 'sts'].map((s) => [s, env.endpoint]),
-            ),
-          ],
-        }
-      : { allowedAccountIds: [env.account] };
-    new AwsProvider(this, 'aws', {
-      region: env.region,
-      defaultTags: [{ tags: { ...env.tags, 'reflex:env': env.name, 'managed-by': 'reflex' } }],
-      ...local,
-    });
-
-    new S3Backend(this, {
-      bucket: env.state.bucket,
-      key: stateKey(env.name, STACK_NAME),
-      region: env.state.region ?? env.region,
-      encrypt: true,
-      ...(env.endpoint
-        ? {
-            ...LOCAL_CREDENTIALS,
-            endpoints: { s3: env.endpoint, sts: env.endpoint, iam: env.endpoint },
-            usePathStyle: true,
-            skipCredentialsValidation: true,
-            skipRequestingAccountId: true,
-            skipRegionValidation: true,
-            skipMetadataApiCheck: true,
-          }
-        : {}),
-    });
-    // S3-native state locking (Terraform ≥ 1.10); cdktf 0.21's S3Backend has no property for it yet.
-    this.addOverride('terraform.backend.s3.use_lockfile', true);
+    awsProviderAndState(this, env, { key: stateKey(env.name, STACK_NAME) });
 
     // The triggers resolved for each reflex's config, not the manifest's defaults: they name what to forward.
     this.bus = new ReflexBus(this, 'bus', { env, patterns: props.reflexes.flatMap((r) => eventPatterns(r)) });

@@ -1,12 +1,12 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { awsErrorName, lazySdk, type LoadedSdk, ReflexError, tagList, tagRecord } from '@reflex/lambda-kit';
+import { accountSdk, awsErrorName, type LoadedSdk, ReflexError, tagList, tagRecord } from '@reflex/lambda-kit';
 import type { InstancesPort, InstanceView, StartResult } from '../ports';
 
 type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
 export type LoadEc2 = () => Promise<LoadedSdk<Ec2Sdk, EC2Client>>;
 
-/** The EC2 client of the function's environment, loaded on first use. */
-export const defaultEc2: LoadEc2 = lazySdk(() => import('@aws-sdk/client-ec2'), (sdk) => new sdk.EC2Client({}));
+/** The EC2 client of the account and Region of the event being handled (its spoke role in a member account), loaded on first use. */
+export const defaultEc2: LoadEc2 = accountSdk(() => import('@aws-sdk/client-ec2'), (sdk, config) => new sdk.EC2Client(config));
 
 
 /** EC2 instances through the AWS SDK; with `dryRun`, StartInstances is sent with `DryRun: true`. */

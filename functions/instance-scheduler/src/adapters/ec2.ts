@@ -1,13 +1,13 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { REFLEX_TAGS } from '@reflex/events';
-import { awsErrorName, describeError, lazySdk, type LoadedSdk, ReflexError, tagList, tagRecord } from '@reflex/lambda-kit';
+import { accountSdk, awsErrorName, describeError, type LoadedSdk, ReflexError, tagList, tagRecord } from '@reflex/lambda-kit';
 import type { BatchResult, ScheduledInstance, SchedulerPort } from '../ports';
 
 type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
 export type LoadEc2 = () => Promise<LoadedSdk<Ec2Sdk, EC2Client>>;
 
-/** The EC2 client of the function's environment, loaded on first use. */
-export const defaultEc2: LoadEc2 = lazySdk(() => import('@aws-sdk/client-ec2'), (sdk) => new sdk.EC2Client({}));
+/** The EC2 client of the account and Region of the event being handled (its spoke role in a member account), loaded on first use. */
+export const defaultEc2: LoadEc2 = accountSdk(() => import('@aws-sdk/client-ec2'), (sdk, config) => new sdk.EC2Client(config));
 
 
 /**

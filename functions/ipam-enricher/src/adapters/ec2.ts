@@ -1,14 +1,17 @@
 import type { IpamInstanceMessage } from '@reflex/events';
 import { Ec2Inventory } from '@reflex/ipam';
-import { lazySdk, type LoadedSdk } from '@reflex/lambda-kit';
+import { accountSdk, type LoadedSdk } from '@reflex/lambda-kit';
 import type { InstanceChange, InstanceDescriber } from '../ports';
 
 export type LoadInventory = () => Promise<LoadedSdk<typeof import('@aws-sdk/client-ec2'), Ec2Inventory>>;
 
-/** The IPAM inventory over the function's EC2 client (region, credentials, `AWS_ENDPOINT_URL`), loaded on first use. */
-export const defaultInventory: LoadInventory = lazySdk(
+/**
+ * The IPAM inventory over an EC2 client of the account and Region the instance lives in (the event's: its
+ * spoke role in a member account), loaded on first use.
+ */
+export const defaultInventory: LoadInventory = accountSdk(
   () => import('@aws-sdk/client-ec2'),
-  (sdk) => new Ec2Inventory(new sdk.EC2Client({})),
+  (sdk, config) => new Ec2Inventory(new sdk.EC2Client(config)),
 );
 
 /**

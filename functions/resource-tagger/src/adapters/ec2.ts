@@ -1,5 +1,5 @@
 import type { EC2Client, Tag } from '@aws-sdk/client-ec2';
-import { awsErrorName, chunks, lazySdk, type LoadedSdk, ReflexError, tagList, tagRecord } from '@reflex/lambda-kit';
+import { accountSdk, awsErrorName, chunks, type LoadedSdk, ReflexError, tagList, tagRecord } from '@reflex/lambda-kit';
 import type { NetworkResource } from '../core/policy';
 import type { NetworkInventoryPort, NetworkTagsPort, TagResult } from '../ports';
 import type { ResourceType, Tags } from '../core/resources';
@@ -7,8 +7,8 @@ import type { ResourceType, Tags } from '../core/resources';
 type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
 export type LoadEc2 = () => Promise<LoadedSdk<Ec2Sdk, EC2Client>>;
 
-/** The EC2 client of the function's environment, loaded on first use. */
-export const defaultEc2: LoadEc2 = lazySdk(() => import('@aws-sdk/client-ec2'), (sdk) => new sdk.EC2Client({}));
+/** The EC2 client of the account and Region of the event being handled (its spoke role in a member account), loaded on first use. */
+export const defaultEc2: LoadEc2 = accountSdk(() => import('@aws-sdk/client-ec2'), (sdk, config) => new sdk.EC2Client(config));
 
 /** Ids per DescribeTags filter and per DescribeInstances call. */
 const PAGE = 100;
