@@ -3,19 +3,24 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CHECKS, readSynthesized, runChecks } from '../src';
-import { findResource, queuePolicyOf, readStack, ref, referencedDocument, rolePermissions, type StackJson, synthesizeEnvironments } from './support';
+import { findResource, queuePolicyOf, readStack, ref, referencedDocument, resourcesOf, rolePermissions, type StackJson, synthesizeEnvironments } from './support';
 
 const GUARD = 'reflex-dev-instance-guard';
 /** The stateful test reflex of support.ts, and the IPAM sync's worker policy. */
 const BLOCKER = 'reflex-dev-test-blocker';
 const SYNC_WORKER = 'reflex-dev-ipam-sync-worker';
 
+/** dev's member account: its spoke stack holds the spoke roles and the forwarding to dev's reflex bus. */
+const DEV_SPOKE = 'dev-spoke-111111111122';
+
 let outdir: string;
 let dev: StackJson;
+let devSpoke: StackJson;
 
 beforeAll(async () => {
   outdir = await synthesizeEnvironments();
   dev = readStack(outdir, 'dev');
+  devSpoke = readStack(outdir, DEV_SPOKE);
 }, 300_000);
 
 afterAll(() => {
@@ -37,10 +42,18 @@ const syncWorkerPolicy = (json: StackJson) => findResource(json, 'aws_iam_policy
 const apiRoute = (json: StackJson) => findResource(json, 'aws_apigatewayv2_route', { route_key: 'PUT /route-tables/{id}/routes' });
 const apiStage = (json: StackJson) => findResource(json, 'aws_apigatewayv2_stage', { name: '$default' });
 const statement = <S extends { sid?: string }>(statements: S[], sid: string) => statements.find((s) => s.sid === sid)!;
+const spokeGuardRole = (json: StackJson) => findResource(json, 'aws_iam_role', { name: GUARD });
+const spokeGuardTrust = (json: StackJson) => statement(referencedDocument(json, spokeGuardRole(json).block.assume_role_policy).statements, 'HubFunctionRole');
+const busPolicy = (json: StackJson) => findResource(json, 'aws_cloudwatch_event_bus_policy', {});
+const busPolicyStatement = (json: StackJson) => statement(referencedDocument(json, busPolicy(json).block.policy).statements, 'MemberAccountsForward');
+const spokeForwardTarget = (json: StackJson) =>
+  resourcesOf(json, 'aws_cloudwatch_event_target').find(({ block }) => block.arn === 'arn:aws:events:eu-central-1:111111111111:event-bus/reflex-dev-bus')!;
 
 interface BrokenDefault {
   /** The check that must catch it. */
   readonly check: string;
+  /** The stack it breaks. @default 'dev' */
+  readonly stack?: typeof DEV_SPOKE;
   readonly breaks: string;
   /** Breaks exactly one default in the (cloned) dev stack. */
   readonly mutate: (json: StackJson) => void;
@@ -257,12 +270,54 @@ const BROKEN_DEFAULTS: BrokenDefault[] = [
     mutate: (json) => delete apiStage(json).block.access_log_settings,
     address: (json) => apiStage(json).address,
   },
+  {
+    check: 'iam-trust-specific-roles',
+    stack: DEV_SPOKE,
+    breaks: "a spoke role trusting the hub account's root instead of the guard's role",
+    mutate: (json) => (spokeGuardTrust(json).principals![0]!.identifiers = ['arn:aws:iam::111111111111:root']),
+    address: (json) => spokeGuardRole(json).address,
+  },
+  {
+    check: 'iam-trust-specific-roles',
+    stack: DEV_SPOKE,
+    breaks: 'a spoke role trusting the guard role without the external id',
+    mutate: (json) => delete spokeGuardTrust(json).condition,
+    address: (json) => spokeGuardRole(json).address,
+  },
+  {
+    check: 'event-bus-policy-scoped',
+    breaks: 'the hub bus admitting every source of the member accounts',
+    mutate: (json) => delete busPolicyStatement(json).condition,
+    address: (json) => busPolicy(json).address,
+  },
+  {
+    check: 'event-bus-policy-scoped',
+    breaks: 'the hub bus admitting everyone, outside any organization',
+    mutate: (json) => (busPolicyStatement(json).principals = [{ type: '*', identifiers: ['*'] }]),
+    address: (json) => busPolicy(json).address,
+  },
+  {
+    check: 'event-bus-target-role',
+    stack: DEV_SPOKE,
+    breaks: "a spoke's forwarding target without its role",
+    mutate: (json) => delete spokeForwardTarget(json).block.role_arn,
+    address: (json) => spokeForwardTarget(json).address,
+  },
 ];
 
 describe('runChecks', () => {
   it('finds no violation in any synthesized environment', () => {
     const stacks = readSynthesized(outdir);
-    expect(stacks.map((s) => s.name).sort()).toEqual(['dev', 'local', 'prod', 'staging']);
+    expect(stacks.map((s) => s.name).sort()).toEqual([
+      'dev',
+      'dev-spoke-111111111122',
+      'local',
+      'local-spoke-210987654321',
+      'prod',
+      'prod-spoke-444444444444',
+      'prod-spoke-555555555555',
+      'staging',
+    ]);
     expect(runChecks(stacks)).toEqual([]);
   });
 
@@ -272,13 +327,14 @@ describe('runChecks', () => {
 
   it.each(BROKEN_DEFAULTS.map((c) => [c.check, c.breaks, c] as const))('%s reports %s', (id, _breaks, broken) => {
     const check = CHECKS.find((c) => c.id === id)!;
-    const json = structuredClone(dev);
+    const name = broken.stack ?? 'dev';
+    const json = structuredClone(name === 'dev' ? dev : devSpoke);
     broken.mutate(json);
-    const violations = runChecks([{ name: 'dev', json }], [check]);
-    expect(violations).toContainEqual(expect.objectContaining({ check: id, stack: 'dev', address: broken.address(json) }));
+    const violations = runChecks([{ name, json }], [check]);
+    expect(violations).toContainEqual(expect.objectContaining({ check: id, stack: name, address: broken.address(json) }));
   });
 
-  it.each(CHECKS.map((c) => [c.id, c] as const))('%s passes the unmodified dev stack', (_id, check) => {
-    expect(runChecks([{ name: 'dev', json: structuredClone(dev) }], [check])).toEqual([]);
+  it.each(CHECKS.map((c) => [c.id, c] as const))('%s passes the unmodified dev stack and its spoke stack', (_id, check) => {
+    expect(runChecks([{ name: 'dev', json: structuredClone(dev) }, { name: DEV_SPOKE, json: structuredClone(devSpoke) }], [check])).toEqual([]);
   });
 });

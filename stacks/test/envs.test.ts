@@ -115,6 +115,19 @@ describe('resolveEnvironment', () => {
     ['a region that is not one', (env) => (env.region = 'europe'), 'region'],
     ['a state bucket name S3 would refuse', (env) => (env.state = { bucket: 'Reflex_State' }), 'state.bucket'],
     ['a member account id of 3 digits', (env) => (env.memberAccounts = ['123']), 'memberAccounts.0'],
+    ['the hub as its own member account', (env) => (env.memberAccounts = [env.account]), 'memberAccounts.0'],
+    ['a member account listed twice', (env) => (env.memberAccounts = ['222222222222', { account: '222222222222' }]), 'memberAccounts.1'],
+    [
+      'member accounts without an external id or organization',
+      (env) => ((env.memberAccounts = ['222222222222']), (env.spokes = {})),
+      'spokes',
+    ],
+    [
+      'a deployment role that is not a role ARN',
+      (env) => (env.memberAccounts = [{ account: '222222222222', deploymentRoleArn: 'arn:aws:iam::222222222222:user/deployer' }]),
+      'memberAccounts.0.deploymentRoleArn',
+    ],
+    ['an organization id of the wrong shape', (env) => (env.spokes = { organizationId: 'org-1' }), 'spokes.organizationId'],
     ['an endpoint that is not a URL', (env) => (env.endpoint = 'localhost 4566'), 'endpoint'],
     ['a reflex no manifest declares', (env) => (env.reflexes = { ...env.reflexes, unknown: { enabled: true } }), 'reflexes.unknown'],
     [

@@ -6,11 +6,15 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { OFFLINE_TERRAFORM_OVERRIDE } from '@reflex/local-aws';
-import { ENVIRONMENTS } from '../src';
+import { ENVIRONMENTS, type EnvConfigInput } from '../src';
 import { terraform, terraformEnv } from '../src/terraform';
 import { findResource, readStack, root, synthesizeEnvironments } from './support';
 
 const TERRAFORM_TIMEOUT = 300_000;
+
+/** Every environment's stack and one spoke stack per member account (`<env>-spoke-<account>`). */
+const spokes = (e: EnvConfigInput) => (e.memberAccounts ?? []).map((m) => `${e.name}-spoke-${typeof m === 'string' ? m : m.account}`);
+const STACKS = ENVIRONMENTS.flatMap((e) => [e.name, ...spokes(e)]).sort();
 
 interface PlannedChange {
   address: string;
@@ -35,12 +39,12 @@ afterAll(() => {
 });
 
 describe('terraform validate', () => {
-  it('has a synthesized stack folder for every environment', () => {
-    expect(readdirSync(join(outdir, 'stacks')).sort()).toEqual(ENVIRONMENTS.map((e) => e.name).sort());
+  it('has a synthesized stack folder for every environment and every member account of one', () => {
+    expect(readdirSync(join(outdir, 'stacks')).sort()).toEqual(STACKS);
   });
 
-  // One environment after the other: each init links the provider from the cache into its folder.
-  it.each(ENVIRONMENTS.map((e) => e.name))(
+  // One stack after the other: each init links the provider from the cache into its folder.
+  it.each(STACKS)(
     'accepts the %s stack',
     async (name) => {
       const cwd = join(outdir, 'stacks', name);
