@@ -267,11 +267,15 @@ async function prepareStore(location: StoreLocation, reconcileWith?: { endpoint:
 
 async function demos(deployment: LocalDeployment): Promise<boolean> {
   const result = await m.runDemo(deployment, { log });
-  const guardOk = result.protectedInstance.state === 'running' && result.otherInstance.state === 'stopped';
+  const acrossAccounts = result.protectedInstance.account !== deployment.account;
+  const guardOk =
+    result.protectedInstance.state === 'running' &&
+    result.otherInstance.state === 'stopped' &&
+    (!acrossAccounts || result.action?.account === result.protectedInstance.account);
   log(
     guardOk
-      ? `demo passed: the protected instance runs again, the unprotected one stays stopped [${elapsed()}]`
-      : 'demo FAILED: expected the protected instance running and the other stopped',
+      ? `demo passed: the protected instance runs again${acrossAccounts ? ` in member account ${result.protectedInstance.account} (its event forwarded to the hub, the guard acting through its spoke role)` : ''}, the unprotected one stays stopped [${elapsed()}]`
+      : `demo FAILED: expected the protected instance running${acrossAccounts ? ', started in its member account,' : ''} and the other stopped`,
   );
   const blocked = await m.runBlockerDemo(deployment, runner!, { root, log });
   const blockerOk = blocked.blockedInMs !== undefined && blocked.refused && blocked.swept;

@@ -15,6 +15,15 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import {
+  CreateEventBusCommand,
+  EventBridgeClient,
+  ListRulesCommand,
+  PutEventsCommand,
+  PutPermissionCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
 import { localClientConfig } from './aws-env';
 import {
   findMotoPython,
@@ -537,6 +546,201 @@ print("ok")
     expect(result.stdout.trim()).toBe('ok');
   });
 
+  it('lets a caller assume a role only as its trust policy allows, as STS does, with credentials that act in the role\'s account', async () => {
+    const result = await check(`
+import json
+import boto3
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from reflex_moto import apply_patch
+HUB, MEMBER = "123456789012", "210987654321"
+def client(service, account=None, credentials=None):
+    keys = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}  # local mode's key: moto's default identity
+    if credentials:
+        keys = {"aws_access_key_id": credentials["AccessKeyId"], "aws_secret_access_key": credentials["SecretAccessKey"], "aws_session_token": credentials["SessionToken"]}
+    made = boto3.client(service, region_name="us-east-1", **keys)
+    if account:  # moto's header: the request acts in that account
+        made.meta.events.register("request-created", lambda request, **_: request.headers.__setitem__("x-moto-account-id", account))
+    return made
+allow = lambda principal, **more: {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole", **more}
+with mock_aws():
+    sts, iam = client("sts"), {HUB: client("iam", HUB), MEMBER: client("iam", MEMBER)}
+    def role(account, name, *statements):
+        document = json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+        return iam[account].create_role(RoleName=name, AssumeRolePolicyDocument=document)["Role"]["Arn"]
+    def assume(arn, caller=sts, **args):
+        try:
+            return caller.assume_role(**{"RoleArn": arn, "RoleSessionName": "reflex", **args})
+        except ClientError as error:
+            return (error.response["ResponseMetadata"]["HTTPStatusCode"], error.response["Error"]["Code"], error.response["Error"]["Message"])
+    def refused(arn, caller=sts, **args):
+        answer = assume(arn, caller, **args)
+        assert isinstance(answer, dict) or answer[:2] == (403, "AccessDenied"), answer
+        return not isinstance(answer, dict)
+    missing = f"arn:aws:iam::{MEMBER}:role/missing"
+    assert "Credentials" in assume(missing)  # moto's: any role, even one that does not exist
+    assert apply_patch("sts_assume_role_trust") is None
+    assert sts.get_caller_identity()["Arn"] == f"arn:aws:sts::{HUB}:user/moto"  # the test key, as moto sees it
+    assert assume(missing) == (403, "AccessDenied", f"User: arn:aws:sts::{HUB}:user/moto is not authorized to perform: sts:AssumeRole on resource: {missing}"), assume(missing)
+
+    hub_access = role(MEMBER, "hub-access", allow({"AWS": f"arn:aws:iam::{HUB}:root"}, Condition={"StringEquals": {"sts:ExternalId": "reflex-hub"}}))
+    assert refused(hub_access) and refused(hub_access, ExternalId="other")
+    granted = assume(hub_access, ExternalId="reflex-hub")
+    assert granted["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{MEMBER}:assumed-role/hub-access/reflex", granted
+    identity = client("sts", credentials=granted["Credentials"]).get_caller_identity()
+    assert (identity["Account"], identity["Arn"]) == (MEMBER, f"arn:aws:sts::{MEMBER}:assumed-role/hub-access/reflex"), identity
+
+    assert refused(role(MEMBER, "other-account", allow({"AWS": "111122223333"})))
+    assert not refused(role(MEMBER, "by-id", allow({"AWS": [HUB]})))
+    assert not refused(role(MEMBER, "like", allow({"AWS": HUB}, Condition={"StringLike": {"sts:ExternalId": "reflex-*"}})), ExternalId="reflex-1")
+    assert refused(role(MEMBER, "service", allow({"Service": "lambda.amazonaws.com"})))
+    assert refused(role(MEMBER, "tag-only", {**allow({"AWS": HUB}), "Action": "sts:TagSession"}))
+    assert not refused(role(MEMBER, "any-action", {**allow({"AWS": HUB}), "Action": ["sts:*"]}))
+    # aws:PrincipalOrgID cannot be evaluated: met in an Allow, and a Deny that needs it does not apply.
+    assert not refused(role(MEMBER, "org", allow("*", Condition={"StringEquals": {"aws:PrincipalOrgID": "o-abcdefghij"}})))
+    outside_org = {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole", "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-abcdefghij"}}}
+    assert not refused(role(MEMBER, "deny-outside-org", allow({"AWS": HUB}), outside_org))
+    assert refused(role(MEMBER, "denied", allow({"AWS": HUB}), {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "*"}))
+    # The test key could be any identity of its account: a role of that account matches it, one of another does not.
+    assert not refused(role(MEMBER, "hub-role", allow({"AWS": f"arn:aws:iam::{HUB}:role/reflex-hub"})))
+    assert refused(role(MEMBER, "member-role", allow({"AWS": f"arn:aws:iam::{MEMBER}:role/reflex-hub"})))
+
+    # Chained: a session of role a (hub) assumes b in the member when b's trust names a exactly.
+    a, c = role(HUB, "a", allow({"AWS": HUB})), role(HUB, "c", allow({"AWS": HUB}))
+    session_a = client("sts", credentials=assume(a)["Credentials"])
+    trusts_a, trusts_c = role(MEMBER, "trusts-a", allow({"AWS": a})), role(MEMBER, "trusts-c", allow({"AWS": c}))
+    assert assume(trusts_a, session_a)["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{MEMBER}:assumed-role/trusts-a/reflex"
+    assert assume(trusts_c, session_a) == (403, "AccessDenied", f"User: arn:aws:sts::{HUB}:assumed-role/a/reflex is not authorized to perform: sts:AssumeRole on resource: {trusts_c}")
+    assert not refused(role(MEMBER, "account-of-a", allow({"AWS": HUB})), session_a)  # a session of the account
+    # An IAM user's key: its own ARN matches, a role of its account does not.
+    iam[HUB].create_user(UserName="alice")
+    alice = iam[HUB].create_access_key(UserName="alice")["AccessKey"]
+    alice_sts = boto3.client("sts", region_name="us-east-1", aws_access_key_id=alice["AccessKeyId"], aws_secret_access_key=alice["SecretAccessKey"])
+    assert not refused(role(MEMBER, "trusts-alice", allow({"AWS": f"arn:aws:iam::{HUB}:user/alice"})), alice_sts)
+    assert refused(role(MEMBER, "trusts-hub-role", allow({"AWS": f"arn:aws:iam::{HUB}:role/reflex-hub"})), alice_sts)
+    # moto's validation still comes first; its other calls are as they were.
+    assert assume(hub_access, RoleSessionName="x" * 65)[1] == "ValidationError"
+    assert sts.get_session_token()["Credentials"]["AccessKeyId"]
+print("ok")
+`);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('ok');
+  });
+
+  it("puts the account into events delivered without an input transformer, as EventBridge does", async () => {
+    const result = await check(`
+import json
+import boto3
+from moto import mock_aws
+from reflex_moto import apply_patch
+from moto.events.utils import EventTemplateParser
+event = {"version": "0", "id": "e-1", "detail-type": "Reflex Action", "source": "reflex", "account": "210987654321", "time": 1765000000.5,
+         "region": "us-east-1", "resources": [], "detail": {"reason": "r"}, "ingestion-time": 1765000001}
+transformer = ('{"why": "<why>"}', {"why": "$.detail.reason"})
+before = EventTemplateParser.parse(None, {}, event)
+assert "account" not in before, before  # moto's
+assert apply_patch("events_account_field") is None
+after = EventTemplateParser.parse(None, {}, event)
+assert after == {**before, "account": "210987654321"}, after
+assert list(after)[:5] == ["id", "time", "version", "detail-type", "source"] and list(after)[5] == "account", list(after)
+assert EventTemplateParser.parse(*transformer, event) == {"why": "r"}  # a transformer's template: as it was
+with mock_aws():
+    sqs, events = boto3.client("sqs", region_name="us-east-1"), boto3.client("events", region_name="us-east-1")
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="r", EventPattern=json.dumps({"source": ["reflex"]}))
+    events.put_targets(Rule="r", Targets=[{"Id": "q", "Arn": arn}])
+    events.put_events(Entries=[{"Source": "reflex", "DetailType": "Reflex Action", "Detail": "{}"}])
+    [message] = sqs.receive_message(QueueUrl=url)["Messages"]
+    assert json.loads(message["Body"])["account"] == "123456789012", message["Body"]
+print("ok")
+`);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('ok');
+  });
+
+  it("delivers an event to a bus target as it is, to another account's bus only as the bus's policy allows", async () => {
+    const result = await check(`
+import datetime, json
+import boto3
+from moto import mock_aws
+from reflex_moto import apply_patch
+MEMBER, HUB = "210987654321", "123456789012"
+def client(service, account):
+    made = boto3.client(service, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+    made.meta.events.register("request-created", lambda request, **_: request.headers.__setitem__("x-moto-account-id", account))
+    return made
+everything = json.dumps({"source": [{"prefix": ""}]})
+with mock_aws():
+    member, hub, hub_sqs = client("events", MEMBER), client("events", HUB), client("sqs", HUB)
+    def bus_to_queue(bus, policy=None):
+        """A bus of the hub whose one rule sends every event to a queue of its own; returns the queue's URL."""
+        hub.create_event_bus(Name=bus)
+        if policy:
+            hub.put_permission(EventBusName=bus, Policy=json.dumps({"Version": "2012-10-17", "Statement": policy}))
+        url = hub_sqs.create_queue(QueueName=bus)["QueueUrl"]
+        arn = hub_sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        hub.put_rule(Name="all", EventBusName=bus, EventPattern=everything)
+        hub.put_targets(Rule="all", EventBusName=bus, Targets=[{"Id": "queue", "Arn": arn}])
+        return url
+    def received(url):
+        messages = hub_sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        for m in messages:
+            hub_sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        return [json.loads(m["Body"]) for m in messages]
+    def members(**more):
+        return {"Sid": "members", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{MEMBER}:root"}, "Action": "events:PutEvents",
+                "Resource": f"arn:aws:events:us-east-1:{HUB}:event-bus/x", **more}
+    only_alarms = bus_to_queue("alarms", [members(Condition={"StringEquals": {"events:source": ["aws.cloudwatch"]}})])
+    org = bus_to_queue("org", [{**members(), "Principal": "*", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abcdefghij"}}}])
+    closed = bus_to_queue("closed")
+    bus = lambda name: {"Id": name, "Arn": f"arn:aws:events:us-east-1:{HUB}:event-bus/{name}"}
+    member.put_rule(Name="to-hub", EventPattern=everything)
+    member.put_targets(Rule="to-hub", Targets=[bus("alarms"), bus("org"), bus("closed")])
+    put = lambda source: member.put_events(Entries=[{"Source": source, "DetailType": "CloudWatch Alarm State Change", "Detail": json.dumps({"state": {"value": "ALARM"}}),
+                                                     "Resources": [f"arn:aws:cloudwatch:us-east-1:{MEMBER}:alarm:a"], "Time": datetime.datetime(2026, 1, 2, 3, 4, 5)}])["Entries"][0]
+
+    # moto's: a new event (and no account in what reaches the queue), on every bus, policy or not.
+    sent = put("aws.cloudwatch")
+    [event] = received(only_alarms)
+    assert event["id"] != sent["EventId"] and "account" not in event and event["resources"] == [], event
+    assert len(received(closed)) == len(received(org)) == 1
+
+    for patch in ("events_schedule_rules", "events_account_field", "events_cross_account_bus"):  # in the launcher's order
+        assert apply_patch(patch) is None, patch
+    member.put_targets(Rule="to-hub", Targets=[bus("missing")])  # moto's PutEvents would fail on it
+    member.put_rule(Name="hourly", ScheduleExpression="rate(1 hour)")  # matches no event, as it did not before
+    member.put_targets(Rule="hourly", Targets=[bus("org")])
+    sent = put("aws.cloudwatch")
+    assert "ErrorCode" not in sent, sent
+    expected = {"version": "0", "id": sent["EventId"], "detail-type": "CloudWatch Alarm State Change", "source": "aws.cloudwatch", "account": MEMBER,
+                "time": "2026-01-02T03:04:05Z", "region": "us-east-1", "resources": [f"arn:aws:cloudwatch:us-east-1:{MEMBER}:alarm:a"], "detail": {"state": {"value": "ALARM"}}}
+    assert received(only_alarms) == [expected], expected
+    assert received(org) == [expected]  # a principal "*" limited to an organization: met
+    assert received(closed) == []  # no policy: not delivered
+    assert "ErrorCode" not in put("reflex"), "a source the policy does not list"
+    assert received(only_alarms) == [] and [e["source"] for e in received(org)] == ["reflex"]
+
+    # A bus of the same account needs no policy; an event that came through a bus target is not forwarded again.
+    hub_bus = bus_to_queue("hub-bus")
+    third = bus_to_queue("third")
+    hub.put_rule(Name="on", EventBusName="alarms", EventPattern=everything)
+    hub.put_targets(Rule="on", EventBusName="alarms", Targets=[bus("hub-bus")])
+    hub.put_rule(Name="on", EventBusName="default", EventPattern=everything)
+    hub.put_targets(Rule="on", Targets=[bus("hub-bus")])
+    hub.put_rule(Name="on", EventBusName="hub-bus", EventPattern=everything)
+    hub.put_targets(Rule="on", EventBusName="hub-bus", Targets=[bus("third")])
+    own = hub.put_events(Entries=[{"Source": "reflex", "DetailType": "Reflex Action", "Detail": "{}"}])["Entries"][0]
+    assert [(e["id"], e["account"]) for e in received(hub_bus)] == [(own["EventId"], HUB)]
+    assert received(third) == []
+    sent = put("aws.cloudwatch")
+    assert [e["id"] for e in received(only_alarms)] == [sent["EventId"]] and received(hub_bus) == []
+print("ok")
+`);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('ok');
+  });
+
   it("remembers which backend serves a host instead of scanning moto's package directory per request", async () => {
     const result = await check(`
 from reflex_moto import apply_patch
@@ -801,7 +1005,8 @@ runpy.run_path(sys.argv[0], run_name="__main__")
     expect(result.stdout).toMatch(/usage:.*--port/s);
     expect(result.stderr.trimEnd().split('\n')).toEqual([
       expect.stringMatching(/^moto_server_fast: skipped patch core_clock \(written for moto ([\d.]+), found \1\): moto\.core\.utils\.unix_time_millis is missing$/),
-      // Neither moto.sqs nor moto.events can load without it, so neither can their patches; the others apply.
+      // Neither moto.sqs nor moto.events can load without it, so neither can their patches; the others apply
+      // (sts_assume_role_trust among them: moto.sts does not need it).
       ...[
         'sqs_retention_check',
         'sqs_receipt_handles',
@@ -816,7 +1021,7 @@ runpy.run_path(sys.argv[0], run_name="__main__")
           new RegExp(`^moto_server_fast: skipped patch ${patch} \\(written for moto ([\\d.]+), found \\1\\): cannot import moto\\.sqs \\(ImportError: .*unix_time_millis`),
         ),
       ),
-      ...['events_jsonpath_cache', 'events_schedule_rules'].map((patch) =>
+      ...['events_jsonpath_cache', 'events_schedule_rules', 'events_account_field', 'events_cross_account_bus'].map((patch) =>
         expect.stringMatching(
           new RegExp(`^moto_server_fast: skipped patch ${patch} \\(written for moto ([\\d.]+), found \\1\\): cannot import moto\\.events \\(ImportError: .*unix_time_millis`),
         ),
@@ -846,9 +1051,9 @@ print("ec2:", NetworkACLs.create_network_acl_entry.__module__)
       expect.stringMatching(
         /^moto_server_fast: skipped patch sqs_deferred_dlq \(written for moto \d+\.\d+\.\d+, found 99\.0\.0\): moto\.sqs\.models\.Queue\._setup_dlq is missing$/,
       ),
-      // 12 at start: the two others that applied, http_keep_alive and http_no_delay, were written for werkzeug,
-      // found at that version; the five EC2 patches wait for EC2 (DEFER_UNTIL).
-      expect.stringMatching(/^moto_server_fast: 13 patches written for moto \d+\.\d+\.\d+ passed the checks on moto 99\.0\.0 and apply$/),
+      // 16 at start: of the 24, sqs_deferred_dlq is skipped, http_keep_alive and http_no_delay were written for
+      // werkzeug (found at that version), and the five EC2 patches wait for EC2 (DEFER_UNTIL).
+      expect.stringMatching(/^moto_server_fast: 16 patches written for moto \d+\.\d+\.\d+ passed the checks on moto 99\.0\.0 and apply$/),
       expect.stringMatching(/^moto_server_fast: 5 patches written for moto \d+\.\d+\.\d+ passed the checks on moto 99\.0\.0 and apply$/),
     ]);
     // The others applied; the skipped one left moto as it was (no dead_letter_queue property of its own).
@@ -1152,6 +1357,113 @@ describe('SQS semantics on the patched moto server', () => {
     expect(failed).toEqual([]);
     expect(await counts(url)).toEqual({ visible: '0', inFlight: '0', delayed: '0' });
   });
+});
+
+describe('a hub and a member account on the patched moto server', () => {
+  const HUB = '123456789012';
+  const MEMBER = '210987654321';
+  let aws: StartedMoto;
+  const clients: { destroy(): void }[] = [];
+  useMoto((started) => {
+    aws = started;
+    return { destroy: () => clients.forEach((c) => c.destroy()) };
+  });
+  const made = <C extends { destroy(): void }>(client: C) => (clients.push(client), client);
+  /** A Query API call (IAM, STS) as an SDK sends it: moto finds the service in the credential scope, checks no signature. */
+  const query = async (service: 'iam' | 'sts', params: Record<string, string>, headers: Record<string, string> = {}) => {
+    const response = await fetch(aws.endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+        ...headers,
+      },
+      body: new URLSearchParams({ Version: service === 'iam' ? '2010-05-08' : '2011-06-15', ...params }).toString(),
+    });
+    return { status: response.status, body: await response.text() };
+  };
+  const tag = (xml: string, name: string) => xml.match(new RegExp(`<${name}>([^<]*)</${name}>`))?.[1];
+
+  it("lets the hub's key assume a member role that trusts it; the member's events reach the hub's bus as they are", async () => {
+    // The member's role, trusting the hub with an external id (x-moto-account-id: moto acts in that account).
+    const roleArn = `arn:aws:iam::${MEMBER}:role/reflex-deploy`;
+    const trust = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${HUB}:root` }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'reflex' } } }],
+    };
+    const created = await query('iam', { Action: 'CreateRole', RoleName: 'reflex-deploy', AssumeRolePolicyDocument: JSON.stringify(trust) }, { 'x-moto-account-id': MEMBER });
+    expect(tag(created.body, 'Arn')).toBe(roleArn);
+    const assume = (more: Record<string, string> = {}) => query('sts', { Action: 'AssumeRole', RoleArn: roleArn, RoleSessionName: 'hub', ...more });
+    const refused = await assume();
+    expect([refused.status, tag(refused.body, 'Code'), tag(refused.body, 'Message')]).toEqual([
+      403,
+      'AccessDenied',
+      `User: arn:aws:sts::${HUB}:user/moto is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+    ]);
+    const granted = await assume({ ExternalId: 'reflex' });
+    expect([granted.status, tag(granted.body, 'Arn')]).toEqual([200, `arn:aws:sts::${MEMBER}:assumed-role/reflex-deploy/hub`]);
+    const credentials = {
+      accessKeyId: tag(granted.body, 'AccessKeyId')!,
+      secretAccessKey: tag(granted.body, 'SecretAccessKey')!,
+      sessionToken: tag(granted.body, 'SessionToken')!,
+    };
+
+    // The hub: its bus, open to the member's CloudWatch events, and a rule to a queue.
+    const hub = made(new EventBridgeClient(localClientConfig(aws.endpoint)));
+    const sqs = made(new SQSClient(localClientConfig(aws.endpoint)));
+    const busArn = (await hub.send(new CreateEventBusCommand({ Name: 'reflex-local-bus' }))).EventBusArn!;
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'MemberAccountsForward',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${MEMBER}:root` },
+          Action: 'events:PutEvents',
+          Resource: busArn,
+          Condition: { StringEquals: { 'events:source': ['aws.cloudwatch'] } },
+        },
+      ],
+    };
+    await hub.send(new PutPermissionCommand({ EventBusName: 'reflex-local-bus', Policy: JSON.stringify(policy) }));
+    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'alarms' }))).QueueUrl!;
+    const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    await hub.send(new PutRuleCommand({ Name: 'alarms', EventBusName: 'reflex-local-bus', EventPattern: JSON.stringify({ source: ['aws.cloudwatch', 'reflex'] }) }));
+    await hub.send(new PutTargetsCommand({ Rule: 'alarms', EventBusName: 'reflex-local-bus', Targets: [{ Id: 'queue', Arn: queueArn }] }));
+
+    // The member, with the assumed role's credentials: its default bus forwards to the hub's.
+    const member = made(new EventBridgeClient({ ...localClientConfig(aws.endpoint), credentials }));
+    await member.send(new PutRuleCommand({ Name: 'to-hub', EventPattern: JSON.stringify({ source: ['aws.cloudwatch', 'reflex'] }) }));
+    await member.send(new PutTargetsCommand({ Rule: 'to-hub', Targets: [{ Id: 'hub', Arn: busArn }] }));
+    const put = async (Source: string) => {
+      const detail = { alarmName: 'a', state: { value: 'ALARM' } };
+      const resources = [`arn:aws:cloudwatch:us-east-1:${MEMBER}:alarm:a`];
+      const time = new Date('2026-01-02T03:04:05Z');
+      const out = await member.send(
+        new PutEventsCommand({ Entries: [{ Source, DetailType: 'CloudWatch Alarm State Change', Detail: JSON.stringify(detail), Resources: resources, Time: time }] }),
+      );
+      return out.Entries![0]!.EventId!;
+    };
+    const id = await put('aws.cloudwatch');
+    await put('reflex'); // a source the hub's policy does not list: dropped
+
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    expect(Messages.map((m) => JSON.parse(m.Body!))).toEqual([
+      {
+        version: '0',
+        id,
+        'detail-type': 'CloudWatch Alarm State Change',
+        source: 'aws.cloudwatch',
+        account: MEMBER,
+        time: '2026-01-02T03:04:05Z',
+        region: 'us-east-1',
+        resources: [`arn:aws:cloudwatch:us-east-1:${MEMBER}:alarm:a`],
+        detail: { alarmName: 'a', state: { value: 'ALARM' } },
+      },
+    ]);
+    // The member's rule is the member's: the hub's default bus has none.
+    expect((await hub.send(new ListRulesCommand({}))).Rules).toEqual([]);
+  }, 30_000);
 });
 
 describe('waitForEndpoint', () => {

@@ -17,6 +17,7 @@ const deployment: LocalDeployment = {
   busName: saved.busName,
   actionsQueueUrl: saved.actionsQueueUrl,
   stackDir: saved.stackDir,
+  members: saved.members ?? [],
   reflexes: [],
   httpReflexes: (saved.httpReflexes ?? []).map(({ name, environment }) => ({ manifest: manifests.get(name)!, environment })),
 };

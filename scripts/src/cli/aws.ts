@@ -43,6 +43,13 @@ export class AwsUnreachableError extends Error {
   override readonly name = 'AwsUnreachableError';
 }
 
+/** Temporary credentials of a role session (`--accounts`: a member account's). */
+export interface SessionCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+}
+
 /** Where a command's AWS calls go, and how that was decided. */
 export class AwsTarget {
   constructor(
@@ -53,16 +60,28 @@ export class AwsTarget {
     readonly endpoint: string | undefined,
     /** Where the endpoint came from, for messages. */
     readonly from: '--endpoint' | 'REFLEX_AWS_ENDPOINT' | 'the running local mode' | 'the credentials chain',
+    /**
+     * A member account the calls act in, with its role session's credentials (`--accounts`); undefined for the
+     * account of the caller's own credentials.
+     */
+    readonly session?: { readonly account: string; readonly credentials: SessionCredentials },
   ) {}
 
-  /** SDK client options: the endpoint with fake keys, or just the region. */
-  clientConfig(): { region: string; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string } } {
-    return this.endpoint ? localClientConfig(this.endpoint, this.region) : { region: this.region };
+  /** The same AWS, acting in `account` with a role session's credentials there. */
+  inAccount(account: string, credentials: SessionCredentials): AwsTarget {
+    return new AwsTarget(this.env, this.region, this.endpoint, this.from, { account, credentials });
+  }
+
+  /** SDK client options: the endpoint with fake keys (or the session's), or just the region (and the session's). */
+  clientConfig(): { region: string; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } } {
+    const config: ReturnType<AwsTarget['clientConfig']> = this.endpoint ? localClientConfig(this.endpoint, this.region) : { region: this.region };
+    return this.session ? { ...config, credentials: { ...this.session.credentials } } : config;
   }
 
   /** The AWS API, as messages name it. */
   describe(): string {
-    return this.endpoint ? `the AWS API at ${this.endpoint} (${this.from})` : `AWS ${this.region} (environment "${this.env}", ${this.from})`;
+    const where = this.endpoint ? `the AWS API at ${this.endpoint} (${this.from})` : `AWS ${this.region} (environment "${this.env}", ${this.from})`;
+    return this.session ? `${where}, account ${this.session.account}` : where;
   }
 
   /**

@@ -14,6 +14,7 @@ import {
 import { lazySdk } from '@reflex/lambda-kit';
 import { awsName, describeIssues, loadManifests, repoRoot } from '@reflex/manifest';
 import { ENVIRONMENTS, resolveEnvironment } from '@reflex/stacks';
+import { ACCOUNTS_OPTIONS, type AccountsPlan, accountsPlan, acrossAccounts, type EnvAccounts, envAccounts, reportAccounts } from './accounts';
 import { awsFor, type AwsTarget, dynamoOf, ENV_AWS_OPTIONS, onReflexTable, publishToBus } from './aws';
 import { type Command, EXIT, out, parseCommandArgs, parseDuration, parseWait, plural, pollUntil, table, UsageError, whoAsks } from './common';
 
@@ -27,6 +28,13 @@ const HELP = `reflex blocks <list|add|remove> [options]
   list                          every block (source, NACL, rule number, origin and reason, findings,
                                 requested by, expiry), then per NACL the free rule numbers of the
                                 reflex's range and its inbound entries per family against the quota
+      --accounts all|ID,ID…     the hub's blocks under its id (with the caller's credentials, skipped if
+                                they are another account's), and every member account of --env listed
+                                as skipped with the reason "the IP blocker acts in the hub account
+                                only": the ip-blocker does not act in member accounts (no spoke role),
+                                its table and NACLs are the hub's, and its records carry no account to
+                                filter by; no role is assumed. --role-name and --concurrency, which the
+                                other commands with --accounts take, are accepted and change nothing
   add <ip|cidr>                 ask the reflex to deny a source inbound
       --reason TEXT             why (required); kept with the block
       --instance i-…            into the NACLs of the instance's subnets, or
@@ -45,11 +53,17 @@ const HELP = `reflex blocks <list|add|remove> [options]
   --env NAME      whose names and ip-blocker config to use (default local)
   --endpoint URL  the AWS API (also REFLEX_AWS_ENDPOINT); without either, the running local mode for
                   --env local, the real AWS of the credentials chain for another environment
-  --json          print the result as JSON
+  --json          print the result as JSON; list --accounts prints
+                  { accounts: [{ account, env, table, config, blocks, nacls }], skipped: [{ account, reason }] }
 
   Exit codes: 0 listed, blocked in every NACL asked, unblocked, or published (--no-wait); 1 the reflex
-  refused the block or blocked nothing, did not answer in time, or an AWS call failed; 2 usage error
-  (also: an invalid address or CIDR, no target for a block, no local mode running, no credentials).`;
+  refused the block or blocked nothing, did not answer in time, or an AWS call failed; list --accounts: 1
+  when an account is skipped — a member account always is (--accounts <hub id> exits 0) — after the hub's
+  blocks are printed; 2 usage error (also: an invalid address or CIDR, no target for a block, an account
+  that is neither the hub nor a member of --env, no local mode running, no credentials).`;
+
+/** Why `blocks list --accounts` skips every member account. */
+export const HUB_ONLY = 'the IP blocker acts in the hub account only';
 
 /** How often `add` and `remove` ask the reflex's table for the request's outcome. */
 const POLL_MS = 250;
@@ -72,6 +86,8 @@ const FLAG_OF: Record<string, string> = {
 /** What a block request's environment gives this command. */
 interface BlockerEnv {
   readonly name: string;
+  /** The hub and the member accounts (`--accounts`). */
+  readonly accounts: EnvAccounts;
   readonly region: string;
   /** The ip-blocker's config in the environment, or its defaults. */
   readonly config: BlockerConfig;
@@ -86,6 +102,7 @@ async function blockerEnv(name: string): Promise<BlockerEnv> {
   const blocker = reflexes.find((r) => r.manifest.name === 'ip-blocker');
   return {
     name: env.name,
+    accounts: envAccounts(env),
     region: env.region,
     config: (blocker?.config as BlockerConfig | undefined) ?? BlockerConfigSchema.parse({}),
     enabled: blocker !== undefined,
@@ -226,20 +243,42 @@ function printList(env: BlockerEnv, tableName: string, records: readonly BlockRe
   }
 }
 
-async function list(env: BlockerEnv, aws: AwsTarget, json: boolean): Promise<number> {
+/** The blocks and the NACLs that hold them, read now. */
+interface Listing {
+  readonly tableName: string;
+  readonly records: readonly BlockRecord[];
+  readonly nacls: readonly NaclSlots[];
+  readonly now: number;
+}
+
+async function readListing(env: BlockerEnv, aws: AwsTarget): Promise<Listing> {
   const tableName = awsName(env.name, 'ip-blocker');
   const state = new DynamoBlockState(tableName, true, dynamoOf(aws));
   const network = new Ec2Network(true, lazySdk(async () => import('@aws-sdk/client-ec2'), () => new EC2Client(aws.clientConfig())));
   const records = await onReflexTable(aws, 'ip-blocker', tableName, () => state.allBlocks());
   const nacls = await aws.call(() => naclSlots(records, network, env.config));
-  const now = Date.now();
-  if (json) {
-    const config = { ruleRange: env.config.ruleRange, entryQuota: env.config.entryQuota, fromEnvironment: env.enabled };
-    const blocks = records.map((r) => ({ ...r, expired: Date.parse(r.expiresAt) <= now }));
-    out(JSON.stringify({ env: env.name, table: tableName, config, blocks, nacls }, null, 2));
-  } else {
-    printList(env, tableName, records, nacls, now);
+  return { tableName, records, nacls, now: Date.now() };
+}
+
+function listingJson(env: BlockerEnv, { tableName, records, nacls, now }: Listing) {
+  const config = { ruleRange: env.config.ruleRange, entryQuota: env.config.entryQuota, fromEnvironment: env.enabled };
+  const blocks = records.map((r) => ({ ...r, expired: Date.parse(r.expiresAt) <= now }));
+  return { env: env.name, table: tableName, config, blocks, nacls };
+}
+
+async function list(env: BlockerEnv, aws: AwsTarget, json: boolean, plan: AccountsPlan | undefined): Promise<number> {
+  if (plan) {
+    // The hub's blocks; a member account has none of its own (the records carry no account either).
+    const outcome = await acrossAccounts(aws, plan, (hub) => readListing(env, hub), { hubOnly: HUB_ONLY });
+    return reportAccounts(outcome, {
+      json,
+      print: (listing) => printList(env, listing.tableName, listing.records, listing.nacls, listing.now),
+      toJson: (listing) => listingJson(env, listing),
+    });
   }
+  const listing = await readListing(env, aws);
+  if (json) out(JSON.stringify(listingJson(env, listing), null, 2));
+  else printList(env, listing.tableName, listing.records, listing.nacls, listing.now);
   return EXIT.ok;
 }
 
@@ -405,6 +444,7 @@ async function run(args: string[]): Promise<number> {
     by: { type: 'string' },
     wait: { type: 'string', default: '30s' },
     'no-wait': { type: 'boolean', default: false },
+    ...ACCOUNTS_OPTIONS,
   });
   const [sub, ...rest] = positionals;
   const resolve: Resolve = {
@@ -412,12 +452,17 @@ async function run(args: string[]): Promise<number> {
     aws: awsFor(values.endpoint),
   };
   if (rest.length > 1 || (sub === 'list' && rest.length > 0)) throw new UsageError(`unexpected argument "${rest.at(-1)}"`, true);
+  const acrossOnly = (['accounts', 'role-name', 'concurrency'] as const).find((k) => values[k] !== undefined);
+  if (acrossOnly && (sub === 'add' || sub === 'remove')) {
+    throw new UsageError(`--${acrossOnly} is for blocks list: requests go to the hub's reflex bus, and the IP blocker acts in the hub account only`);
+  }
   switch (sub) {
     case 'list': {
       const requestOnly = (['reason', 'ttl', 'instance', 'vpc', 'nacl', 'severity', 'by'] as const).find((k) => values[k] !== undefined);
       if (requestOnly) throw new UsageError(`--${requestOnly} is for blocks add and remove`);
       const env = await resolve.env();
-      return list(env, await resolve.aws(env), values.json);
+      const plan = accountsPlan(values, env.accounts);
+      return list(env, await resolve.aws(env), values.json, plan);
     }
     case 'add':
       return request('block', rest[0], values, resolve);

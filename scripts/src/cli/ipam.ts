@@ -15,7 +15,8 @@ import {
   subnetUsage,
 } from '@reflex/ipam';
 import { awsName, loadManifests, repoRoot } from '@reflex/manifest';
-import { resolveAws } from './aws';
+import { ACCOUNTS_OPTIONS, accountsPlan, acrossAccounts, envAccounts, oneAtATime, reportAccounts } from './accounts';
+import { type AwsTarget, resolveAws } from './aws';
 import { type Command, EXIT, out, parseCommandArgs, plural, progressLine, table, UsageError } from './common';
 
 const HELP = `reflex ipam <show|subnets|overlaps|reconcile|worker> [options]
@@ -29,6 +30,16 @@ const HELP = `reflex ipam <show|subnets|overlaps|reconcile|worker> [options]
   overlaps                     VPC blocks that overlap across VPCs and accounts
   reconcile                    list VPCs, subnets and instances in EC2 and correct the store's drift
       --dry-run                report the drift, write nothing
+      --accounts all|ID,ID…    reconcile these accounts: all (the hub and every member account of --env)
+                               or a comma list of their ids; the hub with the caller's credentials
+                               (skipped if they are another account's), each member through its
+                               deployment role (assumed with STS as reflex-cli-$USER, with
+                               spokes.externalId if there is one), its records under its own account
+                               id. Without it: the account of the credentials, recorded under the
+                               environment's account, as before
+      --role-name NAME         with --accounts, assume this role in every member account instead
+      --concurrency N          with --accounts, how many accounts are listed at once (default 4); the
+                               store takes their reconciliations one at a time
   worker                       long-poll the IPAM queue and apply its messages until Ctrl-C
       --queue-url URL          the queue (default: reflex-<env>-ipam-sync, looked up by name)
       --concurrency N          messages in flight at once (default 50)
@@ -37,10 +48,14 @@ const HELP = `reflex ipam <show|subnets|overlaps|reconcile|worker> [options]
   --endpoint URL      the AWS API (also REFLEX_AWS_ENDPOINT); without either, the running local mode for
                       --env local, the real AWS of the credentials chain for another environment
   --database-url URL  a PostgreSQL server instead of the embedded store
-  --json              print results as JSON
+  --json              print results as JSON; reconcile --accounts prints
+                      { accounts: [{ account, ...drift report }], skipped: [{ account, reason }] }
 
-  Exit codes: 0 done, 1 a database or AWS call failed, 2 usage error (also: an invalid address or CIDR,
-  no local mode running, no credentials).`;
+  reconcile --accounts prints each account's drift under its id, then the accounts skipped and why (a role
+  that cannot be assumed, a call that failed there): the others are reconciled all the same.
+  Exit codes: 0 done, 1 a database or AWS call failed, or reconcile --accounts skipped an account (after
+  reconciling and printing the others); 2 usage error (also: an invalid address or CIDR, an account that is
+  neither the hub nor a member of --env, no local mode running, no credentials).`;
 
 const BAR_WIDTH = 20;
 
@@ -144,11 +159,14 @@ async function run(args: string[]): Promise<number> {
     endpoint: { type: 'string' },
     'database-url': { type: 'string' },
     'queue-url': { type: 'string' },
-    concurrency: { type: 'string', default: '50' },
     'dry-run': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    ...ACCOUNTS_OPTIONS,
   });
   const [sub, ...rest] = positionals;
+  // --accounts is reconcile's: the other commands read the store, and the worker consumes the hub's queue.
+  const acrossOnly = values.accounts !== undefined ? '--accounts' : values['role-name'] !== undefined ? '--role-name' : undefined;
+  if (acrossOnly && ['show', 'subnets', 'overlaps', 'worker'].includes(sub ?? '')) throw new UsageError(`${acrossOnly} is for ipam reconcile`);
   const databaseUrl = values['database-url'] ?? process.env.DATABASE_URL;
   const aws = async (env: { name: string; region: string }) =>
     resolveAws({ endpoint: values.endpoint, env: env.name, region: env.region, root: repoRoot() });
@@ -197,31 +215,46 @@ async function run(args: string[]): Promise<number> {
     case 'reconcile': {
       noMore();
       const env = await environment(values.env);
+      // --concurrency without --accounts: ignored, as it always was here (it is the worker's too).
+      const plan = accountsPlan({ ...values, concurrency: values.accounts === undefined ? undefined : values.concurrency }, envAccounts(env));
       const target = await aws(env);
       const { EC2Client } = await import('@aws-sdk/client-ec2');
       const { Ec2Inventory, reconcile, formatDriftReport } = await import('@reflex/ipam');
       const progress = progressLine();
-      const inventory = new Ec2Inventory(new EC2Client(target.clientConfig()));
-      const snapshot = await target.call(() =>
-        inventory.snapshot({
-          account: env.account,
-          region: env.region,
-          onProgress: (p) => progress.update(`listing ${p.phase}… ${p.done}`, p.done),
-        }),
-      );
-      const report = await withStore(databaseUrl, (db) =>
+      const snapshotOf = (there: AwsTarget, account: string, label = '') =>
+        there.call(() =>
+          new Ec2Inventory(new EC2Client(there.clientConfig())).snapshot({
+            account,
+            region: env.region,
+            onProgress: (p) => progress.update(`${label}listing ${p.phase}… ${p.done}`, p.done),
+          }),
+        );
+      const reconcileInto = (db: Db, snapshot: Awaited<ReturnType<typeof snapshotOf>>, label = '') =>
         reconcile(db, snapshot, {
           dryRun: values['dry-run'],
-          onProgress: (p) => progress.update(`reconciling ${p.done}/${p.total}`, p.total),
-        }),
-      );
+          onProgress: (p) => progress.update(`${label}reconciling ${p.done}/${p.total}`, p.total),
+        });
+      if (plan) {
+        // Accounts are listed at once; the store takes one reconciliation at a time (records carry the account).
+        const serially = oneAtATime();
+        const outcome = await withStore(databaseUrl, (db) =>
+          acrossAccounts(target, plan, async (there, { account }) => {
+            const snapshot = await snapshotOf(there, account, `${account}: `);
+            return serially(() => reconcileInto(db, snapshot, `${account}: `));
+          }),
+        );
+        progress.done();
+        return reportAccounts(outcome, { json: values.json, print: (report) => out(formatDriftReport(report)), toJson: (report) => ({ ...report }) });
+      }
+      const snapshot = await snapshotOf(target, env.account);
+      const report = await withStore(databaseUrl, (db) => reconcileInto(db, snapshot));
       progress.done();
       print(report, () => out(formatDriftReport(report)));
       return EXIT.ok;
     }
     case 'worker': {
       noMore();
-      const concurrency = Number(values.concurrency);
+      const concurrency = Number(values.concurrency ?? '50');
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency is a positive whole number');
       const env = await environment(values.env);
       const target = await aws(env);

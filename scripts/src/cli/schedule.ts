@@ -4,10 +4,11 @@ import { lazySdk } from '@reflex/lambda-kit';
 import { loadManifests, repoRoot } from '@reflex/manifest';
 import { localParts } from '@reflex/schedules';
 import { ENVIRONMENTS, resolveEnvironment } from '@reflex/stacks';
-import { resolveAws } from './aws';
+import { ACCOUNTS_HELP, ACCOUNTS_OPTIONS, accountsPlan, acrossAccounts, envAccounts, reportAccounts } from './accounts';
+import { type AwsTarget, resolveAws } from './aws';
 import { type Command, EXIT, out, parseCommandArgs, plural, table, UsageError } from './common';
 
-const HELP = `reflex schedule preview [--hours 24] [--env local] [--endpoint URL] [--at ISO] [--json]
+const HELP = `reflex schedule preview [--hours 24] [--env local] [--endpoint URL] [--at ISO] [--accounts all|ID,ID…] [--json]
 
   The starts and stops the instance scheduler plans for the next hours, per instance that carries a
   reflex:schedule tag, read from the local AWS or a real account (describe calls only), with the
@@ -18,9 +19,15 @@ const HELP = `reflex schedule preview [--hours 24] [--env local] [--endpoint URL
   --endpoint URL  the AWS API (also REFLEX_AWS_ENDPOINT); without either, the running local mode for
                   --env local, the real AWS of the credentials chain for another environment
   --at ISO        plan from this time instead of now
-  --json          print the rows as JSON
+${ACCOUNTS_HELP}
+  --json          print the rows as JSON; with --accounts
+                  { accounts: [{ account, rows }], skipped: [{ account, reason }] }
 
-  Exit codes: 0 printed, 1 the AWS call failed, 2 usage error (also: no local mode running, no credentials).`;
+  With --accounts, each account's plan is printed under its id, then the accounts skipped and why (a role
+  that cannot be assumed, a call that failed there): the others are read all the same.
+  Exit codes: 0 printed, 1 the AWS call failed, or with --accounts an account was skipped (after printing
+  the others); 2 usage error (also: an account that is neither the hub nor a member of --env, no local mode
+  running, no credentials).`;
 
 async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
@@ -29,6 +36,7 @@ async function run(args: string[]): Promise<number> {
     endpoint: { type: 'string' },
     at: { type: 'string' },
     json: { type: 'boolean', default: false },
+    ...ACCOUNTS_OPTIONS,
   });
   if (positionals[0] !== 'preview' || positionals.length > 1) throw new UsageError('the schedule command is "reflex schedule preview"', true);
   const hours = Number(values.hours);
@@ -41,10 +49,19 @@ async function run(args: string[]): Promise<number> {
   const { env, reflexes } = resolveEnvironment(input, await loadManifests(root));
   const scheduler = reflexes.find((r) => r.manifest.name === 'instance-scheduler');
   const config = SchedulerConfigSchema.parse(scheduler?.config ?? {});
+  const plan = accountsPlan(values, envAccounts(env));
 
   const aws = await resolveAws({ endpoint: values.endpoint, env: env.name, region: env.region, root });
-  const instances = new Ec2ScheduledInstances(true, lazySdk(async () => import('@aws-sdk/client-ec2'), () => new EC2Client(aws.clientConfig())));
-  const rows = preview(await aws.call(() => instances.listScheduled()), config, from, new Date(from.getTime() + hours * 3_600_000));
+  const to = new Date(from.getTime() + hours * 3_600_000);
+  const planned = async (target: AwsTarget) => {
+    const instances = new Ec2ScheduledInstances(true, lazySdk(async () => import('@aws-sdk/client-ec2'), () => new EC2Client(target.clientConfig())));
+    return preview(await target.call(() => instances.listScheduled()), config, from, to);
+  };
+  if (plan) {
+    const outcome = await acrossAccounts(aws, plan, planned);
+    return reportAccounts(outcome, { json: values.json, print: (rows) => printTable(rows, from, hours), toJson: (rows) => ({ rows }) });
+  }
+  const rows = await planned(aws);
   if (values.json) out(JSON.stringify(rows, null, 2));
   else printTable(rows, from, hours);
   return EXIT.ok;

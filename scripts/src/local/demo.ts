@@ -2,7 +2,7 @@ import { EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EC2_STATE_CHANGE, ReflexActionSchema, type ReflexActionDetail } from '@reflex/events';
-import { firstAmazonImage, instanceStates, launchInstances, localClientConfig } from '@reflex/local-aws';
+import { assumedClientConfig, firstAmazonImage, instanceStates, launchInstances, localClientConfig } from '@reflex/local-aws';
 import type { LocalDeployment } from './deploy';
 import { mendLocalEnvelope } from './runner';
 
@@ -19,16 +19,20 @@ export async function warmDemo(endpoint: string, region: string): Promise<void> 
   }
 }
 
-/** What the demo ends with: each instance's state. */
+/** What the demo ends with: each instance's state, and the account each lives in. */
 export interface DemoResult {
-  readonly protectedInstance: { id: string; state: string };
-  readonly otherInstance: { id: string; state: string };
+  readonly protectedInstance: { id: string; state: string; account: string };
+  readonly otherInstance: { id: string; state: string; account: string };
+  /** The guard's Reflex Action for the protected instance: where it acted, and with which role session. */
+  readonly action?: ReflexActionDetail;
 }
 
 /**
- * The reference scenario: two instances, one tagged `reflex:protect=true`; both are stopped; the EC2
- * state-change events AWS would emit go to the default bus (moto does not emit them); the guard starts
- * the protected one again and leaves the other stopped.
+ * The reference scenario across accounts: the protected instance (`reflex:protect=true`) runs in the member
+ * account, the unprotected one in the hub; both are stopped; the EC2 state-change events AWS would emit go to
+ * each account's default bus (moto does not emit them), whose forwarding rules send them on to the hub's
+ * reflex bus (the member's across accounts); the guard starts the protected one again, through its spoke role
+ * in the member account, and leaves the other stopped. Without a member account, both run in the hub.
  */
 export async function runDemo(
   deployment: LocalDeployment,
@@ -36,53 +40,64 @@ export async function runDemo(
 ): Promise<DemoResult> {
   const log = options.log ?? (() => {});
   const config = localClientConfig(deployment.endpoint, deployment.region);
+  const member = deployment.members[0];
+  // An operator of the member account: the role Organizations created there (the spoke stack's deployer).
+  const memberConfig = member
+    ? await assumedClientConfig(deployment.endpoint, deployment.region, member.deploymentRoleArn, { sessionName: 'reflex-demo' })
+    : config;
   const ec2 = new EC2Client(config);
+  const memberEc2 = new EC2Client(memberConfig);
   const events = new EventBridgeClient(config);
+  const memberEvents = new EventBridgeClient(memberConfig);
+  const memberAccount = member?.account ?? deployment.account;
   try {
-    const [protectedId, otherId] = (await launchInstances(ec2, [
-      { 'reflex:protect': 'true', Name: 'demo-protected' },
-      { Name: 'demo-unprotected' },
-    ])) as [string, string];
-    log(`demo: launched ${protectedId} (reflex:protect=true) and ${otherId} (no tag)`);
+    const [protectedId] = (await launchInstances(memberEc2, [{ 'reflex:protect': 'true', Name: 'demo-protected' }])) as [string];
+    const [otherId] = (await launchInstances(ec2, [{ Name: 'demo-unprotected' }])) as [string];
+    log(`demo: launched ${protectedId} (reflex:protect=true) in ${member ? `member account ${memberAccount}` : 'the hub'} and ${otherId} (no tag) in the hub ${deployment.account}`);
 
-    await ec2.send(new StopInstancesCommand({ InstanceIds: [protectedId, otherId] }));
-    // AWS puts these on the default bus, whose forwarding rule sends them to the reflex bus. moto 5.2's
-    // bus-to-bus delivery drops `account` and `resources`, so the demo publishes them where the
-    // forwarding rule delivers: on the reflex bus, to the same rules and queues.
-    log(`demo: stopped both; publishing the EC2 state-change events AWS would emit (to ${deployment.busName})`);
-    const account = deployment.reflexes[0]?.queueUrl.split('/').at(-2) ?? '123456789012';
-    const put = await events.send(
-      new PutEventsCommand({
-        Entries: [protectedId, otherId].map((id) => ({
-          EventBusName: deployment.busName,
-          Source: EC2_STATE_CHANGE.source,
-          DetailType: EC2_STATE_CHANGE.detailType,
-          Resources: [`arn:aws:ec2:${deployment.region}:${account}:instance/${id}`],
-          Detail: JSON.stringify({ 'instance-id': id, state: 'stopped' }),
-        })),
-      }),
-    );
-    if (put.FailedEntryCount) throw new Error(`PutEvents failed: ${JSON.stringify(put.Entries)}`);
+    await memberEc2.send(new StopInstancesCommand({ InstanceIds: [protectedId] }));
+    await ec2.send(new StopInstancesCommand({ InstanceIds: [otherId] }));
+    const stopped = (account: string, id: string) => ({
+      Source: EC2_STATE_CHANGE.source,
+      DetailType: EC2_STATE_CHANGE.detailType,
+      Resources: [`arn:aws:ec2:${deployment.region}:${account}:instance/${id}`],
+      Detail: JSON.stringify({ 'instance-id': id, state: 'stopped' }),
+    });
+    // AWS puts these on the default bus of the instance's account; there the forwarding rules send them to the
+    // hub's reflex bus. The member's goes that way (moto patched to deliver bus-to-bus as EventBridge does,
+    // account and all). The hub's is published where its forwarding rule delivers: on the reflex bus.
+    log(`demo: stopped both; publishing the EC2 state-change events AWS would emit (${member ? `the member's on its default bus, forwarded to ${deployment.busName}; ` : ''}the hub's on ${deployment.busName})`);
+    const puts = await Promise.all([
+      memberEvents.send(new PutEventsCommand({ Entries: [{ ...stopped(memberAccount, protectedId), ...(member ? {} : { EventBusName: deployment.busName }) }] })),
+      events.send(new PutEventsCommand({ Entries: [{ ...stopped(deployment.account, otherId), EventBusName: deployment.busName }] })),
+    ]);
+    const failed = puts.filter((p) => p.FailedEntryCount);
+    if (failed.length) throw new Error(`PutEvents failed: ${JSON.stringify(failed.map((p) => p.Entries))}`);
 
     const deadline = Date.now() + (options.timeoutMs ?? 30_000);
     for (;;) {
-      const states = await instanceStates(ec2, [protectedId, otherId]);
-      if (states.get(protectedId) === 'running' || Date.now() > deadline) {
-        for (const action of await readActions(deployment, 3)) {
-          log(`demo: Reflex Action: ${action.reflex} ${action.action} ${action.targets.map((t) => t.id).join(',')} → ${action.outcome} (${action.reason})`);
+      const [protectedState, otherState] = [
+        (await instanceStates(memberEc2, [protectedId])).get(protectedId),
+        (await instanceStates(ec2, [otherId])).get(otherId),
+      ];
+      if (protectedState === 'running' || Date.now() > deadline) {
+        let action: ReflexActionDetail | undefined;
+        for (const a of await readActions(deployment, 3)) {
+          log(`demo: Reflex Action: ${a.reflex} ${a.action} ${a.targets.map((t) => t.id).join(',')} in ${a.account ?? '?'} → ${a.outcome} (${a.reason})${a.roleSession ? ` as ${a.roleSession}` : ''}`);
+          if (a.reflex === 'instance-guard' && a.targets.some((t) => t.id === protectedId)) action = a;
         }
         const result = {
-          protectedInstance: { id: protectedId, state: states.get(protectedId) ?? 'unknown' },
-          otherInstance: { id: otherId, state: states.get(otherId) ?? 'unknown' },
+          protectedInstance: { id: protectedId, state: protectedState ?? 'unknown', account: memberAccount },
+          otherInstance: { id: otherId, state: otherState ?? 'unknown', account: deployment.account },
+          ...(action ? { action } : {}),
         };
-        log(`demo: ${protectedId} (protected) is ${result.protectedInstance.state}; ${otherId} (unprotected) is ${result.otherInstance.state}`);
+        log(`demo: ${protectedId} (protected, ${memberAccount}) is ${result.protectedInstance.state}; ${otherId} (unprotected, ${deployment.account}) is ${result.otherInstance.state}`);
         return result;
       }
       await new Promise((r) => setTimeout(r, 250));
     }
   } finally {
-    ec2.destroy();
-    events.destroy();
+    for (const client of [ec2, memberEc2, events, memberEvents]) client.destroy();
   }
 }
 

@@ -2,11 +2,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { loadManifests, type ReflexManifest, servesHttp } from '@reflex/manifest';
-import { checkSynthesized, ENVIRONMENTS, type EnvConfigInput, formatViolations, resolveEnvironment, STACK_NAME, synthAll } from '@reflex/stacks';
+import { loadManifests, type ReflexManifest, servesHttp, stateKey } from '@reflex/manifest';
+import { checkSynthesized, ENVIRONMENTS, type EnvConfig, type EnvConfigInput, formatViolations, memberAccountsOf, resolveEnvironment, spokeStackName, STACK_NAME, synthAll } from '@reflex/stacks';
 import { terraform, terraformEnv } from '@reflex/stacks/terraform';
 import { bundleFunction } from '../lib/bundle';
-import { localAwsEnv, localClientConfig } from '@reflex/local-aws';
+import { createMemberAccount, localAwsEnv, localClientConfig } from '@reflex/local-aws';
 
 /** One reflex as deployed into the local AWS: its queues and the environment its function gets. */
 export interface DeployedReflex {
@@ -37,6 +37,18 @@ export interface LocalDeployment {
   readonly httpReflexes: readonly DeployedHttpReflex[];
   /** The Terraform working directory of the local stack. */
   readonly stackDir: string;
+  /** The member accounts, each with its applied spoke stack. */
+  readonly members: readonly DeployedMember[];
+}
+
+/** A member account of the local environment, with its spoke stack as applied. */
+export interface DeployedMember {
+  readonly account: string;
+  /** The role Terraform (and an operator) assumes there: what Organizations creates in an account. */
+  readonly deploymentRoleArn: string;
+  readonly stackDir: string;
+  /** The spoke role of each reflex that acts in member accounts, by reflex. */
+  readonly spokeRoles: Readonly<Record<string, string>>;
 }
 
 interface Outputs {
@@ -192,10 +204,18 @@ export async function deployLocal(options: {
 
   const stackDir = join(outdir, 'stacks', env.name);
   const tfEnv = { ...terraformEnv(root), ...localAwsEnv(endpoint, env.region) };
+  // Each member account's spoke stack goes in while the hub's apply waits on SQS (it names the hub's bus by
+  // ARN, no output of it), into the account moto keeps for it, through the role Organizations would create.
+  let spokes: Promise<DeployedMember[]> | undefined;
+  const startSpokes = () => {
+    spokes ??= applySpokes({ ...options, env, outdir, tfEnv, log });
+    spokes.catch(() => {}); // awaited below; a failure surfaces there
+    return spokes;
+  };
   log('terraform init');
   await terraform(['init', '-input=false', '-reconfigure', '-no-color'], { cwd: stackDir, env: tfEnv, signal: options.signal });
   let meanwhile: Promise<unknown> | undefined;
-  const progress = applyProgress(log, Date.now, () => (meanwhile = options.whileApplying?.()));
+  const progress = applyProgress(log, Date.now, () => (meanwhile = Promise.all([options.whileApplying?.(), startSpokes()])));
   try {
     // Every resource that can go at once does: the queues' ~25 s provider waits overlap (see SecureQueue).
     // -json: progress and outputs in one machine-readable stream (no second `terraform output` run).
@@ -215,6 +235,7 @@ export async function deployLocal(options: {
   const outputs = progress.outputs as Outputs | undefined;
   if (!outputs) throw new Error(`terraform apply in ${stackDir} reported no outputs`);
   log(`applied ${STACK_NAME} for local; state in s3://${env.state.bucket}/reflex/local/${STACK_NAME}.tfstate`);
+  const members = await startSpokes();
 
   return {
     endpoint,
@@ -223,6 +244,7 @@ export async function deployLocal(options: {
     busName: outputs.reflex_bus_name.value,
     actionsQueueUrl: outputs.actions_queue_url.value,
     stackDir,
+    members,
     httpReflexes: manifests
       .filter((m) => servesHttp(m) && outputs.function_environments.value[m.name])
       .map((manifest) => ({ manifest, environment: outputs.function_environments.value[manifest.name]! })),
@@ -238,6 +260,61 @@ export async function deployLocal(options: {
   };
 }
 
+/**
+ * Applies the spoke stack of every member account of the local environment: first what AWS Organizations gives
+ * a new account (the role the spoke's provider assumes), then `terraform init` and `apply`, all members at once.
+ */
+async function applySpokes(options: {
+  root: string;
+  endpoint: string;
+  env: EnvConfig;
+  outdir: string;
+  tfEnv: Record<string, string>;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+}): Promise<DeployedMember[]> {
+  const { env, endpoint } = options;
+  return Promise.all(
+    memberAccountsOf(env).map(async (member) => {
+      const roleName = member.deploymentRoleArn.split('/').pop()!;
+      await createMemberAccount(endpoint, env.region, { account: member.account, hub: env.account, roleName });
+      const cwd = join(options.outdir, 'stacks', `${env.name}-${spokeStackName(member.account)}`);
+      await terraform(['init', '-input=false', '-reconfigure', '-no-color'], { cwd, env: options.tfEnv, signal: options.signal });
+      let outputs: Record<string, { value?: unknown }> | undefined;
+      const errors: string[] = [];
+      try {
+        await terraform(['apply', '-auto-approve', '-input=false', '-json', `-parallelism=${APPLY_PARALLELISM}`], {
+          cwd,
+          env: options.tfEnv,
+          signal: options.signal,
+          onLine: (line) => {
+            const message = parseUiMessage(line);
+            if (message?.type === 'outputs' && Object.values(message.outputs ?? {}).some((o) => 'value' in o)) outputs = message.outputs;
+            if (message?.type === 'diagnostic' && message.diagnostic?.severity === 'error') errors.push([message.diagnostic.address, message.diagnostic.summary].filter(Boolean).join(': '));
+          },
+        });
+      } catch (error) {
+        if (errors.length === 0) throw error;
+        throw new Error(`terraform apply of the spoke stack of ${member.account} failed in ${cwd}: ${errors.join('; ')}`);
+      }
+      const roles = (outputs?.spoke_roles?.value ?? {}) as Record<string, string>;
+      options.log(
+        `applied the spoke stack of member account ${member.account} (${Object.keys(roles).length} spoke roles, forwarding to the hub's bus); state in s3://${env.state.bucket}/${stateKey(env.name, spokeStackName(member.account))}`,
+      );
+      return { account: member.account, deploymentRoleArn: member.deploymentRoleArn, stackDir: cwd, spokeRoles: roles };
+    }),
+  );
+}
+
+/** One line of Terraform's machine-readable UI, or undefined when it is not one. */
+function parseUiMessage(line: string): UiMessage | undefined {
+  try {
+    return JSON.parse(line) as UiMessage;
+  } catch {
+    return undefined;
+  }
+}
+
 /** What `saveDeployment` records of an applied local environment, for `pnpm start --resume`. */
 export interface SavedDeployment {
   readonly endpoint: string;
@@ -248,6 +325,7 @@ export interface SavedDeployment {
   readonly stackDir: string;
   readonly appliedAt: string;
   readonly reflexes: readonly (Omit<DeployedReflex, 'manifest'> & { readonly name: string })[];
+  readonly members?: readonly DeployedMember[];
   readonly httpReflexes?: readonly { readonly name: string; readonly environment: Record<string, string> }[];
   /** Where the local runner of the recorded run serves the http triggers (`reflex routes get` calls it). */
   readonly apiUrl?: string;
@@ -266,6 +344,7 @@ export function saveDeployment(root: string, deployment: LocalDeployment, file =
     stackDir: deployment.stackDir,
     appliedAt: new Date().toISOString(),
     reflexes: deployment.reflexes.map(({ manifest, ...rest }) => ({ name: manifest.name, ...rest })),
+    members: deployment.members,
     httpReflexes: deployment.httpReflexes.map(({ manifest, environment }) => ({ name: manifest.name, environment })),
     ...(apiUrl ? { apiUrl } : {}),
   };
@@ -306,6 +385,7 @@ export async function reattach(root: string, saved: SavedDeployment, endpoint: s
     busName: saved.busName,
     actionsQueueUrl: saved.actionsQueueUrl,
     stackDir: saved.stackDir,
+    members: saved.members ?? [],
     reflexes: saved.reflexes.flatMap(({ name, ...rest }) => {
       const manifest = manifests.get(name);
       return manifest ? [{ manifest, ...rest }] : [];

@@ -14,6 +14,7 @@ import { bundlePath } from '../lib/bundle';
 import { localAwsEnv, localClientConfig } from '@reflex/local-aws';
 import type { HttpApiResponse } from '@reflex/events';
 import type { HttpTrigger } from '@reflex/manifest';
+import { RuntimeEnvSchema } from '@reflex/lambda-kit';
 import type { DeployedHttpReflex, DeployedReflex, LocalDeployment } from './deploy';
 import { LOCAL_OPERATOR, LocalHttpApi } from './http-api';
 
@@ -42,6 +43,9 @@ export interface LocalRunnerOptions {
 }
 
 const RECEIVE_MAX = 10;
+
+/** The variables the stacks set per function (some only for some functions): cleared before each bundle loads. */
+const FUNCTION_VARIABLES = Object.keys(RuntimeEnvSchema.shape);
 
 /**
  * Does locally what Lambda's SQS event source mapping does: long-polls each reflex's queue, invokes the
@@ -169,6 +173,8 @@ export class LocalRunner {
     // The bundle reads its settings at import; each gets its own module instance (the query string).
     // NODE_OPTIONS is for Lambda's node (source-mapped stacks); here it would reach every process started later.
     const { NODE_OPTIONS: _nodeOptions, ...environment } = reflex.environment;
+    // One process for every bundle: a variable another function had (its spokes, its table) must not leak in.
+    for (const key of FUNCTION_VARIABLES) delete process.env[key];
     Object.assign(process.env, environment);
     const url = `${pathToFileURL(bundlePath(this.options.root, reflex.manifest.name)).href}?instance=${randomUUID()}`;
     const mod = (await import(url)) as { handler?: SqsHandler };
