@@ -121,10 +121,30 @@ describe('local mode', () => {
     }
   }, 60_000);
 
-  it('restarts the protected instance and leaves the other stopped (the demo)', async () => {
+  it("applies the member account's spoke stack: its guard role trusts the hub's guard role with the external id", async () => {
+    const [member] = deployment.members;
+    expect(member?.account).toBe('210987654321');
+    expect(member!.spokeRoles['instance-guard']).toBe('arn:aws:iam::210987654321:role/reflex-local-instance-guard');
+    expect(Object.keys(member!.spokeRoles).sort()).toEqual(['instance-guard', 'instance-scheduler', 'ipam-enricher', 'resource-tagger']);
+    const state = readFileSync(join(member!.stackDir, '.terraform', 'terraform.tfstate'), 'utf8');
+    expect(JSON.parse(state).backend.config.key).toBe('reflex/local/spoke-210987654321.tfstate');
+  });
+
+  it("restarts the protected instance in the member account through the guard's spoke role, leaves the hub's other one stopped (the demo)", async () => {
     const result = await runDemo(deployment, { timeoutMs: 30_000 });
-    expect(result.protectedInstance.state).toBe('running');
-    expect(result.otherInstance.state).toBe('stopped');
+    expect(result.protectedInstance).toEqual(expect.objectContaining({ state: 'running', account: '210987654321' }));
+    expect(result.otherInstance).toEqual(expect.objectContaining({ state: 'stopped', account: '123456789012' }));
+    // The event came from the member's default bus (forwarded), and the action names where and as whom it acted.
+    expect(result.action).toEqual(
+      expect.objectContaining({
+        reflex: 'instance-guard',
+        action: 'ec2:StartInstances',
+        outcome: 'succeeded',
+        account: '210987654321',
+        region: 'us-east-1',
+        roleSession: 'arn:aws:sts::210987654321:assumed-role/reflex-local-instance-guard/reflex-local-instance-guard',
+      }),
+    );
   }, 60_000);
 
   it('denies a GuardDuty finding\'s attacker in every NACL of the instance\'s subnets, refuses an allow-listed source, sweeps the expired block (the ip-blocker demo)', async () => {

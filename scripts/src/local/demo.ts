@@ -82,9 +82,11 @@ export async function runDemo(
       ];
       if (protectedState === 'running' || Date.now() > deadline) {
         let action: ReflexActionDetail | undefined;
-        for (const a of await readActions(deployment, 3)) {
-          log(`demo: Reflex Action: ${a.reflex} ${a.action} ${a.targets.map((t) => t.id).join(',')} in ${a.account ?? '?'} → ${a.outcome} (${a.reason})${a.roleSession ? ` as ${a.roleSession}` : ''}`);
-          if (a.reflex === 'instance-guard' && a.targets.some((t) => t.id === protectedId)) action = a;
+        for (let read = 0; read < 3 && !action; read++) {
+          for (const a of await readActions(deployment, 3)) {
+            log(`demo: Reflex Action: ${a.reflex} ${a.action} ${a.targets.map((t) => t.id).join(',')} in ${a.account ?? '?'} → ${a.outcome} (${a.reason})${a.roleSession ? ` as ${a.roleSession}` : ''}`);
+            if (a.reflex === 'instance-guard' && a.targets.some((t) => t.id === protectedId)) action = a;
+          }
         }
         const result = {
           protectedInstance: { id: protectedId, state: protectedState ?? 'unknown', account: memberAccount },
