@@ -285,6 +285,26 @@ const BROKEN_DEFAULTS: BrokenDefault[] = [
     address: (json) => spokeGuardRole(json).address,
   },
   {
+    check: 'iam-trust-specific-roles',
+    stack: DEV_SPOKE,
+    breaks: "the guard's spoke role trusting the tagger's hub role",
+    mutate: (json) => (spokeGuardTrust(json).principals![0]!.identifiers = ['arn:aws:iam::111111111111:role/reflex-dev-resource-tagger']),
+    address: (json) => spokeGuardRole(json).address,
+  },
+  {
+    check: 'iam-trust-specific-roles',
+    stack: DEV_SPOKE,
+    breaks: 'a spoke role whose external id condition matches anything (StringLike "*")',
+    mutate: (json) => (spokeGuardTrust(json).condition = [{ test: 'StringLike', variable: 'sts:ExternalId', values: ['*'] }]),
+    address: (json) => spokeGuardRole(json).address,
+  },
+  {
+    check: 'event-bus-policy-scoped',
+    breaks: 'the hub bus letting members put rules too',
+    mutate: (json) => busPolicyStatement(json).actions!.push('events:PutRule'),
+    address: (json) => busPolicy(json).address,
+  },
+  {
     check: 'event-bus-policy-scoped',
     breaks: 'the hub bus admitting every source of the member accounts',
     mutate: (json) => delete busPolicyStatement(json).condition,

@@ -46,11 +46,14 @@ describe('a spoke stack', () => {
     ]);
   });
 
-  it("forwards the hub's AWS sources from its default bus to the hub's reflex bus, with a role that may put events there only", () => {
+  it("forwards what the reflexes that act in member accounts listen to, to the hub's reflex bus, with a role that may put events there only", () => {
     const targets = resourcesOf(spoke, 'aws_cloudwatch_event_target');
     const rules = resourcesOf(spoke, 'aws_cloudwatch_event_rule');
-    const hubRules = resourcesOf(prod, 'aws_cloudwatch_event_rule').filter(({ block }) => block.name.startsWith('reflex-prod-forward-'));
-    expect(rules.map(({ block }) => [block.name, block.event_pattern]).sort()).toEqual(hubRules.map(({ block }) => [block.name, block.event_pattern]).sort());
+    // The guard's state changes and the tagger's CloudTrail calls; GuardDuty findings, alarms and Health events
+    // are for reflexes that act in the hub only.
+    expect(rules.map(({ block }) => [block.name, JSON.parse(block.event_pattern)])).toEqual([
+      ['reflex-prod-forward-ec2', { source: ['aws.ec2'], 'detail-type': ['AWS API Call via CloudTrail', 'EC2 Instance State-change Notification'] }],
+    ]);
     expect(rules.every(({ block }) => block.event_bus_name === undefined)).toBe(true); // the default bus
     const role = findResource(spoke, 'aws_iam_role', { name: 'reflex-prod-forward' });
     for (const { block } of targets) {
@@ -59,6 +62,16 @@ describe('a spoke stack', () => {
     expect(rolePermissions(spoke, 'reflex-prod-forward').statements).toEqual([
       expect.objectContaining({ actions: ['events:PutEvents'], resources: ['arn:aws:events:eu-central-1:333333333333:event-bus/reflex-prod-bus'] }),
     ]);
+  });
+
+  it("keeps the reflexes that act in the hub only to the hub's own events, and the others to every account's", () => {
+    const pattern = (name: string) => JSON.parse(findResource(prod, 'aws_cloudwatch_event_rule', { name }).block.event_pattern);
+    expect(pattern('reflex-prod-auto-heal-0').account).toEqual(['333333333333']);
+    expect(pattern('reflex-prod-instance-guard-0').account).toBeUndefined();
+    expect(pattern('reflex-prod-resource-tagger-0').account).toBeUndefined();
+    // Without member accounts, no rule names an account.
+    const staging = readStack(outdir, 'staging');
+    expect(resourcesOf(staging, 'aws_cloudwatch_event_rule').filter(({ block }) => block.event_pattern && JSON.parse(block.event_pattern).account)).toEqual([]);
   });
 
   it('has a spoke role for each reflex whose manifest acts in member accounts, and none for the others', () => {
@@ -98,21 +111,15 @@ describe('a spoke stack', () => {
 });
 
 describe("the hub's side", () => {
-  it('admits PutEvents from the member accounts only, only of the forwarded sources, only inside the organization', () => {
+  it('admits PutEvents from the member accounts only, only of the sources the spokes forward, only inside the organization', () => {
     const policy = findResource(prod, 'aws_cloudwatch_event_bus_policy', {});
     const [statement] = referencedDocument(prod, policy.block.policy).statements;
-    // The sources the hub forwards from its own default bus (the test harness adds a GuardDuty reflex).
-    const forwarded = resourcesOf(prod, 'aws_cloudwatch_event_rule')
-      .filter(({ block }) => block.name.startsWith('reflex-prod-forward-'))
-      .map(({ block }) => JSON.parse(block.event_pattern).source[0] as string)
-      .sort();
-    expect(forwarded).toEqual(['aws.cloudwatch', 'aws.ec2', 'aws.guardduty', 'aws.health']);
     expect(statement).toEqual(
       expect.objectContaining({
         actions: ['events:PutEvents'],
         principals: [{ type: 'AWS', identifiers: ['arn:aws:iam::444444444444:root', 'arn:aws:iam::555555555555:root'] }],
         condition: [
-          { test: 'StringEquals', variable: 'events:source', values: forwarded },
+          { test: 'StringEquals', variable: 'events:source', values: ['aws.ec2'] },
           { test: 'StringEquals', variable: 'aws:PrincipalOrgID', values: ['o-a1b2c3d4e5'] },
         ],
       }),

@@ -11,7 +11,7 @@ import * as z from '@reflex/events/zod';
 import { asMotoAccount, launchInstances, localClientConfig, type StartedMoto, startMoto } from '@reflex/local-aws';
 import { defineReflex } from '@reflex/manifest';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { accountSdk, currentAccount, inAccount, type LoadSts, SpokeAccess, SpokeAccessError, type Spokes } from './accounts';
+import { accountSdk, currentAccount, inAccount, type LoadSts, NotAMemberError, SpokeAccess, SpokeAccessError, type Spokes } from './accounts';
 import { MemoryEmitter } from './emitter';
 import { reflexHandler } from './handler';
 import { lazySdk } from './lazy-sdk';
@@ -148,11 +148,22 @@ describe('SpokeAccess', () => {
     await expect(access.scope(MEMBER, 'us-east-1')).rejects.toThrow(/AccessDenied/);
   });
 
+  it('tells a passing STS failure (throttling) from a spoke that cannot be reached: the first is retried without an alert', async () => {
+    const throttled: LoadSts = async () => {
+      const loaded = await sts();
+      const error = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+      return { sdk: loaded.sdk, client: { send: async () => Promise.reject(error) } as unknown as typeof loaded.client };
+    };
+    const error = await new SpokeAccess(SPOKES, undefined, throttled).scope(MEMBER, 'us-east-1').catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(SpokeAccessError);
+    expect((error as Error).message).toMatch(new RegExp(`^account ${MEMBER}: cannot assume .* \\(ThrottlingException\\): Rate exceeded$`));
+  });
+
   it('never acts in an account that is neither the hub nor a member', async () => {
     const access = new SpokeAccess(SPOKES, undefined, sts);
-    await expect(access.scope('999999999999', 'us-east-1')).rejects.toThrow(
-      'account 999999999999: not the hub (123456789012) and not a member account of this environment: nothing is done there',
-    );
+    const error = await access.scope('999999999999', 'us-east-1').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotAMemberError);
+    expect((error as Error).message).toBe('account 999999999999: not the hub (123456789012) and not a member account of this environment: nothing is done there');
   });
 });
 
@@ -224,6 +235,11 @@ describe('reflexHandler across accounts', () => {
         error: expect.stringContaining('AccessDenied'),
       }),
     ]);
+
+    // An account that is no member: a warning, and the record is done (no retry can change that).
+    const stranger = await handler({ Records: [record('stranger', stateChange('999999999999', 'i-0000000000000c001'))] }, context);
+    expect(stranger.batchItemFailures).toEqual([]);
+    expect(emitter.emitted.at(-1)).toEqual(expect.objectContaining({ action: 'none', severity: 'warning', outcome: 'alert', account: '999999999999' }));
 
     // The redelivery fails again, without a second alert within the quarter hour.
     const again = await handler({ Records: [record('broken-1', stateChange(BROKEN, 'i-0000000000000b001'))] }, context);

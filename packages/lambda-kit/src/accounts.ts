@@ -36,6 +36,17 @@ export interface AccountScope {
   readonly roleSession?: string;
 }
 
+/** An event from an account that is neither the hub nor a member: Reflex never acts there, and retrying cannot change that. */
+export class NotAMemberError extends ReflexError {
+  override readonly name = 'NotAMemberError';
+  constructor(readonly account: string, hub: string | undefined) {
+    super(`account ${account}: not the hub (${hub ?? 'unknown'}) and not a member account of this environment: nothing is done there`);
+  }
+}
+
+/** STS's answers that mean the spoke role cannot be assumed (not a passing failure such as throttling). */
+const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'NoSuchEntity', 'InvalidClientTokenId', 'RegionDisabledException']);
+
 /** A member account's spoke role could not be assumed: that account's records fail, no other's. */
 export class SpokeAccessError extends ReflexError {
   override readonly name = 'SpokeAccessError';
@@ -137,19 +148,20 @@ export class SpokeAccess {
   async scope(account: string, region: string): Promise<AccountScope> {
     const hub = this.spokes?.hub ?? this.hubAccount;
     if (account === hub || (!this.spokes && hub === undefined)) return { account, region };
-    if (!this.spokes?.accounts.includes(account)) {
-      throw new SpokeAccessError(account, `not the hub (${hub ?? 'unknown'}) and not a member account of this environment: nothing is done there`);
-    }
+    if (!this.spokes?.accounts.includes(account)) throw new NotAMemberError(account, hub);
     const session = await this.session(account);
     return { account, region, credentials: async () => (await this.session(account)).credentials, roleSession: session.arn };
   }
 
   private session(account: string): Promise<{ credentials: SessionCredentials; arn: string }> {
     const cached = this.sessions.get(account);
-    if (cached) {
-      return cached.then((s) => (s.credentials.expiration.getTime() - this.now() > RENEW_BEFORE_MS ? s : this.assume(account)));
-    }
-    return this.assume(account);
+    if (!cached) return this.assume(account);
+    return cached.then((s) => {
+      if (s.credentials.expiration.getTime() - this.now() > RENEW_BEFORE_MS) return s;
+      // The first caller to see it expiring renews it; the others wait for that renewal.
+      const current = this.sessions.get(account);
+      return current && current !== cached ? current : this.assume(account);
+    });
   }
 
   private assume(account: string): Promise<{ credentials: SessionCredentials; arn: string }> {
@@ -179,7 +191,10 @@ export class SpokeAccess {
         };
       } catch (cause) {
         const name = awsErrorName(cause);
-        throw new SpokeAccessError(account, `cannot assume ${roleArn}${name ? ` (${name})` : ''}: ${(cause as Error).message}`, { cause });
+        const why = `cannot assume ${roleArn}${name ? ` (${name})` : ''}: ${(cause as Error).message}`;
+        // Throttling, a network error: the record is retried, without the alert a broken spoke gets.
+        if (!name || !ACCESS_DENIED.has(name)) throw new ReflexError(`account ${account}: ${why}`, { cause });
+        throw new SpokeAccessError(account, why, { cause });
       }
     })();
     this.sessions.set(account, assuming);

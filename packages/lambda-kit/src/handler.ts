@@ -8,7 +8,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import * as z from '@reflex/events/zod';
 import { EventBridgeEmitter } from './adapters/eventbridge';
 import type { ActionEmitter } from './emitter';
-import { type AccountScope, inAccount, SpokeAccess, SpokeAccessError } from './accounts';
+import { type AccountScope, inAccount, NotAMemberError, SpokeAccess, SpokeAccessError } from './accounts';
 import { describeError, MalformedEventError, ReflexError } from './errors';
 import { causedByOwnRole } from './loop-guard';
 import { readRuntimeSettings, type RuntimeSettings } from './runtime-env';
@@ -100,19 +100,23 @@ export function reflexHandler<C extends z.core.$ZodType, S extends z.core.$ZodTy
       ...whereActed(event, scope),
     }));
 
-  /** The critical Reflex Action of a member account whose spoke role cannot be assumed (once per account and quarter hour). */
-  const accessAlert = (event: ReceivedEvent, error: SpokeAccessError, region: string | undefined): ReflexActionDetail[] => {
+  /**
+   * The critical Reflex Action of a member account whose spoke role cannot be assumed: at most one per account
+   * and quarter hour from this function instance (counted once it was emitted).
+   */
+  const accessAlert = (event: ReceivedEvent, error: SpokeAccessError, region: string | undefined, timer: boolean): ReflexActionDetail[] => {
     logger.error('cannot act in a member account; its records fail, other accounts go on', { account: error.account, reason: error.reason });
     const last = alerted.get(error.account);
     if (last !== undefined && Date.now() - last < ALERT_EVERY_MS) return [];
-    alerted.set(error.account, Date.now());
     return toActions(
       event,
       [
         {
           action: 'sts:AssumeRole',
           targets: [{ id: error.account }],
-          reason: `cannot act in member account ${error.account}: its events fail (retried, then dead-lettered) until the spoke role can be assumed`,
+          reason: timer
+            ? `cannot act in member account ${error.account}: its turn of the timer is skipped until the spoke role can be assumed`
+            : `cannot act in member account ${error.account}: its events fail (retried, then dead-lettered) until the spoke role can be assumed`,
           outcome: 'failed',
           severity: 'critical',
           error: error.reason,
@@ -120,6 +124,23 @@ export function reflexHandler<C extends z.core.$ZodType, S extends z.core.$ZodTy
       ],
       { account: error.account, region: region ?? '' },
     );
+  };
+
+  /** An event of an account that is neither the hub nor a member: a warning, and the record is done (no retry helps). */
+  const notAMember = (event: ReceivedEvent, error: NotAMemberError, region: string | undefined): ReflexActionDetail[] => {
+    logger.warn('event of an account that is neither the hub nor a member: not acted on', { account: error.account });
+    return toActions(
+      event,
+      [{ action: 'none', targets: [{ id: error.account }], reason: error.message, outcome: 'alert', severity: 'warning' }],
+      { account: error.account, region: region ?? '' },
+    );
+  };
+
+  /** Emits the actions, and remembers the access alerts among them once they went out. */
+  const emit = async (actions: readonly ReflexActionDetail[]) => {
+    if (actions.length === 0) return;
+    await emitter.emit(actions);
+    for (const a of actions) if (a.action === 'sts:AssumeRole' && a.severity === 'critical' && a.account) alerted.set(a.account, Date.now());
   };
 
   /**
@@ -135,8 +156,9 @@ export function reflexHandler<C extends z.core.$ZodType, S extends z.core.$ZodTy
       try {
         scope = await accounts.scope(event.account ?? settings.spokes.hub, region);
       } catch (error) {
+        if (error instanceof NotAMemberError) return { actions: notAMember(event, error, region) };
         if (!(error instanceof SpokeAccessError)) throw error;
-        return { actions: accessAlert(event, error, region), failed: error };
+        return { actions: accessAlert(event, error, region, false), failed: error };
       }
       return { actions: toActions(event, await inAccount(scope, () => handle(event)), scope) };
     }
@@ -150,7 +172,7 @@ export function reflexHandler<C extends z.core.$ZodType, S extends z.core.$ZodTy
         // The account's turn of the timer: the Scheduled Event as that account's would be.
         actions.push(...toActions(event, await inAccount(scope, () => handle({ ...event, account })), scope));
       } catch (error) {
-        if (error instanceof SpokeAccessError) actions.push(...accessAlert(event, error, region));
+        if (error instanceof SpokeAccessError) actions.push(...accessAlert(event, error, region, true));
         else failures.push(`account ${account}: ${describeError(error)}`);
       }
     }
@@ -172,7 +194,7 @@ export function reflexHandler<C extends z.core.$ZodType, S extends z.core.$ZodTy
       }
       const { actions, failed } = await act(event);
       for (const action of actions) logger.info('action', { action });
-      if (actions.length > 0) await emitter.emit(actions);
+      await emit(actions);
       if (failed) throw failed;
     } catch (error) {
       logger.error('record failed; it stays on the queue for a retry or its dead-letter queue', {

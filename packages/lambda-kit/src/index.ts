@@ -11,4 +11,4 @@ export { queueHandler, type QueueHandlerOptions, type BatchHandler, type RecordF
 export { QueueSender, SendError, defaultSqs, type LoadSqs } from './adapters/sqs';
 export { withLease, LeaseBusyError, type LeasePort, type LeaseOptions } from './lease';
 export { DynamoTable, defaultDynamo, S, N, str, num, type DynamoItem, type DynamoSdk, type LoadDynamo } from './adapters/dynamodb-state';
-export { accountSdk, currentAccount, inAccount, SpokeAccess, SpokeAccessError, SpokesSchema, defaultSts, type AccountScope, type AccountClientConfig, type LoadSts, type SessionCredentials, type Spokes } from './accounts';
+export { accountSdk, currentAccount, inAccount, NotAMemberError, SpokeAccess, SpokeAccessError, SpokesSchema, defaultSts, type AccountScope, type AccountClientConfig, type LoadSts, type SessionCredentials, type Spokes } from './accounts';

@@ -29,8 +29,8 @@ export const ORGANIZATION_ROLE = 'OrganizationAccountAccessRole';
 
 /**
  * Gives a member account in the local AWS what AWS Organizations gives an account it creates: the
- * `OrganizationAccountAccessRole`, which the management (hub) account may assume, with administrator
- * permissions. Terraform assumes it to deploy the spoke stack; operators (`--accounts`) assume it too.
+ * `OrganizationAccountAccessRole` with administrator permissions, which the organization's management account
+ * may assume — locally the hub plays the management account. Terraform assumes it to deploy the spoke stack; operators (`--accounts`) assume it too.
  * Idempotent. Returns the role's ARN.
  */
 export async function createMemberAccount(endpoint: string, region: string, member: { account: string; hub: string; roleName?: string }): Promise<string> {

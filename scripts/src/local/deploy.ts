@@ -215,6 +215,7 @@ export async function deployLocal(options: {
   log('terraform init');
   await terraform(['init', '-input=false', '-reconfigure', '-no-color'], { cwd: stackDir, env: tfEnv, signal: options.signal });
   let meanwhile: Promise<unknown> | undefined;
+  let applyFailed = false;
   const progress = applyProgress(log, Date.now, () => (meanwhile = Promise.all([options.whileApplying?.(), startSpokes()])));
   try {
     // Every resource that can go at once does: the queues' ~25 s provider waits overlap (see SecureQueue).
@@ -226,11 +227,14 @@ export async function deployLocal(options: {
       signal: options.signal,
     });
   } catch (error) {
+    applyFailed = true;
     if (progress.errors.length === 0) throw error;
     throw new Error(`terraform apply failed in ${stackDir}: ${progress.errors.join('; ')}`);
   } finally {
     progress.done();
-    await meanwhile;
+    // The hub's own error, when it has one, is the one to report: the work meanwhile only settles here.
+    const [settled] = await Promise.allSettled([meanwhile]);
+    if (settled.status === 'rejected' && !applyFailed) throw settled.reason;
   }
   const outputs = progress.outputs as Outputs | undefined;
   if (!outputs) throw new Error(`terraform apply in ${stackDir} reported no outputs`);
@@ -290,7 +294,10 @@ async function applySpokes(options: {
           onLine: (line) => {
             const message = parseUiMessage(line);
             if (message?.type === 'outputs' && Object.values(message.outputs ?? {}).some((o) => 'value' in o)) outputs = message.outputs;
-            if (message?.type === 'diagnostic' && message.diagnostic?.severity === 'error') errors.push([message.diagnostic.address, message.diagnostic.summary].filter(Boolean).join(': '));
+            if (message?.type === 'diagnostic' && message.diagnostic?.severity === 'error') {
+              const { address, summary, detail } = message.diagnostic;
+              errors.push([address, summary, detail?.replace(/\s+/g, ' ')].filter(Boolean).join(': '));
+            }
           },
         });
       } catch (error) {

@@ -10,7 +10,7 @@ import { REFLEX_ACTION } from '@reflex/events';
 import { awsName, type EventPattern } from '@reflex/manifest';
 import { Construct } from 'constructs';
 import { type EnvConfig, memberAccountsOf } from '../envs/schema';
-import { forwardEvents } from './forwarding';
+import { forwardEvents, forwardingPatterns } from './forwarding';
 import { policyDocument } from './policy';
 import { ruleArn, SecureQueue } from './secure-queue';
 
@@ -21,6 +21,8 @@ export interface ReflexBusProps {
    * (`ResolvedReflex.triggers`): their AWS sources are forwarded from the default bus.
    */
   readonly patterns: readonly EventPattern[];
+  /** The event patterns of the reflexes that act in member accounts: their AWS sources come from the spokes. */
+  readonly spokePatterns?: readonly EventPattern[];
 }
 
 /**
@@ -31,7 +33,7 @@ export class ReflexBus extends Construct {
   public readonly bus: CloudwatchEventBus;
   public readonly forwardingRules: CloudwatchEventRule[] = [];
   public readonly forwardingRole: IamRole;
-  /** The AWS sources forwarded from the default bus (and from member accounts' default buses). */
+  /** The AWS sources forwarded from the default bus. */
   public readonly forwardedSources: string[];
   /** SNS fan-out of Reflex Action events (not on local AWS APIs). */
   public readonly actionsTopic?: SnsTopic;
@@ -50,7 +52,9 @@ export class ReflexBus extends Construct {
     this.forwardedSources = [...forwarding.sources];
 
     const members = memberAccountsOf(env);
-    if (members.length > 0 && this.forwardedSources.length > 0) {
+    // What the spoke stacks forward (SpokeStack): the sources of the reflexes that act in member accounts.
+    const fromSpokes = [...forwardingPatterns(props.spokePatterns ?? []).keys()];
+    if (members.length > 0 && fromSpokes.length > 0) {
       // Spokes forward with their own forwarding role (bus-to-bus with a role): the account is the principal.
       // Only the sources the reflexes need, and from inside the organization when one is named.
       const doc = policyDocument(this, 'bus-policy-doc', [
@@ -61,7 +65,7 @@ export class ReflexBus extends Construct {
           actions: ['events:PutEvents'],
           resources: [this.bus.arn],
           condition: [
-            { test: 'StringEquals', variable: 'events:source', values: this.forwardedSources },
+            { test: 'StringEquals', variable: 'events:source', values: fromSpokes },
             ...(env.spokes.organizationId ? [{ test: 'StringEquals', variable: 'aws:PrincipalOrgID', values: [env.spokes.organizationId] }] : []),
           ],
         },

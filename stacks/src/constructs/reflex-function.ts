@@ -106,6 +106,11 @@ export class ReflexFunction extends Construct {
     this.queue = queues?.queue;
     this.deadLetterQueue = queues?.deadLetterQueue;
 
+    // Member accounts forward their events to the reflex bus: a reflex that does not act in them (its manifest's
+    // `spokes`, or a worker) listens to the hub's own events only, so that it never acts in the hub on a member's.
+    const members = actsInSpokes(reflex) ? memberAccountsOf(env).map((m) => m.account) : [];
+    const hubOnly = <P extends object | undefined>(pattern: P): P =>
+      pattern && memberAccountsOf(env).length > 0 && members.length === 0 ? { ...pattern, account: [env.account] } : pattern;
     const ruleArns: string[] = [];
     reflex.triggers.forEach((trigger, i) => {
       // http triggers are routes of the environment's HttpApi; queue triggers have no rule.
@@ -139,7 +144,7 @@ export class ReflexFunction extends Construct {
           ? { scheduleExpression: trigger.expression }
           : {
               ...(onReflexBus ? { eventBusName: bus.name } : {}),
-              eventPattern: JSON.stringify(triggerPattern(trigger, { env: env.name, reflex: manifest.name })),
+              eventPattern: JSON.stringify(hubOnly(triggerPattern(trigger, { env: env.name, reflex: manifest.name }))),
             }),
       });
       new CloudwatchEventTarget(this, `target-${i}`, {
@@ -174,7 +179,6 @@ export class ReflexFunction extends Construct {
       ? [{ sid: 'UseItsStateTable', effect: 'Allow', actions: [...STATE_TABLE_ACTIONS], resources: [this.stateTable.table.arn] }]
       : [];
     // In member accounts it acts through its spoke roles there (SpokeStack), which trust this role alone.
-    const members = actsInSpokes(reflex) ? memberAccountsOf(env).map((m) => m.account) : [];
     const assumeSpokes = members.length
       ? [{ sid: 'AssumeItsSpokeRoles', effect: 'Allow', actions: ['sts:AssumeRole'], resources: members.map((a) => spokeRoleArn(env, manifest.name, a)) }]
       : [];

@@ -4,7 +4,7 @@ import type { Construct } from 'constructs';
 import { HttpApi } from '../constructs/http-api';
 import { ReflexBus } from '../constructs/reflex-bus';
 import { ReflexFunction } from '../constructs/reflex-function';
-import type { EnvConfig, ResolvedReflex } from '../envs';
+import { actsInSpokes, type EnvConfig, type ResolvedReflex } from '../envs';
 import { awsProviderAndState } from './provider';
 
 /** The name of the one stack each environment has; its state is `reflex/<env>/reflex.tfstate`. */
@@ -30,7 +30,11 @@ export class ReflexStack extends TerraformStack {
     awsProviderAndState(this, env, { key: stateKey(env.name, STACK_NAME) });
 
     // The triggers resolved for each reflex's config, not the manifest's defaults: they name what to forward.
-    this.bus = new ReflexBus(this, 'bus', { env, patterns: props.reflexes.flatMap((r) => eventPatterns(r)) });
+    this.bus = new ReflexBus(this, 'bus', {
+      env,
+      patterns: props.reflexes.flatMap((r) => eventPatterns(r)),
+      spokePatterns: props.reflexes.filter(actsInSpokes).flatMap((r) => eventPatterns(r)),
+    });
     const bus = { name: this.bus.bus.name, arn: this.bus.bus.arn };
     // Reflexes others send to are built first, so that their senders can name their queues.
     const built = new Map<string, ReflexFunction>();

@@ -44,7 +44,8 @@ export class SpokeStack extends TerraformStack {
     const hubBus = { name: busName, arn: `arn:${env.partition}:events:${env.region}:${env.account}:event-bus/${busName}` };
     const forwarding = forwardEvents(this, {
       env,
-      patterns: props.reflexes.flatMap((r) => eventPatterns(r)),
+      // Only what reflexes that act in member accounts listen to; the others listen to the hub's events only.
+      patterns: props.reflexes.filter(actsInSpokes).flatMap((r) => eventPatterns(r)),
       target: hubBus,
       from: `member account ${member.account}`,
     });
