@@ -44,7 +44,7 @@ describe('terraform validate', () => {
   });
 
   // One stack after the other: each init links the provider from the cache into its folder.
-  it.each(STACKS)(
+  it.each(ENVIRONMENTS.map((e) => e.name))(
     'accepts the %s stack',
     async (name) => {
       const cwd = join(outdir, 'stacks', name);
@@ -52,6 +52,27 @@ describe('terraform validate', () => {
       const { stdout } = await terraform(['validate', '-json', '-no-color'], { cwd, env });
       const result = JSON.parse(stdout) as { valid: boolean; error_count: number; diagnostics: unknown[] };
       expect(result).toEqual(expect.objectContaining({ valid: true, error_count: 0 }));
+    },
+    TERRAFORM_TIMEOUT,
+  );
+
+  // The spoke stacks share one shape: one init and one validate for all of them, each a module of one
+  // configuration (as a module, only its backend block is ignored, with a warning).
+  it(
+    'accepts every spoke stack',
+    async () => {
+      const spokeStacks = STACKS.filter((name) => name.includes('-spoke-'));
+      expect(spokeStacks.length).toBeGreaterThan(0);
+      const cwd = mkdtempSync(join(tmpdir(), 'reflex-spokes-'));
+      tempDirs.push(cwd);
+      for (const name of spokeStacks) cpSync(join(outdir, 'stacks', name), join(cwd, name), { recursive: true });
+      const modules = Object.fromEntries(spokeStacks.map((name) => [name.replaceAll('-', '_'), { source: `./${name}` }]));
+      writeFileSync(join(cwd, 'main.tf.json'), JSON.stringify({ module: modules }));
+      await terraform(['init', '-backend=false', '-input=false', '-no-color'], { cwd, env });
+      const { stdout } = await terraform(['validate', '-json', '-no-color'], { cwd, env });
+      const result = JSON.parse(stdout) as { valid: boolean; error_count: number; diagnostics: { severity: string; summary: string }[] };
+      expect(result).toEqual(expect.objectContaining({ valid: true, error_count: 0 }));
+      expect(new Set(result.diagnostics.map((d) => `${d.severity}: ${d.summary}`))).toEqual(new Set(['warning: Backend configuration ignored']));
     },
     TERRAFORM_TIMEOUT,
   );
