@@ -105,13 +105,17 @@ describe.each(envNames)('the state table of the %s stack', (envName) => {
       .filter(({ block }) => String(block.name).startsWith(`${name}-`))
       .map(({ block }) => [block.name, JSON.parse(block.event_pattern)]);
     expect(STATEFUL.triggers).toHaveLength(1);
+    // It acts in the hub only: with member accounts, its rules match the hub's own events only.
+    const input = ENVIRONMENTS.find((e) => e.name === envName)!;
+    const hubOnly = input.memberAccounts?.length ? { account: [input.account] } : {};
     expect(Object.fromEntries(patterns)).toEqual({
       [`${name}-0`]: {
         source: ['aws.guardduty'],
         'detail-type': ['GuardDuty Finding'],
         detail: { severity: [{ numeric: ['>=', STATEFUL_CONFIG.minSeverity] }] },
+        ...hubOnly,
       },
-      [`${name}-1`]: { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: ['ssh-brute-force'] } },
+      [`${name}-1`]: { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: ['ssh-brute-force'] }, ...hubOnly },
     });
   });
 });

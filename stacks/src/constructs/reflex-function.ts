@@ -144,7 +144,9 @@ export class ReflexFunction extends Construct {
           ? { scheduleExpression: trigger.expression }
           : {
               ...(onReflexBus ? { eventBusName: bus.name } : {}),
-              eventPattern: JSON.stringify(hubOnly(triggerPattern(trigger, { env: env.name, reflex: manifest.name }))),
+              eventPattern: JSON.stringify(
+                onReflexBus ? hubOnly(triggerPattern(trigger, { env: env.name, reflex: manifest.name })) : triggerPattern(trigger, { env: env.name, reflex: manifest.name }),
+              ),
             }),
       });
       new CloudwatchEventTarget(this, `target-${i}`, {
