@@ -215,7 +215,7 @@ try {
       whileApplying: () =>
         Promise.all([
           prepareStore(location, reconcileOld ? { endpoint: endpointNow } : undefined),
-          flags['no-demo'] ? undefined : m.warmDemo(endpointNow, m.localEnv.region ?? 'us-east-1').catch(() => {}),
+          flags['no-demo'] ? undefined : m.warmDemo(endpointNow, m.localEnv.region ?? 'us-east-1', demoMember()).catch(() => {}),
         ]),
     });
     deployment = await deploying;
@@ -244,6 +244,15 @@ try {
 } catch (error) {
   console.error(`[reflex] ${describe(error)}`);
   await shutdown(error instanceof UsageError || INVALID_INPUT.has((error as Error | undefined)?.name ?? '') ? 2 : 1);
+}
+
+/** The local environment's first member account, where the guard demo runs its protected instance. */
+function demoMember(): { account: string; roleArn: string } | undefined {
+  const [member] = m.localEnv.memberAccounts ?? [];
+  if (!member) return undefined;
+  const account = typeof member === 'string' ? member : member.account;
+  const roleArn = (typeof member === 'string' ? undefined : member.deploymentRoleArn) ?? `arn:aws:iam::${account}:role/${m.localEnv.spokes?.deploymentRoleName ?? 'OrganizationAccountAccessRole'}`;
+  return { account, roleArn };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EC2_STATE_CHANGE, ReflexActionSchema, type ReflexActionDetail } from '@reflex/events';
@@ -8,12 +8,21 @@ import { mendLocalEnvelope } from './runner';
 
 /**
  * Makes moto load EC2 (its first request imports the service and its AMIs: over a second, under moto's
- * dispatch lock) with the demo's first call, so that it happens while Terraform waits, not in the demo.
+ * dispatch lock) with the demo's first call, so that it happens while Terraform waits, not in the demo; and
+ * EC2 of the member account (moto builds each account's EC2 on its first request there), through the role
+ * it may be assumed with.
  */
-export async function warmDemo(endpoint: string, region: string): Promise<void> {
+export async function warmDemo(endpoint: string, region: string, member?: { account: string; roleArn: string }): Promise<void> {
   const ec2 = new EC2Client(localClientConfig(endpoint, region));
   try {
     await firstAmazonImage(ec2); // and keeps its answer for the demo's launches
+    if (!member) return;
+    const memberEc2 = new EC2Client(await assumedClientConfig(endpoint, region, member.roleArn, { sessionName: 'reflex-demo' }));
+    try {
+      await memberEc2.send(new DescribeInstancesCommand({}));
+    } finally {
+      memberEc2.destroy();
+    }
   } finally {
     ec2.destroy();
   }

@@ -204,11 +204,13 @@ export async function deployLocal(options: {
 
   const stackDir = join(outdir, 'stacks', env.name);
   const tfEnv = { ...terraformEnv(root), ...localAwsEnv(endpoint, env.region) };
-  // Each member account's spoke stack goes in while the hub's apply waits on SQS (it names the hub's bus by
-  // ARN, no output of it), into the account moto keeps for it, through the role Organizations would create.
+  // Each member account's spoke stack: set up and initialized beside the hub's init, applied while the hub's
+  // apply waits on SQS (it names the hub's bus by ARN, no output of it), into the account moto keeps for it.
+  const prepared = prepareSpokes({ ...options, env, outdir, tfEnv });
+  prepared.catch(() => {}); // awaited below; a failure surfaces there
   let spokes: Promise<DeployedMember[]> | undefined;
   const startSpokes = () => {
-    spokes ??= applySpokes({ ...options, env, outdir, tfEnv, log });
+    spokes ??= prepared.then((members) => applySpokes(members, { ...options, env, tfEnv, log }));
     spokes.catch(() => {}); // awaited below; a failure surfaces there
     return spokes;
   };
@@ -264,26 +266,45 @@ export async function deployLocal(options: {
   };
 }
 
+/** A member account whose spoke stack is initialized: ready to apply. */
+interface PreparedMember {
+  readonly account: string;
+  readonly deploymentRoleArn: string;
+  readonly stackDir: string;
+}
+
 /**
- * Applies the spoke stack of every member account of the local environment: first what AWS Organizations gives
- * a new account (the role the spoke's provider assumes), then `terraform init` and `apply`, all members at once.
+ * Gives every member account of the local environment what AWS Organizations gives a new account (the role the
+ * spoke's provider assumes), then `terraform init`s its spoke stack; all members at once.
  */
-async function applySpokes(options: {
-  root: string;
+function prepareSpokes(options: {
   endpoint: string;
   env: EnvConfig;
   outdir: string;
   tfEnv: Record<string, string>;
-  log: (line: string) => void;
   signal?: AbortSignal;
-}): Promise<DeployedMember[]> {
+}): Promise<PreparedMember[]> {
   const { env, endpoint } = options;
   return Promise.all(
     memberAccountsOf(env).map(async (member) => {
       const roleName = member.deploymentRoleArn.split('/').pop()!;
       await createMemberAccount(endpoint, env.region, { account: member.account, hub: env.account, roleName });
-      const cwd = join(options.outdir, 'stacks', `${env.name}-${spokeStackName(member.account)}`);
-      await terraform(['init', '-input=false', '-reconfigure', '-no-color'], { cwd, env: options.tfEnv, signal: options.signal });
+      const stackDir = join(options.outdir, 'stacks', `${env.name}-${spokeStackName(member.account)}`);
+      await terraform(['init', '-input=false', '-reconfigure', '-no-color'], { cwd: stackDir, env: options.tfEnv, signal: options.signal });
+      return { account: member.account, deploymentRoleArn: member.deploymentRoleArn, stackDir };
+    }),
+  );
+}
+
+/** Applies the spoke stacks of the prepared members, all at once. */
+async function applySpokes(
+  members: readonly PreparedMember[],
+  options: { env: EnvConfig; tfEnv: Record<string, string>; log: (line: string) => void; signal?: AbortSignal },
+): Promise<DeployedMember[]> {
+  const { env } = options;
+  return Promise.all(
+    members.map(async (member) => {
+      const cwd = member.stackDir;
       let outputs: Record<string, { value?: unknown }> | undefined;
       const errors: string[] = [];
       try {
