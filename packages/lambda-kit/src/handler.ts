@@ -162,20 +162,21 @@ export function reflexHandler<C extends z.core.$ZodType, S extends z.core.$ZodTy
       }
       return { actions: toActions(event, await inAccount(scope, () => handle(event)), scope) };
     }
-    // One account's failure never stops the others'. An account whose role cannot be assumed is alerted and
-    // skipped (the next tick tries again); any other failure fails the record once every account had its turn.
-    const actions: ReflexActionDetail[] = [];
-    const failures: string[] = [];
-    for (const account of accounts.accounts) {
+    // One account's failure never stops the others'; four accounts at once. An account whose role cannot be
+    // assumed is alerted and skipped (the next tick tries again); any other failure fails the record once every
+    // account had its turn.
+    const turns = await inTurns(accounts.accounts, TIMER_ACCOUNTS_AT_ONCE, async (account) => {
       try {
         const scope = await accounts.scope(account, region);
         // The account's turn of the timer: the Scheduled Event as that account's would be.
-        actions.push(...toActions(event, await inAccount(scope, () => handle({ ...event, account })), scope));
+        return { actions: toActions(event, await inAccount(scope, () => handle({ ...event, account })), scope) };
       } catch (error) {
-        if (error instanceof SpokeAccessError) actions.push(...accessAlert(event, error, region, true));
-        else failures.push(`account ${account}: ${describeError(error)}`);
+        if (error instanceof SpokeAccessError) return { actions: accessAlert(event, error, region, true) };
+        return { actions: [], failure: `account ${account}: ${describeError(error)}` };
       }
-    }
+    });
+    const actions = turns.flatMap((t) => t.actions);
+    const failures = turns.flatMap((t) => (t.failure ? [t.failure] : []));
     return { actions, ...(failures.length ? { failed: new ReflexError(`the timer failed in ${failures.length} account(s): ${failures.join('; ')}`) } : {}) };
   };
 
@@ -221,6 +222,23 @@ export function reflexHandler<C extends z.core.$ZodType, S extends z.core.$ZodTy
 
 /** What the kit reads of every event it hands to a reflex. */
 type ReceivedEvent = { id: string; source: string; 'detail-type': string; account?: string; region?: string };
+
+/** How many accounts' turns of a timer run at once (each its own account scope). */
+const TIMER_ACCOUNTS_AT_ONCE = 4;
+
+/** `work` for each item, at most `limit` at once; the results in the items' order. */
+async function inTurns<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
 
 /** A member account's access failure is alerted at most this often per account (per warm function). */
 const ALERT_EVERY_MS = 15 * 60_000;
