@@ -76,7 +76,14 @@ describe('a spoke stack', () => {
 
   it('has a spoke role for each reflex whose manifest acts in member accounts, and none for the others', () => {
     const roles = resourcesOf(spoke, 'aws_iam_role').map(({ block }) => block.name).sort();
-    expect(roles).toEqual(['reflex-prod-forward', 'reflex-prod-instance-guard', 'reflex-prod-instance-scheduler', 'reflex-prod-ipam-enricher', 'reflex-prod-resource-tagger']);
+    expect(roles).toEqual([
+      'reflex-prod-forward',
+      'reflex-prod-instance-guard',
+      'reflex-prod-instance-scheduler',
+      'reflex-prod-ipam-enricher',
+      'reflex-prod-reaper',
+      'reflex-prod-resource-tagger',
+    ]);
   });
 
   it("lets only the reflex's function role in the hub assume its spoke role, with the external id, from inside the organization", () => {

@@ -265,6 +265,8 @@ const defaults = z.parse(ReaperConfigSchema, {});
 
 export const manifest = defineReflex({
   name: 'reaper',
+  // Each hourly run reaps the hub and, through its spoke role there, every member account (one lease per account).
+  spokes: 'events-and-timers',
   description: 'Decommissions resources whose expiry tag passed or that sat idle: warns once per lead time, stops before terminating, snapshots before deleting.',
   triggers: reaperTriggers(defaults),
   triggersFor: (config: ReaperConfig) => reaperTriggers(config),

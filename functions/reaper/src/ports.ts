@@ -122,6 +122,8 @@ export interface PendingSnapshot {
 /** What one run did, in numbers: kept in the state table. */
 export interface RunSummary {
   readonly at: string;
+  /** The account the run was in (each account's turn of the timer has its own). */
+  readonly account?: string;
   readonly dryRun: boolean;
   /** Resources looked at. */
   readonly resources: number;
@@ -141,8 +143,8 @@ export interface ReaperStatePort extends LeasePort {
   labAddresses(vpcId: string): Promise<string[]>;
   putLabAddresses(vpcId: string, allocationIds: readonly string[]): Promise<void>;
   putRun(summary: RunSummary): Promise<void>;
-  /** The newest run's summary. */
-  lastRun(): Promise<RunSummary | undefined>;
+  /** The newest run's summary (in `account`: its turns of the timer; without one, the summaries recorded without an account). */
+  lastRun(account?: string): Promise<RunSummary | undefined>;
 }
 
 /** Port: the decision log (the kit hands one to `init`). */

@@ -70,6 +70,8 @@ const ZONED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d
 /** What the environment gives this command. */
 interface ReaperEnv {
   readonly name: string;
+  /** The hub: the account whose resources and runs `list` shows. */
+  readonly account: string;
   readonly region: string;
   readonly config: ReaperConfig;
   /** Whether the environment enables the reaper (else the config is its defaults). */
@@ -88,7 +90,7 @@ async function reaperEnv(name: string, zone: string | undefined): Promise<Reaper
   const { env, reflexes } = resolveEnvironment(input, await loadManifests(repoRoot()));
   const reaper = reflexes.find((r) => r.manifest.name === 'reaper');
   const config = (reaper?.config as ReaperConfig | undefined) ?? ReaperConfigSchema.parse({});
-  return { name: env.name, region: env.region, config, enabled: reaper !== undefined, zone: zone ?? config.displayTimeZone };
+  return { name: env.name, account: env.account, region: env.region, config, enabled: reaper !== undefined, zone: zone ?? config.displayTimeZone };
 }
 
 // ---------------------------------------------------------------------------------------------------- list
@@ -154,10 +156,11 @@ function nextWords(row: Row): string {
 }
 
 /** The reaper's last run, or why there is none to show. */
-async function lastRun(aws: AwsTarget, tableName: string): Promise<{ run?: RunSummary; note?: string; overlay: Map<string, Record<string, string>> }> {
+async function lastRun(aws: AwsTarget, tableName: string, account: string): Promise<{ run?: RunSummary; note?: string; overlay: Map<string, Record<string, string>> }> {
   const state = new DynamoReaperState(tableName, dynamoOf(aws));
   try {
-    const run = await aws.call(() => state.lastRun());
+    // The hub's turn of the timer; before runs named their account, the newest summary without one.
+    const run = (await aws.call(() => state.lastRun(account))) ?? (await aws.call(() => state.lastRun()));
     // A dry-running reaper keeps its warnings in its table: show what it would have sent.
     const overlay = run?.dryRun ? await aws.call(() => state.dryRunTags()) : new Map<string, Record<string, string>>();
     return run ? { run, overlay } : { note: `no run recorded in ${tableName}`, overlay };
@@ -170,7 +173,7 @@ async function lastRun(aws: AwsTarget, tableName: string): Promise<{ run?: RunSu
 async function list(env: ReaperEnv, aws: AwsTarget, json: boolean): Promise<number> {
   const tableName = awsName(env.name, 'reaper');
   const resources = AwsResources.withClientConfig(aws.clientConfig(), true);
-  const [listed, last] = await Promise.all([aws.call(() => resources.list(env.config.scope, { allInstances: false, allSnapshots: false })), lastRun(aws, tableName)]);
+  const [listed, last] = await Promise.all([aws.call(() => resources.list(env.config.scope, { allInstances: false, allSnapshots: false })), lastRun(aws, tableName, env.account)]);
   const now = new Date();
   const rows = listed
     .map((r) => rowOf(withDryRunTags(r, last.overlay.get(r.id)), env, now))

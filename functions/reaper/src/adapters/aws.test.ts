@@ -291,6 +291,11 @@ describe('DynamoReaperState against moto', () => {
     expect(await state.dryRunTags()).toEqual(new Map([['i-1', { 'reflex:expiry-warned': '72h@2026-12-10T12:00:00Z' }]]));
     expect(await state.labAddresses('vpc-1')).toEqual(['eipalloc-1']);
     expect(await state.lastRun()).toEqual({ at: '2026-12-10T13:00:00.000Z', dryRun: true, resources: 2, counts: { waiting: 2 } });
+    // Each account's turns of the timer are kept apart: a member's newer run is not the hub's last.
+    await state.putRun({ at: '2026-12-10T14:00:00.000Z', account: '123456789012', dryRun: true, resources: 1, counts: { warned: 1 } });
+    await state.putRun({ at: '2026-12-10T14:00:00.000Z', account: '210987654321', dryRun: true, resources: 5, counts: { stopped: 2 } });
+    expect(await state.lastRun('123456789012')).toEqual(expect.objectContaining({ account: '123456789012', resources: 1 }));
+    expect(await state.lastRun('210987654321')).toEqual(expect.objectContaining({ account: '210987654321', resources: 5 }));
     await state.clearPendingSnapshot('vol-1');
     expect(await state.pendingSnapshot('vol-1')).toBeUndefined();
   });

@@ -1,12 +1,12 @@
 import type { CloudWatchClient, Datapoint } from '@aws-sdk/client-cloudwatch';
-import { lazySdk, type LoadedSdk, ReflexError } from '@reflex/lambda-kit';
+import { accountSdk, type LoadedSdk, ReflexError } from '@reflex/lambda-kit';
 import type { HourlyPoint, InstanceMetrics, MetricsPort } from '../ports';
 
 type CloudWatchSdk = typeof import('@aws-sdk/client-cloudwatch');
 export type LoadCloudWatch = () => Promise<LoadedSdk<CloudWatchSdk, CloudWatchClient>>;
 
 /** The CloudWatch client of the function's environment, loaded on first use. */
-export const defaultCloudWatch: LoadCloudWatch = lazySdk(() => import('@aws-sdk/client-cloudwatch'), (sdk) => new sdk.CloudWatchClient({}));
+export const defaultCloudWatch: LoadCloudWatch = accountSdk(() => import('@aws-sdk/client-cloudwatch'), (sdk, config) => new sdk.CloudWatchClient(config));
 
 const HOUR_SECONDS = 3600;
 

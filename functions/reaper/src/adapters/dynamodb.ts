@@ -13,7 +13,7 @@ const ttl = (at: Date) => N(Math.floor(at.getTime() / 1000) + KEPT_SECONDS);
  *   snapshot#<volume id>  pending          the final snapshot taken of an expired volume, until it is deleted
  *   dry-run               tags#<id>        the tags a dry run would have written on a resource (JSON)
  *   lab#<vpc id>          addresses        the Elastic IPs a lab VPC's teardown found associated with it
- *   runs                  at#<ISO time>    one run's summary (JSON): resources looked at, counts per outcome
+ *   runs#<account>        at#<ISO time>    one run's summary (JSON) in that account: resources looked at, counts per outcome
  *   lease#run             lease            the run lease (holder, until): one run at a time
  * Every record but the lease expires 30 days after its last write.
  *
@@ -74,15 +74,15 @@ export class DynamoReaperState implements ReaperStatePort {
   }
 
   async putRun(summary: RunSummary): Promise<void> {
-    await this.put('runs', `at#${summary.at}`, { summary: S(JSON.stringify(summary)) });
+    await this.put(runsKey(summary.account), `at#${summary.at}`, { summary: S(JSON.stringify(summary)) });
   }
 
-  async lastRun(): Promise<RunSummary | undefined> {
+  async lastRun(account?: string): Promise<RunSummary | undefined> {
     const out = await this.db.send('Query', (sdk) =>
       new sdk.QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': S('runs'), ':prefix': S('at#') },
+        ExpressionAttributeValues: { ':pk': S(runsKey(account)), ':prefix': S('at#') },
         ScanIndexForward: false,
         Limit: 1,
         ConsistentRead: true,
@@ -100,3 +100,6 @@ export class DynamoReaperState implements ReaperStatePort {
     return this.db.release(`lease#${key}`, holder);
   }
 }
+
+/** Where the run summaries of an account are kept (`runs` for those recorded without an account). */
+const runsKey = (account: string | undefined) => (account ? `runs#${account}` : 'runs');

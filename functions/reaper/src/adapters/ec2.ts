@@ -1,6 +1,6 @@
 import type { EC2Client, Filter } from '@aws-sdk/client-ec2';
 import { REFLEX_TAGS } from '@reflex/events';
-import { awsErrorName, describeError, lazySdk, type LoadedSdk, ReflexError, tagList, tagRecord } from '@reflex/lambda-kit';
+import { accountSdk, awsErrorName, describeError, type LoadedSdk, ReflexError, tagList, tagRecord } from '@reflex/lambda-kit';
 import type { ReaperScope } from '../manifest';
 import type { Resource, ResourceKind, VpcContents, WriteResult } from '../ports';
 
@@ -8,7 +8,7 @@ type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
 export type LoadEc2 = () => Promise<LoadedSdk<Ec2Sdk, EC2Client>>;
 
 /** The EC2 client of the function's environment, loaded on first use. */
-export const defaultEc2: LoadEc2 = lazySdk(() => import('@aws-sdk/client-ec2'), (sdk) => new sdk.EC2Client({}));
+export const defaultEc2: LoadEc2 = accountSdk(() => import('@aws-sdk/client-ec2'), (sdk, config) => new sdk.EC2Client(config));
 
 /** EC2's answers that mean "not now, because of its state or what depends on it": reported, retried at the next run. */
 const REFUSALS = new Set([

@@ -1,13 +1,13 @@
 import type { ElasticLoadBalancingV2Client, LoadBalancer } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { REFLEX_TAGS } from '@reflex/events';
-import { awsErrorName, chunks, describeError, lazySdk, type LoadedSdk, ReflexError, tagList, tagRecord } from '@reflex/lambda-kit';
+import { accountSdk, awsErrorName, chunks, describeError, type LoadedSdk, ReflexError, tagList, tagRecord } from '@reflex/lambda-kit';
 import type { Resource, WriteResult } from '../ports';
 
 type ElbSdk = typeof import('@aws-sdk/client-elastic-load-balancing-v2');
 export type LoadElb = () => Promise<LoadedSdk<ElbSdk, ElasticLoadBalancingV2Client>>;
 
 /** The elbv2 client of the function's environment, loaded on first use. */
-export const defaultElb: LoadElb = lazySdk(() => import('@aws-sdk/client-elastic-load-balancing-v2'), (sdk) => new sdk.ElasticLoadBalancingV2Client({}));
+export const defaultElb: LoadElb = accountSdk(() => import('@aws-sdk/client-elastic-load-balancing-v2'), (sdk, config) => new sdk.ElasticLoadBalancingV2Client(config));
 
 /** DescribeTags and AddTags take at most 20 ARNs. */
 const TAGS_PER_CALL = 20;

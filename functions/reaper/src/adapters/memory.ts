@@ -166,8 +166,8 @@ export class MemoryReaperState implements ReaperStatePort {
   async putRun(summary: RunSummary) {
     this.runs.push(summary);
   }
-  async lastRun() {
-    return this.runs.at(-1);
+  async lastRun(account?: string) {
+    return this.runs.filter((r) => r.account === account).at(-1);
   }
   async lease() {
     return !this.busy;

@@ -552,7 +552,7 @@ describe('runs', () => {
 
     await at(after(1));
 
-    expect(state.runs).toEqual([{ at: after(1).toISOString(), dryRun: false, resources: 3, counts: { stopped: 1, protected: 1, deleted: 1 } }]);
+    expect(state.runs).toEqual([{ at: after(1).toISOString(), account: '123456789012', dryRun: false, resources: 3, counts: { stopped: 1, protected: 1, deleted: 1 } }]);
   });
 });
 

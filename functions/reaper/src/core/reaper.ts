@@ -30,7 +30,8 @@ const extendHint = (id: string) => `extend with \`pnpm reflex ttl extend ${id} 2
 export async function reaper(event: ScheduledEvent, deps: ReaperDeps): Promise<ActionReport[]> {
   const clock = deps.clock ?? (() => new Date());
   try {
-    return await withLease(deps.state, 'run', { holder: deps.holder, now: clock, leaseMs: deps.leaseMs, waitMs: 0 }, () => runAt(event, deps));
+    // One run at a time per account: each account's turn of the timer (hub and members) has its own lease.
+    return await withLease(deps.state, `run#${event.account}`, { holder: deps.holder, now: clock, leaseMs: deps.leaseMs, waitMs: 0 }, () => runAt(event, deps));
   } catch (error) {
     if (!(error instanceof LeaseBusyError)) throw error;
     deps.log.info('another run of the reaper holds the run lease: leaving it the work', { decision: 'skip' });
@@ -61,7 +62,7 @@ async function runAt(event: ScheduledEvent, deps: ReaperDeps): Promise<ActionRep
       run.report([resource], 'reaper:Failed', { status: 'failed', error: errorText(error) }, `could not handle ${resource.id}; later runs carry on from what it recorded`);
     }
   }
-  const summary = { at: now.toISOString(), dryRun: deps.dryRun, resources: resources.length, counts: run.counts };
+  const summary = { at: now.toISOString(), account: event.account, dryRun: deps.dryRun, resources: resources.length, counts: run.counts };
   try {
     await deps.state.putRun(summary);
   } catch (error) {
