@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, ListRulesCommand, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { instanceStates, launchInstances, type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
+import { assumedClientConfig, instanceStates, launchInstances, type LocalAws, localClientConfig, startMoto } from '@reflex/local-aws';
 import { repoRoot } from '@reflex/manifest';
 import { fixture } from '@reflex/events/fixtures';
 import { DEMO_ATTACKER, runBlockerDemo } from '../src/local/blocker-demo';
@@ -470,8 +470,10 @@ describe('local mode', () => {
       }
     }, 60_000);
 
-    it('warns once per lead time, stops an expired instance, snapshots a volume before deleting it, and leaves what is kept (reaper)', async () => {
+    it('warns once per lead time, stops an expired instance, snapshots a volume before deleting it, and leaves what is kept, in the hub and the member account (reaper)', async () => {
       const ec2 = new EC2Client(localClientConfig(aws.endpoint));
+      // An operator of the member account (its deployment role): the reaper's turn there goes through its spoke role.
+      const memberEc2 = new EC2Client(await assumedClientConfig(aws.endpoint, 'us-east-1', deployment.members[0]!.deploymentRoleArn));
       const expiry = '2027-03-10T12:00:00Z';
       const hoursFromExpiry = (h: number) => new Date(Date.parse(expiry) + h * 3_600_000);
       const tagsOf = async (id: string) =>
@@ -485,13 +487,16 @@ describe('local mode', () => {
           new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 1, TagSpecifications: [{ ResourceType: 'volume', Tags: [{ Key: 'reflex:expires-at', Value: expiry }] }] }),
         );
         const vol = volume.VolumeId!;
+        const [inMember] = (await launchInstances(memberEc2, [{ 'reflex:expires-at': expiry, owner: 'member-team' }])) as [string];
         const ours = () => actionsOf('reaper').filter((a) => [expiring, kept, vol].some((id) => a.endsWith(id)));
+        const member = () => actionsOf('reaper').filter((a) => a.endsWith(inMember));
         const run = async (hours: number, expected: number) => {
           await runner.tick('reaper', hoursFromExpiry(hours));
           await until(() => ours().length >= expected, () => `the reaper's run at ${hours} h had acted (so far: ${ours().join(', ')})`);
         };
 
         await run(-71, 2);
+        await until(() => member().length >= 1, 'the member turn of the run at -71 h warned');
         await run(-70, 2); // the 72 h warnings are not repeated
         expect((await tagsOf(expiring))['reflex:expiry-warned']).toBe(`72h@${expiry}`);
         // The first run past the expiry acts (no late 24 h warning for what is overdue): the instance is
@@ -511,8 +516,16 @@ describe('local mode', () => {
         expect(Date.now() - Date.parse(intent![1]!)).toBeLessThan(60_000);
         expect((await ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: 'volume-id', Values: [vol] }] }))).Volumes ?? []).toEqual([]);
         expect((await instanceStates(ec2, [kept])).get(kept)).toBe('running');
+        // The member account's turns: warned once, then stopped there, each action naming the member account.
+        await until(async () => (await instanceStates(memberEc2, [inMember])).get(inMember) === 'stopped', "the member's expired instance is stopped");
+        expect(member()).toEqual([`reaper:Warn ${inMember}`, `ec2:StopInstances ${inMember}`]);
+        const stopLine = logs.flatMap((c) => c.split('\n')).find((l) => l.includes('"message":"action"') && l.includes('"ec2:StopInstances"') && l.includes(inMember))!;
+        expect((JSON.parse(stopLine) as { action: { account: string; roleSession: string } }).action).toEqual(
+          expect.objectContaining({ account: '210987654321', roleSession: 'arn:aws:sts::210987654321:assumed-role/reflex-local-reaper/reflex-local-reaper' }),
+        );
       } finally {
         ec2.destroy();
+        memberEc2.destroy();
       }
     }, 90_000);
   });
