@@ -125,7 +125,7 @@ describe('local mode', () => {
     const [member] = deployment.members;
     expect(member?.account).toBe('210987654321');
     expect(member!.spokeRoles['instance-guard']).toBe('arn:aws:iam::210987654321:role/reflex-local-instance-guard');
-    expect(Object.keys(member!.spokeRoles).sort()).toEqual(['instance-guard', 'instance-scheduler', 'ipam-enricher', 'reaper', 'resource-tagger']);
+    expect(Object.keys(member!.spokeRoles).sort()).toEqual(['auto-heal', 'instance-guard', 'instance-scheduler', 'ipam-enricher', 'reaper', 'resource-tagger']);
     const state = readFileSync(join(member!.stackDir, '.terraform', 'terraform.tfstate'), 'utf8');
     expect(JSON.parse(state).backend.config.key).toBe('reflex/local/spoke-210987654321.tfstate');
   });

@@ -49,10 +49,12 @@ describe('a spoke stack', () => {
   it("forwards what the reflexes that act in member accounts listen to, to the hub's reflex bus, with a role that may put events there only", () => {
     const targets = resourcesOf(spoke, 'aws_cloudwatch_event_target');
     const rules = resourcesOf(spoke, 'aws_cloudwatch_event_rule');
-    // The guard's state changes and the tagger's CloudTrail calls; GuardDuty findings, alarms and Health events
-    // are for reflexes that act in the hub only.
+    // The guard's state changes, the tagger's CloudTrail calls, auto-heal's alarms and Health events; GuardDuty
+    // findings are for the (test) IP blocker, which acts in the hub only.
     expect(rules.map(({ block }) => [block.name, JSON.parse(block.event_pattern)])).toEqual([
+      ['reflex-prod-forward-cloudwatch', { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'] }],
       ['reflex-prod-forward-ec2', { source: ['aws.ec2'], 'detail-type': ['AWS API Call via CloudTrail', 'EC2 Instance State-change Notification'] }],
+      ['reflex-prod-forward-health', { source: ['aws.health'], 'detail-type': ['AWS Health Event'] }],
     ]);
     expect(rules.every(({ block }) => block.event_bus_name === undefined)).toBe(true); // the default bus
     const role = findResource(spoke, 'aws_iam_role', { name: 'reflex-prod-forward' });
@@ -66,7 +68,8 @@ describe('a spoke stack', () => {
 
   it("keeps the reflexes that act in the hub only to the hub's own events, and the others to every account's", () => {
     const pattern = (name: string) => JSON.parse(findResource(prod, 'aws_cloudwatch_event_rule', { name }).block.event_pattern);
-    expect(pattern('reflex-prod-auto-heal-0').account).toEqual(['333333333333']);
+    expect(pattern('reflex-prod-test-blocker-0').account).toEqual(['333333333333']);
+    expect(pattern('reflex-prod-auto-heal-0').account).toBeUndefined();
     expect(pattern('reflex-prod-instance-guard-0').account).toBeUndefined();
     expect(pattern('reflex-prod-resource-tagger-0').account).toBeUndefined();
     // Without member accounts, no rule names an account.
@@ -77,6 +80,7 @@ describe('a spoke stack', () => {
   it('has a spoke role for each reflex whose manifest acts in member accounts, and none for the others', () => {
     const roles = resourcesOf(spoke, 'aws_iam_role').map(({ block }) => block.name).sort();
     expect(roles).toEqual([
+      'reflex-prod-auto-heal',
       'reflex-prod-forward',
       'reflex-prod-instance-guard',
       'reflex-prod-instance-scheduler',
@@ -126,7 +130,7 @@ describe("the hub's side", () => {
         actions: ['events:PutEvents'],
         principals: [{ type: 'AWS', identifiers: ['arn:aws:iam::444444444444:root', 'arn:aws:iam::555555555555:root'] }],
         condition: [
-          { test: 'StringEquals', variable: 'events:source', values: ['aws.ec2'] },
+          { test: 'StringEquals', variable: 'events:source', values: ['aws.cloudwatch', 'aws.ec2', 'aws.health'] },
           { test: 'StringEquals', variable: 'aws:PrincipalOrgID', values: ['o-a1b2c3d4e5'] },
         ],
       }),
@@ -141,8 +145,8 @@ describe("the hub's side", () => {
         resources: ['arn:aws:iam::444444444444:role/reflex-prod-instance-guard', 'arn:aws:iam::555555555555:role/reflex-prod-instance-guard'],
       }),
     );
-    const auto = rolePermissions(prod, 'reflex-prod-auto-heal').statements;
-    expect(auto.some((s) => s.actions?.includes('sts:AssumeRole'))).toBe(false);
+    const api = rolePermissions(prod, 'reflex-prod-route-api').statements;
+    expect(api.some((s) => s.actions?.includes('sts:AssumeRole'))).toBe(false);
     const guard = findResource(prod, 'aws_lambda_function', { function_name: 'reflex-prod-instance-guard' });
     expect(JSON.parse(guard.block.environment.variables.REFLEX_SPOKES)).toEqual({
       hub: '333333333333',
@@ -151,8 +155,8 @@ describe("the hub's side", () => {
       partition: 'aws',
       externalId: 'reflex-prod-7d41',
     });
-    const heal = findResource(prod, 'aws_lambda_function', { function_name: 'reflex-prod-auto-heal' });
-    expect(heal.block.environment.variables.REFLEX_SPOKES).toBeUndefined();
+    const routes = findResource(prod, 'aws_lambda_function', { function_name: 'reflex-prod-route-api' });
+    expect(routes.block.environment.variables.REFLEX_SPOKES).toBeUndefined();
   });
 
   it('builds no bus policy and no spoke stack for an environment without member accounts', () => {

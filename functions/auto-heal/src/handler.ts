@@ -12,7 +12,7 @@ import { manifest } from './manifest';
 export const handler = reflexHandler({
   manifest,
   schema: z.union([AlarmStateChangeSchema, AwsHealthEventSchema, ScheduledEventSchema]),
-  init: ({ config, dryRun, log, stateTable }) => {
+  init: ({ config, dryRun, log, stateTable, spokes }) => {
     if (!stateTable) throw new ConfigError('reflex "auto-heal": REFLEX_STATE_TABLE is not set');
     const instances = new Ec2Instances(dryRun);
     const alarms = new CloudWatchAlarms(dryRun);
@@ -31,6 +31,8 @@ export const handler = reflexHandler({
         now: () => new Date(),
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
         instanceArn: (id) => `arn:aws:ec2:${event.region}:${event.account}:instance/${id}`,
+        // The event's account (a timer's turn comes as that account's): with member accounts, ladders name theirs.
+        ...(spokes ? { account: event.account, hubAccount: spokes.hub } : {}),
       });
   },
 });

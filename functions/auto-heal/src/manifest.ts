@@ -108,6 +108,8 @@ export function healPermissions(config: AutoHealConfig): Permission[] {
 
 export const manifest = defineReflex({
   name: 'auto-heal',
+  // Heals in the account of each alarm; each timer tick keeps the alarms and follows up the ladders of every account.
+  spokes: 'events-and-timers',
   description: 'Reboots, then stops/starts (then, optionally, replaces) EC2 instances tagged reflex:heal=true whose status checks or health alarms fail, within a budget.',
   triggers: healTriggers(z.parse(AutoHealConfigSchema, {})),
   triggersFor: healTriggers,

@@ -128,8 +128,8 @@ export interface HealStatePort extends LeasePort {
   /** Records a Health event's state for an instance unless a newer (or the same) update is recorded; false then. */
   recordHealth(record: HealthRecord): Promise<boolean>;
   /** The sweep changes a dry run reported last time (so that each is reported once). */
-  dryRunPlan(): Promise<string[]>;
-  saveDryRunPlan(changes: readonly string[]): Promise<void>;
+  dryRunPlan(account?: string): Promise<string[]>;
+  saveDryRunPlan(changes: readonly string[], account?: string): Promise<void>;
 }
 
 /** Port: the decision log (the kit hands one to `init`). */

@@ -1,12 +1,12 @@
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { awsErrorName, lazySdk, type LoadedSdk, ReflexError } from '@reflex/lambda-kit';
+import { accountSdk, awsErrorName, type LoadedSdk, ReflexError } from '@reflex/lambda-kit';
 import type { ActResult, GroupsPort } from '../ports';
 
 type AutoScalingSdk = typeof import('@aws-sdk/client-auto-scaling');
 export type LoadAutoScaling = () => Promise<LoadedSdk<AutoScalingSdk, AutoScalingClient>>;
 
 /** The Auto Scaling client of the function's environment, loaded on first use. */
-export const defaultAutoScaling: LoadAutoScaling = lazySdk(() => import('@aws-sdk/client-auto-scaling'), (sdk) => new sdk.AutoScalingClient({}));
+export const defaultAutoScaling: LoadAutoScaling = accountSdk(() => import('@aws-sdk/client-auto-scaling'), (sdk, config) => new sdk.AutoScalingClient(config));
 
 /**
  * Auto Scaling groups through the AWS SDK: SetInstanceHealth `Unhealthy` (respecting the group's health check

@@ -1,5 +1,5 @@
 import type { CloudWatchClient, MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import { chunks, lazySdk, type LoadedSdk, ReflexError } from '@reflex/lambda-kit';
+import { accountSdk, chunks, type LoadedSdk, ReflexError } from '@reflex/lambda-kit';
 import { STATUS_CHECK_METRIC } from '../core/sweep';
 import type { AlarmState, AlarmsPort, AlarmView } from '../ports';
 
@@ -7,7 +7,7 @@ type CloudWatchSdk = typeof import('@aws-sdk/client-cloudwatch');
 export type LoadCloudWatch = () => Promise<LoadedSdk<CloudWatchSdk, CloudWatchClient>>;
 
 /** The CloudWatch client of the function's environment, loaded on first use. */
-export const defaultCloudWatch: LoadCloudWatch = lazySdk(() => import('@aws-sdk/client-cloudwatch'), (sdk) => new sdk.CloudWatchClient({}));
+export const defaultCloudWatch: LoadCloudWatch = accountSdk(() => import('@aws-sdk/client-cloudwatch'), (sdk, config) => new sdk.CloudWatchClient(config));
 
 /** DeleteAlarms takes at most 100 names. */
 const DELETE_BATCH = 100;

@@ -128,13 +128,13 @@ export class DynamoHealState implements HealStatePort {
     );
   }
 
-  async dryRunPlan(): Promise<string[]> {
-    const item = await this.get(PLAN_KEY);
+  async dryRunPlan(account?: string): Promise<string[]> {
+    const item = await this.get(planKey(account));
     return (item?.changes?.L ?? []).map((v) => v.S ?? '');
   }
 
-  async saveDryRunPlan(changes: readonly string[]): Promise<void> {
-    await this.db.send('PutItem', (sdk) => new sdk.PutItemCommand({ TableName: this.table, Item: { ...PLAN_KEY, changes: { L: changes.map(S) } } }));
+  async saveDryRunPlan(changes: readonly string[], account?: string): Promise<void> {
+    await this.db.send('PutItem', (sdk) => new sdk.PutItemCommand({ TableName: this.table, Item: { ...planKey(account), changes: { L: changes.map(S) } } }));
   }
 
   lease(key: string, holder: string, until: Date, now: Date): Promise<boolean> {
@@ -152,7 +152,8 @@ export class DynamoHealState implements HealStatePort {
 }
 
 const eventKey = (eventId: string) => ({ pk: S(`event#${eventId}`), sk: S('event') });
-const PLAN_KEY = { pk: S('sweep'), sk: S('dry-run-plan') };
+/** The dry-run sweep plan of an account's turns (`sweep` for one account). */
+const planKey = (account: string | undefined) => ({ pk: S(account ? `sweep#${account}` : 'sweep'), sk: S('dry-run-plan') });
 
 function ladderOf(item: Item): { ladder: Ladder; version: number } | undefined {
   const json = str(item, 'ladder');

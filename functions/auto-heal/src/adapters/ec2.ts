@@ -1,13 +1,13 @@
 import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
 import { REFLEX_TAGS } from '@reflex/events';
-import { awsErrorName, lazySdk, type LoadedSdk, ReflexError, tagList, tagRecord } from '@reflex/lambda-kit';
+import { accountSdk, awsErrorName, type LoadedSdk, ReflexError, tagList, tagRecord } from '@reflex/lambda-kit';
 import type { ActResult, InstancesPort, InstanceStatusView, InstanceView, OptedInInstance } from '../ports';
 
 type Ec2Sdk = typeof import('@aws-sdk/client-ec2');
 export type LoadEc2 = () => Promise<LoadedSdk<Ec2Sdk, EC2Client>>;
 
 /** The EC2 client of the function's environment, loaded on first use. */
-export const defaultEc2: LoadEc2 = lazySdk(() => import('@aws-sdk/client-ec2'), (sdk) => new sdk.EC2Client({}));
+export const defaultEc2: LoadEc2 = accountSdk(() => import('@aws-sdk/client-ec2'), (sdk, config) => new sdk.EC2Client(config));
 
 const NOT_FOUND = new Set(['InvalidInstanceID.NotFound', 'InvalidInstanceID.Malformed']);
 const INCORRECT_STATE = new Set(['IncorrectInstanceState', 'IncorrectState', 'UnsupportedOperation']);

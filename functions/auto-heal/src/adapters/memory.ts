@@ -142,7 +142,7 @@ export class MemoryHealState implements HealStatePort {
   readonly events = new Map<string, { holder?: string; until?: number; done?: boolean }>();
   readonly leases = new Map<string, { holder: string; until: number }>();
   readonly healthRecords = new Map<string, HealthRecord>();
-  plan: string[] = [];
+  readonly plans = new Map<string, string[]>();
   dryRun = false;
 
   async claimEvent(id: string, holder: string, until: Date, now: Date): Promise<Claim> {
@@ -181,11 +181,11 @@ export class MemoryHealState implements HealStatePort {
     this.healthRecords.set(key, record);
     return true;
   }
-  async dryRunPlan() {
-    return [...this.plan];
+  async dryRunPlan(account?: string) {
+    return [...(this.plans.get(account ?? '') ?? [])];
   }
-  async saveDryRunPlan(changes: readonly string[]) {
-    this.plan = [...changes];
+  async saveDryRunPlan(changes: readonly string[], account?: string) {
+    this.plans.set(account ?? '', [...changes]);
   }
   async lease(key: string, holder: string, until: Date, now: Date) {
     const held = this.leases.get(key);

@@ -494,3 +494,35 @@ describe('auto-heal: dry-run', () => {
     expect(w.ec2.instances.get(ID)!.tags['reflex:stop-intent']).toBeUndefined();
   });
 });
+
+describe('auto-heal across accounts (hub and spoke)', () => {
+  const HUB = '123456789012';
+  const MEMBER = '210987654321';
+  /** The world with the kit's account of the event (or of the timer's turn). */
+  const inAccount = (w: ReturnType<typeof unhealthy>, account: string) => Object.assign(w.deps, { account, hubAccount: HUB });
+
+  it("names the alarm's account in the ladder and follows it up in that account's turn of the timer only", async () => {
+    const w = unhealthy();
+    inAccount(w, MEMBER);
+    await w.handle(alarmEvent({ instanceId: ID, at: START }));
+    expect((await w.state.ladder(ID))!.ladder.account).toBe(MEMBER);
+
+    w.advance(11);
+    inAccount(w, HUB);
+    expect(await w.handle(timerEvent(w.now()))).toEqual([]); // the hub's turn: not its instance
+    inAccount(w, MEMBER);
+    expect(actions(await w.handle(timerEvent(w.now())))).toEqual(['ec2:StopInstances', 'ec2:StartInstances']);
+  });
+
+  it("follows up a ladder saved before ladders named their account in the hub's turn", async () => {
+    const w = unhealthy();
+    await w.handle(alarmEvent({ instanceId: ID, at: START })); // one account: no account named
+    expect((await w.state.ladder(ID))!.ladder.account).toBeUndefined();
+
+    w.advance(11);
+    inAccount(w, MEMBER);
+    expect(await w.handle(timerEvent(w.now()))).toEqual([]);
+    inAccount(w, HUB);
+    expect(actions(await w.handle(timerEvent(w.now())))).toEqual(['ec2:StopInstances', 'ec2:StartInstances']);
+  });
+});

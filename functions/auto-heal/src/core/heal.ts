@@ -40,6 +40,13 @@ export interface HealDeps {
   readonly holder: string;
   /** The ARN of an instance, for the Reflex Action targets. */
   readonly instanceArn: (instanceId: string) => string;
+  /**
+   * The account of the event (or of the timer's turn): the alarm's instance lives there, and the timer follows up
+   * the ladders of that account only. @default every ladder is this account's (one account)
+   */
+  readonly account?: string;
+  /** The hub: the account of ladders saved before they named theirs. @default `account` */
+  readonly hubAccount?: string;
   /** How long an alarm waits for another invocation's lease of its instance. @default 20000 */
   readonly leaseWaitMs?: number;
 }
@@ -156,7 +163,7 @@ async function forInstance(instanceId: string, deps: HealDeps, run: Run, waitMs:
   const options = { holder: deps.holder, now: deps.now, leaseMs: leaseMs(deps.config), ...(waitMs !== undefined ? { waitMs } : {}) };
   await withLease(deps.state, `instance#${instanceId}`, options, async () => {
     const saved = await deps.state.ladder(instanceId);
-    const after = await change(expire(saved?.ladder ?? newLadder(instanceId), deps.now(), deps.config));
+    const after = await change(expire(saved?.ladder ?? newLadder(instanceId, deps.account), deps.now(), deps.config));
     if (saved ? JSON.stringify(after) === JSON.stringify(saved.ladder) : !after.episode && after.actions.length === 0) return;
     if (!(await deps.state.saveLadder(after, saved?.version ?? 0))) {
       throw new LadderBusyError(`${instanceId}: its ladder was saved by another invocation meanwhile; retrying`);
@@ -326,6 +333,8 @@ export async function followUps(deps: HealDeps): Promise<ActionReport[]> {
   const now = deps.now();
   for (const { ladder } of await deps.state.ladders()) {
     if (!ladder.episode || !due(ladder.episode, now, deps.config)) continue;
+    // Each account's turn of the timer follows up the instances that live there.
+    if (deps.account !== undefined && (ladder.account ?? deps.hubAccount ?? deps.account) !== deps.account) continue;
     try {
       await forInstance(ladder.instanceId, deps, run, 0, (current) => followUp(current, deps, run));
     } catch (error) {

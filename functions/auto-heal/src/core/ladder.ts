@@ -38,6 +38,8 @@ export interface Episode {
 /** What auto-heal keeps of one instance (its state table, one item per instance). */
 export interface Ladder {
   readonly instanceId: string;
+  /** The account the instance lives in (hub and spoke); absent in ladders saved before ladders named it: the hub's. */
+  readonly account?: string;
   /** The times of its actions within the budget window (ISO), oldest first. */
   readonly actions: readonly string[];
   readonly episode?: Episode;
@@ -65,8 +67,8 @@ const STEP_NAME: Readonly<Record<Step, string>> = { reboot: 'reboot', 'stop-star
 /** A step for people: `reboot`, `stop/start`, `replacement`. */
 export const stepName = (step: Step) => STEP_NAME[step];
 
-export function newLadder(instanceId: string): Ladder {
-  return { instanceId, actions: [], alarms: {} };
+export function newLadder(instanceId: string, account?: string): Ladder {
+  return { instanceId, ...(account ? { account } : {}), actions: [], alarms: {} };
 }
 
 /** The step after `step`: replacement only when it is configured and the instance belongs to an Auto Scaling group. */

@@ -63,7 +63,7 @@ export async function sweepAlarms(deps: HealDeps): Promise<ActionReport[]> {
   if (reports.every((r) => r.outcome !== 'dry-run')) return reports;
 
   // A dry run changes nothing, so the same plan comes back every run: report only what it did not report last time.
-  const before = new Set(await deps.state.dryRunPlan());
-  if (planned.length !== before.size || planned.some((k) => !before.has(k))) await deps.state.saveDryRunPlan(planned);
+  const before = new Set(await deps.state.dryRunPlan(deps.account));
+  if (planned.length !== before.size || planned.some((k) => !before.has(k))) await deps.state.saveDryRunPlan(planned, deps.account);
   return reports.filter((_, i) => !before.has(planned[i]!));
 }
