@@ -246,14 +246,17 @@ try {
   await shutdown(error instanceof UsageError || INVALID_INPUT.has((error as Error | undefined)?.name ?? '') ? 2 : 1);
 }
 
-/** The local environment's first member account, where the guard demo runs its protected instance. */
-function demoMember(): { account: string; roleArn: string } | undefined {
-  const [member] = m.localEnv.memberAccounts ?? [];
-  if (!member) return undefined;
-  const account = typeof member === 'string' ? member : member.account;
-  const roleArn = (typeof member === 'string' ? undefined : member.deploymentRoleArn) ?? `arn:aws:iam::${account}:role/${m.localEnv.spokes?.deploymentRoleName ?? 'OrganizationAccountAccessRole'}`;
-  return { account, roleArn };
+/** The local environment's member accounts, each with the role it is operated through (its deployment role). */
+function localMembers(): { account: string; roleArn: string }[] {
+  return (m.localEnv.memberAccounts ?? []).map((member) => {
+    const account = typeof member === 'string' ? member : member.account;
+    const named = typeof member === 'string' ? undefined : member.deploymentRoleArn;
+    return { account, roleArn: named ?? `arn:aws:iam::${account}:role/${m.localEnv.spokes?.deploymentRoleName ?? 'OrganizationAccountAccessRole'}` };
+  });
 }
+
+/** The member account where the guard demo runs its protected instance. */
+const demoMember = () => localMembers()[0];
 
 /**
  * Opens the IPAM store once, so that its first open (initdb, migrations) is not paid during the demo, and
@@ -261,7 +264,7 @@ function demoMember(): { account: string; roleArn: string } | undefined {
  */
 async function prepareStore(location: StoreLocation, reconcileWith?: { endpoint: string }): Promise<void> {
   try {
-    const target = reconcileWith && { endpoint: reconcileWith.endpoint, account: m.localEnv.account, region: m.localEnv.region ?? 'us-east-1' };
+    const target = reconcileWith && { endpoint: reconcileWith.endpoint, account: m.localEnv.account, region: m.localEnv.region ?? 'us-east-1', members: localMembers() };
     const counts = await m.warmStore(location, target);
     if (counts) {
       log(

@@ -199,7 +199,7 @@ describe('acrossAccounts', () => {
     ]);
   });
 
-  it('skips every member of a hub-only command without assuming a role', async () => {
+  it('says a hub-only command does not apply in the members, without assuming a role', async () => {
     const aws = new AwsTarget('test', 'us-east-1', 'http://127.0.0.1:9', '--endpoint');
     const assume = jest.fn(async (from: AwsTarget) => from);
     const outcome = await acrossAccounts(aws, accountsPlan({ accounts: 'all' }, ENV)!, async () => 'listed', {
@@ -207,7 +207,8 @@ describe('acrossAccounts', () => {
       sts: { callerAccount: async () => HUB, assume },
     });
     expect(outcome.ok).toEqual([{ account: HUB, hub: true, result: 'listed' }]);
-    expect(outcome.skipped.map((s) => s.account)).toEqual([A, B]);
+    expect(outcome.skipped).toEqual([]);
+    expect(outcome.notApplicable?.map((s) => s.account)).toEqual([A, B]);
     expect(assume).not.toHaveBeenCalled();
   });
 });
@@ -362,15 +363,19 @@ describe('against moto', () => {
     expect(JSON.parse(hubShown.stdout)).toMatchObject({ devices: [{ instanceId: hubIds.instance, account: HUB }] });
   }, 120_000);
 
-  it('blocks list --accounts all lists the hub\'s blocks, and skips the members: the IP blocker acts in the hub only', async () => {
+  it('blocks list --accounts all lists the hub\'s blocks, and says it does not apply in the members: the IP blocker acts in the hub only', async () => {
     const run = await reflex('blocks', 'list', '--accounts', 'all', '--json');
 
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(0);
     const json = JSON.parse(run.stdout);
     expect(json).toEqual({
       accounts: [expect.objectContaining({ account: HUB, table: 'reflex-local-ip-blocker', blocks: [] })],
-      skipped: [{ account: A, reason: 'the IP blocker acts in the hub account only' }],
+      skipped: [],
+      notApplicable: [{ account: A, reason: 'the IP blocker acts in the hub account only' }],
     });
+    const human = await reflex('blocks', 'list', '--accounts', 'all');
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(new RegExp(`\\nnot applicable in 1 account:\\n  ${A}: the IP blocker acts in the hub account only\\n$`));
     const hubOnly = await reflex('blocks', 'list', '--accounts', HUB);
     expect(hubOnly.code).toBe(0);
     expect(hubOnly.stdout).toBe(`== account ${HUB} (hub) ==\nno blocks (table reflex-local-ip-blocker, environment local)\n\n`);

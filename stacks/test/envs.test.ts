@@ -128,6 +128,11 @@ describe('resolveEnvironment', () => {
       'memberAccounts.0.deploymentRoleArn',
     ],
     ['an organization id of the wrong shape', (env) => (env.spokes = { organizationId: 'org-1' }), 'spokes.organizationId'],
+    [
+      "a deployment role in another account than the member's",
+      (env) => (env.memberAccounts = [{ account: '222222222222', deploymentRoleArn: 'arn:aws:iam::999999999999:role/deployer' }]),
+      'memberAccounts.0.deploymentRoleArn',
+    ],
     ['an endpoint that is not a URL', (env) => (env.endpoint = 'localhost 4566'), 'endpoint'],
     ['a reflex no manifest declares', (env) => (env.reflexes = { ...env.reflexes, unknown: { enabled: true } }), 'reflexes.unknown'],
     [

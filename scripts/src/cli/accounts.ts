@@ -198,6 +198,8 @@ export interface SkippedAccount {
 export interface AcrossAccounts<R> {
   readonly ok: readonly AccountResult<R>[];
   readonly skipped: readonly SkippedAccount[];
+  /** Accounts the command does not work in by design (a hub-only command's members): said, not a failure. */
+  readonly notApplicable?: readonly SkippedAccount[];
 }
 
 /** A reason that is the whole story (no error chain to describe): an account the command does not work in. */
@@ -279,7 +281,7 @@ export function stsOf(): Sts {
 
 /** Options of {@link acrossAccounts}. */
 export interface AcrossAccountsOptions {
-  /** The command works in the hub only: every member is skipped with this reason, and no role is assumed. */
+  /** The command works in the hub only: every member is reported as not applicable with this reason, and no role is assumed. */
   readonly hubOnly?: string;
   /** Who the caller is, how a member's role is assumed. @default STS ({@link stsOf}) */
   readonly sts?: Omit<Sts, 'destroy'>;
@@ -298,9 +300,10 @@ export async function acrossAccounts<R>(
 ): Promise<AcrossAccounts<R>> {
   const own = options.sts ? undefined : stsOf();
   const sts = options.sts ?? own!;
+  const notApplicable = options.hubOnly ? plan.targets.filter((t) => !t.hub).map((t) => ({ account: t.account, reason: options.hubOnly! })) : [];
+  const targets = options.hubOnly ? plan.targets.filter((t) => t.hub) : plan.targets;
   try {
-    const settled = await promisePool(plan.targets, plan.concurrency, async (target) => {
-      if (!target.hub && options.hubOnly) throw new SkipReason(options.hubOnly);
+    const settled = await promisePool(targets, plan.concurrency, async (target) => {
       if (target.hub) {
         // The hub's results (and the IPAM's records) are its own only when the credentials are the hub's.
         const caller = await sts.callerAccount(aws);
@@ -318,11 +321,11 @@ export async function acrossAccounts<R>(
     const ok: AccountResult<R>[] = [];
     const skipped: SkippedAccount[] = [];
     settled.forEach((outcome, i) => {
-      const { account, hub } = plan.targets[i]!;
+      const { account, hub } = targets[i]!;
       if (outcome.status === 'fulfilled') ok.push({ account, hub, result: outcome.value });
       else skipped.push({ account, reason: skipReason(outcome.reason, aws) });
     });
-    return { ok, skipped };
+    return { ok, skipped, ...(notApplicable.length ? { notApplicable } : {}) };
   } finally {
     own?.destroy();
   }
@@ -346,12 +349,26 @@ export interface AccountsReport<R> {
  */
 export function reportAccounts<R>(outcome: AcrossAccounts<R>, report: AccountsReport<R>): number {
   if (report.json) {
-    out(JSON.stringify({ accounts: outcome.ok.map((o) => ({ account: o.account, ...report.toJson(o.result) })), skipped: outcome.skipped }, null, 2));
+    out(
+      JSON.stringify(
+        {
+          accounts: outcome.ok.map((o) => ({ account: o.account, ...report.toJson(o.result) })),
+          skipped: outcome.skipped,
+          ...(outcome.notApplicable ? { notApplicable: outcome.notApplicable } : {}),
+        },
+        null,
+        2,
+      ),
+    );
   } else {
     for (const each of outcome.ok) {
       out(`== account ${each.account}${each.hub ? ' (hub)' : ''} ==`);
       report.print(each.result, each);
       out();
+    }
+    if (outcome.notApplicable?.length) {
+      out(`not applicable in ${plural(outcome.notApplicable.length, 'account')}:`);
+      for (const s of outcome.notApplicable) out(`  ${s.account}: ${s.reason}`);
     }
     if (outcome.skipped.length > 0) {
       out(`skipped ${plural(outcome.skipped.length, 'account')}:`);

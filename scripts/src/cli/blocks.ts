@@ -30,7 +30,7 @@ const HELP = `reflex blocks <list|add|remove> [options]
                                 reflex's range and its inbound entries per family against the quota
       --accounts all|ID,ID…     the hub's blocks under its id (with the caller's credentials, skipped if
                                 they are another account's), and every member account of --env listed
-                                as skipped with the reason "the IP blocker acts in the hub account
+                                as not applicable with the reason "the IP blocker acts in the hub account
                                 only": the ip-blocker does not act in member accounts (no spoke role),
                                 its table and NACLs are the hub's, and its records carry no account to
                                 filter by; no role is assumed. --role-name and --concurrency, which the
@@ -54,12 +54,13 @@ const HELP = `reflex blocks <list|add|remove> [options]
   --endpoint URL  the AWS API (also REFLEX_AWS_ENDPOINT); without either, the running local mode for
                   --env local, the real AWS of the credentials chain for another environment
   --json          print the result as JSON; list --accounts prints
-                  { accounts: [{ account, env, table, config, blocks, nacls }], skipped: [{ account, reason }] }
+                  { accounts: [{ account, env, table, config, blocks, nacls }], skipped: [{ account, reason }],
+                    notApplicable: [{ account, reason }] }
 
   Exit codes: 0 listed, blocked in every NACL asked, unblocked, or published (--no-wait); 1 the reflex
   refused the block or blocked nothing, did not answer in time, or an AWS call failed; list --accounts: 1
-  when an account is skipped — a member account always is (--accounts <hub id> exits 0) — after the hub's
-  blocks are printed; 2 usage error (also: an invalid address or CIDR, no target for a block, an account
+  when the hub is skipped (its credentials are another account's, or a call failed there), after what
+  could be printed — the members, not applicable, change nothing; 2 usage error (also: an invalid address or CIDR, no target for a block, an account
   that is neither the hub nor a member of --env, no local mode running, no credentials).`;
 
 /** Why `blocks list --accounts` skips every member account. */

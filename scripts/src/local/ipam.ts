@@ -20,7 +20,7 @@ import {
   storeLocation,
 } from '@reflex/ipam';
 import { tagList } from '@reflex/lambda-kit';
-import { launchInstances, localClientConfig } from '@reflex/local-aws';
+import { assumedClientConfig, launchInstances, localClientConfig } from '@reflex/local-aws';
 import type { LocalDeployment } from './deploy';
 import { isAlive } from './lock';
 
@@ -53,18 +53,33 @@ export function storeHolder(dataDir: string): string | undefined {
  */
 export async function warmStore(
   location: StoreLocation,
-  reconcileWith?: { endpoint: string; account: string; region: string },
+  reconcileWith?: {
+    endpoint: string;
+    account: string;
+    region: string;
+    /** The member accounts, each reconciled through its deployment role (as `ipam reconcile --accounts all` does). */
+    members?: readonly { readonly account: string; readonly roleArn: string }[];
+  },
 ): Promise<DriftReport['counts'] | undefined> {
   const db = await openStore(location);
   try {
     if (!reconcileWith) return undefined;
-    const ec2 = new EC2Client(localClientConfig(reconcileWith.endpoint, reconcileWith.region));
-    try {
-      const snapshot = await new Ec2Inventory(ec2).snapshot({ account: reconcileWith.account, region: reconcileWith.region });
-      return (await reconcile(db, snapshot)).counts;
-    } finally {
-      ec2.destroy();
+    const { endpoint, region } = reconcileWith;
+    const accounts = [
+      { account: reconcileWith.account, config: async () => localClientConfig(endpoint, region) },
+      ...(reconcileWith.members ?? []).map((m) => ({ account: m.account, config: () => assumedClientConfig(endpoint, region, m.roleArn, { sessionName: 'reflex-ipam' }) })),
+    ];
+    let total: DriftReport['counts'] | undefined;
+    for (const { account, config } of accounts) {
+      const ec2 = new EC2Client(await config());
+      try {
+        const { counts } = await reconcile(db, await new Ec2Inventory(ec2).snapshot({ account, region }));
+        total = total ? (Object.fromEntries(Object.entries(total).map(([k, v]) => [k, v + (counts[k as keyof typeof counts] ?? 0)])) as DriftReport['counts']) : counts;
+      } finally {
+        ec2.destroy();
+      }
     }
+    return total;
   } finally {
     await db.close();
   }

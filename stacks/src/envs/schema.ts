@@ -127,6 +127,15 @@ export const EnvConfigSchema = z.object({
   members.forEach((account, i) => {
     if (account === env.account) ctx.addIssue({ code: 'custom', path: ['memberAccounts', i], message: `${account} is the hub account itself` });
     else if (members.indexOf(account) !== i) ctx.addIssue({ code: 'custom', path: ['memberAccounts', i], message: `${account} is listed twice` });
+    const role = env.memberAccounts[i];
+    const roleAccount = typeof role === 'string' ? undefined : role?.deploymentRoleArn?.split(':')[4];
+    if (roleAccount && roleAccount !== account) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['memberAccounts', i, 'deploymentRoleArn'],
+        message: `a role of account ${roleAccount}, not of ${account}: the spoke's provider may act in ${account} only`,
+      });
+    }
   });
   if (members.length > 0 && !env.spokes.externalId && !env.spokes.organizationId) {
     ctx.addIssue({
