@@ -256,7 +256,9 @@ function localMembers(): { account: string; roleArn: string }[] {
 }
 
 /** The member account where the guard demo runs its protected instance. */
-const demoMember = () => localMembers()[0];
+function demoMember(): { account: string; roleArn: string } | undefined {
+  return localMembers()[0];
+}
 
 /**
  * Opens the IPAM store once, so that its first open (initdb, migrations) is not paid during the demo, and
