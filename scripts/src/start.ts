@@ -23,7 +23,10 @@ const loadLocalMode = async () => {
     import('./local/runner'),
     import('@reflex/stacks'),
   ]);
-  return { ...deploy, ...demo, ...blockerDemo, ...routeDemo, ...routeApiDemo, ...ipam, ...runner, localEnv: stacks.ENVIRONMENTS.find((e) => e.name === 'local')! };
+  const localEnv = stacks.ENVIRONMENTS.find((e) => e.name === 'local')!;
+  // Its member accounts with their deployment roles, as the stacks resolve them (the default role filled in).
+  const localMembers = stacks.memberAccountsOf(stacks.EnvConfigSchema.parse(localEnv)).map((member) => ({ account: member.account, roleArn: member.deploymentRoleArn }));
+  return { ...deploy, ...demo, ...blockerDemo, ...routeDemo, ...routeApiDemo, ...ipam, ...runner, localEnv, localMembers };
 };
 let m: Awaited<ReturnType<typeof loadLocalMode>>;
 
@@ -246,18 +249,9 @@ try {
   await shutdown(error instanceof UsageError || INVALID_INPUT.has((error as Error | undefined)?.name ?? '') ? 2 : 1);
 }
 
-/** The local environment's member accounts, each with the role it is operated through (its deployment role). */
-function localMembers(): { account: string; roleArn: string }[] {
-  return (m.localEnv.memberAccounts ?? []).map((member) => {
-    const account = typeof member === 'string' ? member : member.account;
-    const named = typeof member === 'string' ? undefined : member.deploymentRoleArn;
-    return { account, roleArn: named ?? `arn:aws:iam::${account}:role/${m.localEnv.spokes?.deploymentRoleName ?? 'OrganizationAccountAccessRole'}` };
-  });
-}
-
 /** The member account where the guard demo runs its protected instance. */
 function demoMember(): { account: string; roleArn: string } | undefined {
-  return localMembers()[0];
+  return m.localMembers[0];
 }
 
 /**
@@ -266,7 +260,7 @@ function demoMember(): { account: string; roleArn: string } | undefined {
  */
 async function prepareStore(location: StoreLocation, reconcileWith?: { endpoint: string }): Promise<void> {
   try {
-    const target = reconcileWith && { endpoint: reconcileWith.endpoint, account: m.localEnv.account, region: m.localEnv.region ?? 'us-east-1', members: localMembers() };
+    const target = reconcileWith && { endpoint: reconcileWith.endpoint, account: m.localEnv.account, region: m.localEnv.region ?? 'us-east-1', members: m.localMembers };
     const counts = await m.warmStore(location, target);
     if (counts) {
       log(

@@ -3,12 +3,11 @@
 // account, one member's missing role failing only its own records, timers in every account.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { Ec2StateChangeSchema, ScheduledEventSchema } from '@reflex/events';
 import { fixture } from '@reflex/events/fixtures';
 import * as z from '@reflex/events/zod';
-import { asMotoAccount, launchInstances, localClientConfig, type StartedMoto, startMoto } from '@reflex/local-aws';
+import { asMotoAccount, createRole, launchInstances, localClientConfig, type StartedMoto, startMoto } from '@reflex/local-aws';
 import { defineReflex } from '@reflex/manifest';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { accountSdk, currentAccount, inAccount, type LoadSts, NotAMemberError, SpokeAccess, SpokeAccessError, type Spokes } from './accounts';
@@ -31,36 +30,17 @@ let sts: LoadSts & { calls: number };
 const instances = new Map<string, string>();
 
 /** The spoke role as SpokeStack builds it: trusts the hub's function role of the same name, with the external id. */
-async function createSpokeRole(account: string) {
-  const iam = asMotoAccount(new IAMClient(localClientConfig(aws.endpoint)), account);
-  try {
-    await iam.send(
-      new CreateRoleCommand({
-        RoleName: ROLE,
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { AWS: `arn:aws:iam::${HUB}:role/${ROLE}` },
-              Action: 'sts:AssumeRole',
-              Condition: { StringEquals: { 'sts:ExternalId': EXTERNAL_ID } },
-            },
-          ],
-        }),
-      }),
-    );
-    await iam.send(
-      new PutRolePolicyCommand({
-        RoleName: ROLE,
-        PolicyName: 'reflex',
-        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ec2:Describe*', Resource: '*' }] }),
-      }),
-    );
-  } finally {
-    iam.destroy();
-  }
-}
+const createSpokeRole = (account: string) =>
+  createRole(aws.endpoint, 'us-east-1', account, {
+    name: ROLE,
+    trust: {
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${HUB}:role/${ROLE}` },
+      Action: 'sts:AssumeRole',
+      Condition: { StringEquals: { 'sts:ExternalId': EXTERNAL_ID } },
+    },
+    allow: { Action: 'ec2:Describe*', Resource: '*' },
+  });
 
 beforeAll(async () => {
   aws = await startMoto();

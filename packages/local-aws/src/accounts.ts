@@ -34,33 +34,41 @@ export const ORGANIZATION_ROLE = 'OrganizationAccountAccessRole';
  * Idempotent. Returns the role's ARN.
  */
 export async function createMemberAccount(endpoint: string, region: string, member: { account: string; hub: string; roleName?: string }): Promise<string> {
-  const roleName = member.roleName ?? ORGANIZATION_ROLE;
-  const iam = asMotoAccount(new IAMClient(localClientConfig(endpoint, region)), member.account);
+  return createRole(endpoint, region, member.account, {
+    name: member.roleName ?? ORGANIZATION_ROLE,
+    trust: { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${member.hub}:root` }, Action: 'sts:AssumeRole' },
+    allow: { Action: '*', Resource: '*' },
+  });
+}
+
+/**
+ * Creates (or keeps) a role in `account` of the local AWS, as that account's administrator: its trust statement,
+ * and an inline policy allowing `allow`. Returns the role's ARN.
+ */
+export async function createRole(
+  endpoint: string,
+  region: string,
+  account: string,
+  role: { readonly name: string; readonly trust: Record<string, unknown>; readonly allow: { readonly Action: string | string[]; readonly Resource: string | string[] } },
+): Promise<string> {
+  const iam = asMotoAccount(new IAMClient(localClientConfig(endpoint, region)), account);
   try {
     await iam
-      .send(
-        new CreateRoleCommand({
-          RoleName: roleName,
-          AssumeRolePolicyDocument: JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${member.hub}:root` }, Action: 'sts:AssumeRole' }],
-          }),
-        }),
-      )
+      .send(new CreateRoleCommand({ RoleName: role.name, AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [role.trust] }) }))
       .catch((error: Error) => {
         if (error.name !== 'EntityAlreadyExists' && error.name !== 'EntityAlreadyExistsException') throw error;
       });
     await iam.send(
       new PutRolePolicyCommand({
-        RoleName: roleName,
-        PolicyName: 'administrator',
-        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+        RoleName: role.name,
+        PolicyName: 'reflex',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', ...role.allow }] }),
       }),
     );
   } finally {
     iam.destroy();
   }
-  return `arn:aws:iam::${member.account}:role/${roleName}`;
+  return `arn:aws:iam::${account}:role/${role.name}`;
 }
 
 /**

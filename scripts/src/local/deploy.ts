@@ -305,42 +305,28 @@ async function applySpokes(
   return Promise.all(
     members.map(async (member) => {
       const cwd = member.stackDir;
-      let outputs: Record<string, { value?: unknown }> | undefined;
-      const errors: string[] = [];
+      // The hub's reader of Terraform's UI, for its outputs and errors; the spoke's progress is not shown.
+      const progress = applyProgress(() => {});
       try {
         await terraform(['apply', '-auto-approve', '-input=false', '-json', `-parallelism=${APPLY_PARALLELISM}`], {
           cwd,
           env: options.tfEnv,
           signal: options.signal,
-          onLine: (line) => {
-            const message = parseUiMessage(line);
-            if (message?.type === 'outputs' && Object.values(message.outputs ?? {}).some((o) => 'value' in o)) outputs = message.outputs;
-            if (message?.type === 'diagnostic' && message.diagnostic?.severity === 'error') {
-              const { address, summary, detail } = message.diagnostic;
-              errors.push([address, summary, detail?.replace(/\s+/g, ' ')].filter(Boolean).join(': '));
-            }
-          },
+          onLine: progress.line,
         });
       } catch (error) {
-        if (errors.length === 0) throw error;
-        throw new Error(`terraform apply of the spoke stack of ${member.account} failed in ${cwd}: ${errors.join('; ')}`);
+        if (progress.errors.length === 0) throw error;
+        throw new Error(`terraform apply of the spoke stack of ${member.account} failed in ${cwd}: ${progress.errors.join('; ')}`);
+      } finally {
+        progress.done();
       }
-      const roles = (outputs?.spoke_roles?.value ?? {}) as Record<string, string>;
+      const roles = (progress.outputs?.spoke_roles?.value ?? {}) as Record<string, string>;
       options.log(
         `applied the spoke stack of member account ${member.account} (${Object.keys(roles).length} spoke roles, forwarding to the hub's bus); state in s3://${env.state.bucket}/${stateKey(env.name, spokeStackName(member.account))}`,
       );
       return { account: member.account, deploymentRoleArn: member.deploymentRoleArn, stackDir: cwd, spokeRoles: roles };
     }),
   );
-}
-
-/** One line of Terraform's machine-readable UI, or undefined when it is not one. */
-function parseUiMessage(line: string): UiMessage | undefined {
-  try {
-    return JSON.parse(line) as UiMessage;
-  } catch {
-    return undefined;
-  }
 }
 
 /** What `saveDeployment` records of an applied local environment, for `pnpm start --resume`. */
